@@ -1,0 +1,40 @@
+package dev.kiln.maven.backbone;
+
+import dev.kiln.runtime.image.Preprocessing;
+import java.util.List;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+
+/**
+ * A CNN family that Kiln can build as a DL4J graph with Keras layer names, so that Keras
+ * weights load by name. New families (VGG, ResNet, ...) implement this.
+ */
+public interface Architecture {
+
+  /** @return a short id, e.g. {@code mobilenet_v1_0.25} */
+  String id();
+
+  /**
+   * @param size input width and height
+   * @return the normalisation the pretrained weights expect, on raw RGB
+   */
+  Preprocessing normalization(int size);
+
+  /** @return the layers the backbone can be cut after (activations), input to output */
+  List<String> featureLayers();
+
+  /**
+   * Adds the feature layers up to and including {@code cutAt}.
+   *
+   * @param b the graph builder
+   * @param input the name of the image input
+   * @param cutAt the last layer to add (one of {@link #featureLayers()})
+   * @return channels of the {@code cutAt} output
+   */
+  int addFeatures(GraphBuilder b, String input, String cutAt);
+
+  /** @return the default cut: the last feature layer */
+  default String lastFeatureLayer() {
+    List<String> layers = featureLayers();
+    return layers.get(layers.size() - 1);
+  }
+}

@@ -1,0 +1,154 @@
+package dev.kiln.maven.backbone;
+
+import dev.kiln.maven.engine.Dl4jSetup;
+import dev.kiln.runtime.image.Preprocessing;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * A pretrained backbone: an architecture, its Keras weights and the input size. Builds DL4J
+ * graphs (feature extractor, ImageNet classifier, classifier with a new head) with the weights
+ * loaded.
+ *
+ * @param source where the weights came from (for logs, fingerprints and model metadata)
+ * @param sha256 SHA-256 of the weights file
+ * @param architecture the network family
+ * @param inputSize input width and height
+ * @param weights Keras weights by name
+ */
+public record Backbone(String source, String sha256, Architecture architecture, int inputSize,
+    Map<String, WeightTensor> weights) {
+
+  /** Name of the graph's image input. */
+  public static final String INPUT = "input";
+  /** Name of the global pooling layer after the features. */
+  public static final String POOL = "global_average_pooling2d_1";
+  /** Name of the new classification head. */
+  public static final String HEAD = "predictions";
+
+  public Backbone {
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(architecture, "architecture");
+    if (inputSize < 32 || inputSize > 1024) {
+      throw new IllegalArgumentException("input size must be 32..1024, was " + inputSize);
+    }
+    weights = Map.copyOf(weights);
+  }
+
+  /** @return the normalisation the weights expect (applied to raw 0..255 RGB) */
+  public Preprocessing normalization() {
+    return architecture.normalization(inputSize);
+  }
+
+  /** @return true when the weights include the ImageNet classifier ({@code conv_preds}) */
+  public boolean hasImagenetTop() {
+    return weights.containsKey("conv_preds/kernel");
+  }
+
+  private GraphBuilder builder(long seed, IUpdater updater) {
+    Dl4jSetup.init();
+    return new NeuralNetConfiguration.Builder()
+        .seed(seed)
+        .dataType(DataType.FLOAT)
+        .updater(updater)
+        .weightInit(WeightInit.XAVIER)
+        .graphBuilder()
+        .addInputs(INPUT)
+        .setInputTypes(InputType.convolutional(inputSize, inputSize, 3));
+  }
+
+  private Set<String> pretrained(ComputationGraph g) {
+    Set<String> names = new HashSet<>();
+    for (var l : g.getLayers()) {
+      names.add(l.conf().getLayer().getLayerName());
+    }
+    names.remove(HEAD);
+    return names;
+  }
+
+  /**
+   * Frozen features up to {@code cutAt}, then global average pooling: output {@code [N, C]}.
+   *
+   * @param cutAt last backbone layer (null: the last feature layer)
+   * @return the initialised graph with pretrained weights
+   */
+  public ComputationGraph featureGraph(String cutAt) {
+    String cut = cutAt == null ? architecture.lastFeatureLayer() : cutAt;
+    GraphBuilder b = builder(0, new Adam(1e-3));
+    architecture.addFeatures(b, INPUT, cut);
+    b.addLayer(POOL, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), cut);
+    b.setOutputs(POOL);
+    return init(b);
+  }
+
+  /**
+   * The ImageNet classifier as published (the seeds' "use as is"): needs weights with the top.
+   *
+   * @return the graph, softmax over 1000 ImageNet classes
+   */
+  public ComputationGraph imagenetClassifier() {
+    if (!hasImagenetTop()) {
+      throw new IllegalStateException("backbone " + source + " has no ImageNet top (conv_preds)");
+    }
+    GraphBuilder b = builder(0, new Adam(1e-3));
+    int c = architecture.addFeatures(b, INPUT, architecture.lastFeatureLayer());
+    b.addLayer(POOL, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(),
+        architecture.lastFeatureLayer());
+    b.addLayer("conv_preds", new DenseLayer.Builder().nIn(c).nOut(1000)
+        .activation(Activation.SOFTMAX).build(), POOL);
+    b.setOutputs("conv_preds");
+    return init(b);
+  }
+
+  /**
+   * Backbone (pretrained) + global average pooling + optional dropout + a new softmax head.
+   *
+   * @param cutAt last backbone layer (null: the last feature layer)
+   * @param classes number of labels
+   * @param dropout dropout rate before the head, 0 for none
+   * @param seed initialisation seed
+   * @param updater optimiser
+   * @return the graph
+   */
+  public ComputationGraph classifierGraph(String cutAt, int classes, double dropout, long seed,
+      IUpdater updater) {
+    String cut = cutAt == null ? architecture.lastFeatureLayer() : cutAt;
+    GraphBuilder b = builder(seed, updater);
+    int c = architecture.addFeatures(b, INPUT, cut);
+    b.addLayer(POOL, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), cut);
+    String last = POOL;
+    if (dropout > 0) {
+      // DL4J's dropout argument is the probability of keeping an activation
+      b.addLayer("dropout", new DropoutLayer.Builder(1.0 - dropout).build(), POOL);
+      last = "dropout";
+    }
+    b.addLayer(HEAD, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(c)
+        .nOut(classes).activation(Activation.SOFTMAX).build(), last);
+    b.setOutputs(HEAD);
+    return init(b);
+  }
+
+  private ComputationGraph init(GraphBuilder b) {
+    ComputationGraph g = new ComputationGraph(b.validateOutputLayerConfig(false).build());
+    g.init();
+    KerasWeightLoader.load(g, weights, pretrained(g));
+    return g;
+  }
+}

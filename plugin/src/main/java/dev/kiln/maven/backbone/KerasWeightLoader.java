@@ -1,0 +1,92 @@
+package dev.kiln.maven.backbone;
+
+import java.util.Arrays;
+import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Copies Keras weights into a DL4J graph by layer name, converting axis orders:
+ * conv kernels {@code [kH,kW,in,out]} → {@code [out,in,kH,kW]}; depthwise kernels keep
+ * {@code [kH,kW,in,mult]}; dense kernels {@code [in,out]} (or 1×1 conv kernels) stay
+ * {@code [in,out]}; BatchNorm moving statistics go to {@code mean}/{@code var}.
+ */
+final class KerasWeightLoader {
+
+  private KerasWeightLoader() {}
+
+  /**
+   * @param graph the initialised graph
+   * @param weights Keras weights by name
+   * @param upTo layers whose names are in this set must receive weights; others are skipped
+   * @throws IllegalArgumentException naming the layer when weights are missing or mis-shaped
+   */
+  static void load(ComputationGraph graph, Map<String, WeightTensor> weights,
+      java.util.Set<String> upTo) {
+    for (Layer layer : graph.getLayers()) {
+      String name = layer.conf().getLayer().getLayerName();
+      if (!upTo.contains(name)) {
+        continue;
+      }
+      org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
+      if (conf instanceof DepthwiseConvolution2D) {
+        set(layer, "W", require(weights, name + "/depthwise_kernel"), false);
+        setBiasIfAny(layer, weights, name);
+      } else if (conf instanceof ConvolutionLayer) {
+        WeightTensor k = require(weights, name + "/kernel");
+        INDArray arr = Nd4j.create(k.data(), k.shape(), 'c').permute(3, 2, 0, 1).dup('c');
+        assign(layer, "W", arr);
+        setBiasIfAny(layer, weights, name);
+      } else if (conf instanceof BatchNormalization) {
+        set(layer, "gamma", require(weights, name + "/gamma"), true);
+        set(layer, "beta", require(weights, name + "/beta"), true);
+        set(layer, "mean", require(weights, name + "/moving_mean"), true);
+        set(layer, "var", require(weights, name + "/moving_variance"), true);
+      } else if (conf instanceof FeedForwardLayer && weights.containsKey(name + "/kernel")) {
+        WeightTensor k = weights.get(name + "/kernel");
+        long out = k.shape()[k.shape().length - 1];
+        assign(layer, "W", Nd4j.create(k.data(), new long[] {k.data().length / out, out}, 'c'));
+        setBiasIfAny(layer, weights, name);
+      }
+    }
+  }
+
+  private static void setBiasIfAny(Layer layer, Map<String, WeightTensor> weights, String name) {
+    WeightTensor b = weights.get(name + "/bias");
+    if (b != null && layer.paramTable().containsKey("b")) {
+      set(layer, "b", b, true);
+    }
+  }
+
+  private static WeightTensor require(Map<String, WeightTensor> weights, String key) {
+    WeightTensor t = weights.get(key);
+    if (t == null) {
+      throw new IllegalArgumentException("the weights file has no '" + key
+          + "'; it does not match this architecture (or alpha)");
+    }
+    return t;
+  }
+
+  private static void set(Layer layer, String param, WeightTensor t, boolean vector) {
+    INDArray target = layer.getParam(param);
+    INDArray arr = vector ? Nd4j.create(t.data(), target.shape(), 'c')
+        : Nd4j.create(t.data(), t.shape(), 'c');
+    assign(layer, param, arr);
+  }
+
+  private static void assign(Layer layer, String param, INDArray value) {
+    INDArray target = layer.getParam(param);
+    if (!Arrays.equals(target.shape(), value.shape())) {
+      throw new IllegalArgumentException("layer " + layer.conf().getLayer().getLayerName() + " "
+          + param + " has shape " + Arrays.toString(target.shape()) + " but the weights are "
+          + Arrays.toString(value.shape()) + "; the weights file does not match this architecture");
+    }
+    target.assign(value);
+  }
+}

@@ -1,0 +1,155 @@
+package dev.kiln.maven.backbone;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.maven.UserProblemException;
+import io.jhdf.HdfFile;
+import io.jhdf.api.Attribute;
+import io.jhdf.api.Dataset;
+import io.jhdf.api.Group;
+import io.jhdf.api.Node;
+import java.io.IOException;
+import java.lang.reflect.Array;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Reads Keras weights by name ({@code conv1/kernel}, {@code conv_dw_1_bn/moving_mean}, ...) from
+ * a keras-applications {@code .h5} file (pure-Java HDF5 via jHDF) or a TensorFlow.js layers model
+ * ({@code model.json} + binary shards).
+ */
+public final class KerasWeights {
+
+  private KerasWeights() {}
+
+  /**
+   * @param file an {@code .h5} weights file or a TF.js {@code .json} model
+   * @return weights by Keras name without the {@code :0} suffix
+   * @throws UserProblemException naming the file when it cannot be read
+   */
+  public static Map<String, WeightTensor> read(Path file) throws UserProblemException {
+    if (!Files.isRegularFile(file)) {
+      throw new UserProblemException("backbone file " + file + " does not exist");
+    }
+    String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    try {
+      if (name.endsWith(".h5") || name.endsWith(".hdf5") || name.endsWith(".keras")) {
+        return readH5(file);
+      }
+      if (name.endsWith(".json")) {
+        return readTfjs(file);
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new UserProblemException("cannot read backbone weights from " + file + ": "
+          + e.getMessage() + "; is it an unmodified keras-applications .h5 or TF.js model.json?", e);
+    }
+    throw new UserProblemException("backbone file " + file
+        + " has an unknown type; use a Keras .h5 weights file or a TF.js layers model.json");
+  }
+
+  static Map<String, WeightTensor> readH5(Path file) {
+    Map<String, WeightTensor> out = new LinkedHashMap<>();
+    try (HdfFile hdf = new HdfFile(file)) {
+      Group root = hdf;
+      if (root.getChildren().containsKey("model_weights")) {
+        root = (Group) root.getChild("model_weights");
+      }
+      collect(root, "", out);
+    }
+    return out;
+  }
+
+  private static void collect(Group group, String prefix, Map<String, WeightTensor> out) {
+    for (Node child : group.getChildren().values()) {
+      String path = prefix.isEmpty() ? child.getName() : prefix + "/" + child.getName();
+      if (child instanceof Group g) {
+        collect(g, path, out);
+      } else if (child instanceof Dataset d) {
+        // keras stores /layer/layer/kernel:0 ; the key is the last two parts: layer/kernel
+        String[] parts = path.split("/");
+        String key = parts.length >= 2 ? parts[parts.length - 2] + "/" + parts[parts.length - 1]
+            : parts[0];
+        key = stripSuffix(key);
+        int[] dims = d.getDimensions();
+        long[] shape = new long[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+          shape[i] = dims[i];
+        }
+        int n = 1;
+        for (int dim : dims) {
+          n *= dim;
+        }
+        float[] data = new float[n];
+        flatten(d.getData(), data, new int[] {0});
+        out.put(key, new WeightTensor(shape, data));
+      }
+    }
+  }
+
+  private static void flatten(Object array, float[] out, int[] pos) {
+    if (array instanceof float[] f) {
+      System.arraycopy(f, 0, out, pos[0], f.length);
+      pos[0] += f.length;
+    } else if (array instanceof double[] dd) {
+      for (double v : dd) {
+        out[pos[0]++] = (float) v;
+      }
+    } else if (array != null && array.getClass().isArray()) {
+      int len = Array.getLength(array);
+      for (int i = 0; i < len; i++) {
+        flatten(Array.get(array, i), out, pos);
+      }
+    } else if (array instanceof Number num) {
+      out[pos[0]++] = num.floatValue();
+    }
+  }
+
+  static Map<String, WeightTensor> readTfjs(Path json) throws IOException {
+    JsonNode root = new ObjectMapper().readTree(json.toFile());
+    JsonNode manifest = root.path("weightsManifest");
+    if (!manifest.isArray()) {
+      throw new IOException("no weightsManifest: not a TF.js layers model");
+    }
+    Map<String, WeightTensor> out = new LinkedHashMap<>();
+    for (JsonNode group : manifest) {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      for (JsonNode p : group.path("paths")) {
+        bytes.write(Files.readAllBytes(json.resolveSibling(p.asText())));
+      }
+      ByteBuffer buf = ByteBuffer.wrap(bytes.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+      for (JsonNode w : group.path("weights")) {
+        if (!"float32".equals(w.path("dtype").asText("float32"))) {
+          throw new IOException("weight " + w.path("name").asText() + " is "
+              + w.path("dtype").asText() + "; only float32 TF.js weights are supported");
+        }
+        JsonNode shapeNode = w.path("shape");
+        long[] shape = new long[shapeNode.size()];
+        int n = 1;
+        for (int i = 0; i < shape.length; i++) {
+          shape[i] = shapeNode.get(i).asLong();
+          n *= (int) shape[i];
+        }
+        float[] data = new float[n];
+        buf.asFloatBuffer().get(data);
+        buf.position(buf.position() + 4 * n);
+        out.put(stripSuffix(w.path("name").asText()), new WeightTensor(shape, data));
+      }
+    }
+    return out;
+  }
+
+  private static String stripSuffix(String key) {
+    int colon = key.lastIndexOf(':');
+    return colon > 0 ? key.substring(0, colon) : key;
+  }
+
+  /** @return an attribute's value, or null (jHDF helper for tests and diagnostics) */
+  static Object attribute(Node node, String name) {
+    Attribute a = node.getAttribute(name);
+    return a == null ? null : a.getData();
+  }
+}

@@ -1,0 +1,111 @@
+package dev.kiln.maven.backbone;
+
+import dev.kiln.runtime.image.Preprocessing;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.nd4j.linalg.activations.Activation;
+
+/**
+ * MobileNet v1 (Howard et al. 2017) with keras-applications layer names ({@code conv1},
+ * {@code conv1_bn}, {@code conv1_relu}, {@code conv_dw_N}, {@code conv_dw_N_bn}, ...,
+ * {@code conv_pw_13_relu}). Width multiplier α ∈ {0.25, 0.5, 0.75, 1.0}; inputs from 128 to 224.
+ * Convolutions use "same" padding, which for stride 2 on even sizes equals Keras' explicit
+ * (0,1) zero padding.
+ *
+ * @param alpha the width multiplier
+ */
+public record MobileNetV1(double alpha) implements Architecture {
+
+  /** (pointwise filters at α=1, depthwise stride) for blocks 1..13. */
+  private static final int[][] BLOCKS = {
+      {64, 1}, {128, 2}, {128, 1}, {256, 2}, {256, 1}, {512, 2},
+      {512, 1}, {512, 1}, {512, 1}, {512, 1}, {512, 1}, {1024, 2}, {1024, 1}};
+
+  public MobileNetV1 {
+    if (alpha != 0.25 && alpha != 0.5 && alpha != 0.75 && alpha != 1.0) {
+      throw new IllegalArgumentException(
+          "MobileNet v1 alpha must be one of 0.25, 0.5, 0.75, 1.0; was " + alpha);
+    }
+  }
+
+  @Override
+  public String id() {
+    return "mobilenet_v1_" + String.format(Locale.ROOT, "%.2f", alpha).replaceAll("0$", "");
+  }
+
+  @Override
+  public Preprocessing normalization(int size) {
+    return Preprocessing.minusOneToOne(size, Preprocessing.Layout.NCHW);
+  }
+
+  int filters(int base) {
+    return (int) (base * alpha);
+  }
+
+  @Override
+  public List<String> featureLayers() {
+    List<String> names = new ArrayList<>(List.of("conv1_relu"));
+    for (int i = 1; i <= BLOCKS.length; i++) {
+      names.add("conv_dw_" + i + "_relu");
+      names.add("conv_pw_" + i + "_relu");
+    }
+    return Collections.unmodifiableList(names);
+  }
+
+  @Override
+  public int addFeatures(GraphBuilder b, String input, String cutAt) {
+    if (!featureLayers().contains(cutAt)) {
+      throw new IllegalArgumentException("MobileNet v1 has no layer '" + cutAt + "'; valid: "
+          + featureLayers());
+    }
+    int channels = filters(32);
+    b.addLayer("conv1", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nIn(3).nOut(channels)
+        .hasBias(false).convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY)
+        .build(), input);
+    String last = bnRelu(b, "conv1", channels);
+    if (cutAt.equals(last)) {
+      return channels;
+    }
+    for (int i = 0; i < BLOCKS.length; i++) {
+      int block = i + 1;
+      String dw = "conv_dw_" + block;
+      b.addLayer(dw, new DepthwiseConvolution2D.Builder(3, 3).stride(BLOCKS[i][1], BLOCKS[i][1])
+          .nIn(channels).nOut(channels).depthMultiplier(1).hasBias(false)
+          .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build(), last);
+      last = bnRelu(b, dw, channels);
+      if (stop(cutAt, dw)) {
+        return channels;
+      }
+      int out = filters(BLOCKS[i][0]);
+      String pw = "conv_pw_" + block;
+      b.addLayer(pw, new ConvolutionLayer.Builder(1, 1).nIn(channels).nOut(out).hasBias(false)
+          .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build(), last);
+      channels = out;
+      last = bnRelu(b, pw, channels);
+      if (stop(cutAt, pw)) {
+        return channels;
+      }
+    }
+    return channels;
+  }
+
+  private boolean stop(String cutAt, String layer) {
+    return cutAt.equals(layer + "_relu");
+  }
+
+  private static String bnRelu(GraphBuilder b, String conv, int channels) {
+    b.addLayer(conv + "_bn", new BatchNormalization.Builder().nIn(channels).nOut(channels)
+        .eps(1e-3).useLogStd(false).activation(Activation.IDENTITY).build(), conv);
+    b.addLayer(conv + "_relu", new ActivationLayer.Builder().activation(Activation.RELU6).build(),
+        conv + "_bn");
+    return conv + "_relu";
+  }
+}

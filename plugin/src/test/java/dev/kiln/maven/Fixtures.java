@@ -1,0 +1,44 @@
+package dev.kiln.maven;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Locates {@code ../shared/fixtures}; tests that need it skip with a message when it is absent. */
+public final class Fixtures {
+
+  private Fixtures() {}
+
+  public static Path root() {
+    String configured = System.getProperty("kiln.fixtures");
+    Path p = configured != null ? Path.of(configured) : Path.of("../../shared/fixtures");
+    if (!Files.isDirectory(p)) {
+      p = Path.of("../shared/fixtures");
+    }
+    assumeTrue(Files.isDirectory(p),
+        "shared fixtures not found at " + p.toAbsolutePath()
+            + " (set -Dkiln.fixtures=/path/to/shared/fixtures to run this test)");
+    return p.normalize().toAbsolutePath();
+  }
+
+  public static Path awkward(String name) {
+    return root().resolve("awkward").resolve(name);
+  }
+
+  public static Path hymenoptera() {
+    return root().resolve("datasets/hymenoptera");
+  }
+
+  public static Path mobilenetV2Int8() {
+    return root().resolve("onnx/mobilenetv2-12-int8.onnx");
+  }
+
+  public static Path mobilenetH5() {
+    return root().resolve("backbones/mobilenet_v1_0.25_224_keras/mobilenet_2_5_224_tf_no_top.h5");
+  }
+
+  public static Path mobilenetTfjs() {
+    return root().resolve("backbones/mobilenet_v1_0.25_224_tfjs/mobilenet_model.json");
+  }
+}
