@@ -1,0 +1,158 @@
+package dev.kiln.maven.export;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import dev.kiln.maven.export.proto.OnnxProto;
+import java.util.HashMap;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Proves an exported model computes what the DL4J graph computes: both run on the same images and
+ * the largest absolute difference of the outputs must stay within a tolerance. When it does not,
+ * every layer's output is compared to find the first one that diverges, named with its type.
+ */
+public final class ParityChecker {
+
+  /** The default tolerance: 1e-4 on probabilities. */
+  public static final double TOLERANCE = 1e-4;
+
+  /**
+   * @param maxAbsDiff largest absolute difference between DL4J and ONNX Runtime outputs
+   * @param values how many output values were compared
+   * @param divergingLayer the first layer whose outputs differ (null when within tolerance)
+   */
+  public record Result(double maxAbsDiff, long values, String divergingLayer) {
+    public boolean passed(double tolerance) {
+      return maxAbsDiff <= tolerance;
+    }
+  }
+
+  private ParityChecker() {}
+
+  /**
+   * @param net the DL4J graph
+   * @param netInput input for DL4J, {@code [N, C, H, W]} (already normalised when the export
+   *     puts normalisation in the graph)
+   * @param onnx the exported model
+   * @param onnxInput input for ONNX Runtime (raw values when normalisation is in the graph)
+   * @param exportOptions how {@code onnx} was exported (to re-export for diagnosis)
+   * @param tolerance allowed max abs difference
+   * @return the comparison
+   */
+  public static Result check(ComputationGraph net, INDArray netInput, byte[] onnx,
+      float[] onnxInput, OnnxExporter.Options exportOptions, double tolerance) {
+    long[] shape = netInput.shape();
+    INDArray expected = net.outputSingle(false, netInput);
+    float[] actual = run(onnx, onnxInput, shape, exportOptions.outputName()).get(exportOptions.outputName());
+    float[] exp = expected.dup('c').castTo(DataType.FLOAT).data().asFloat();
+    double max = maxAbsDiff(exp, actual);
+    if (max <= tolerance) {
+      return new Result(max, exp.length, null);
+    }
+    return new Result(max, exp.length, diverging(net, netInput, onnx, onnxInput));
+  }
+
+  /** Exposes every layer output of the given model (named like the DL4J vertices) and compares. */
+  private static String diverging(ComputationGraph net, INDArray netInput, byte[] onnx,
+      float[] onnxInput) {
+    long[] shape = netInput.shape();
+    byte[] all;
+    try {
+      OnnxProto.ModelProto model = OnnxProto.ModelProto.parseFrom(onnx);
+      OnnxProto.GraphProto.Builder graph = model.getGraph().toBuilder();
+      java.util.Set<String> produced = new java.util.HashSet<>();
+      graph.getNodeList().forEach(n -> produced.addAll(n.getOutputList()));
+      java.util.Set<String> outputs = new java.util.HashSet<>();
+      graph.getOutputList().forEach(o -> outputs.add(o.getName()));
+      for (GraphVertex v : net.getVertices()) {
+        if (produced.contains(v.getVertexName()) && !outputs.contains(v.getVertexName())) {
+          graph.addOutput(OnnxGraph.floatValue(v.getVertexName(), (long[]) null));
+        }
+      }
+      all = model.toBuilder().setGraph(graph).build().toByteArray();
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      return "unknown (the model cannot be parsed: " + e.getMessage() + ")";
+    }
+    Map<String, float[]> onnxOut = run(all, onnxInput, shape, null);
+    Map<String, INDArray> dl4j = net.feedForward(netInput, false);
+    for (int idx : net.topologicalSortOrder()) {
+      GraphVertex v = net.getVertices()[idx];
+      String name = v.getVertexName();
+      if (v.isInputVertex() || !onnxOut.containsKey(name) || !dl4j.containsKey(name)) {
+        continue;
+      }
+      float[] a = dl4j.get(name).dup('c').castTo(DataType.FLOAT).data().asFloat();
+      float[] b = onnxOut.get(name);
+      if (a.length != b.length) {
+        return name + " (" + v.getLayer().conf().getLayer().getClass().getSimpleName()
+            + ": output sizes " + a.length + " vs " + b.length + ")";
+      }
+      double scale = 1;
+      for (float f : a) {
+        scale = Math.max(scale, Math.abs(f));
+      }
+      double diff = maxAbsDiff(a, b);
+      if (diff / scale > 1e-4) {
+        return name + " (" + v.getLayer().conf().getLayer().getClass().getSimpleName()
+            + ", max abs diff " + diff + ")";
+      }
+    }
+    return "no single layer (differences accumulate)";
+  }
+
+  static double maxAbsDiff(float[] a, float[] b) {
+    if (a.length != b.length) {
+      return Double.POSITIVE_INFINITY;
+    }
+    double max = 0;
+    for (int i = 0; i < a.length; i++) {
+      double d = Math.abs(a[i] - b[i]);
+      if (Double.isNaN(d)) {
+        return Double.POSITIVE_INFINITY;
+      }
+      max = Math.max(max, d);
+    }
+    return max;
+  }
+
+  /** Runs a model on CPU; returns every output (or just {@code only}) as flat floats. */
+  static Map<String, float[]> run(byte[] model, float[] input, long[] shape, String only) {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+      // no graph fusions: compare the exported operators themselves
+      so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+      try (OrtSession session = env.createSession(model, so);
+          OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), shape);
+          OrtSession.Result r = session.run(Map.of(OnnxExporter.INPUT, x))) {
+        Map<String, float[]> out = new HashMap<>();
+        for (Map.Entry<String, OnnxValue> e : r) {
+          if (only == null || only.equals(e.getKey())) {
+            FloatBuffer fb = ((OnnxTensor) e.getValue()).getFloatBuffer();
+            float[] f = new float[fb.remaining()];
+            fb.get(f);
+            out.put(e.getKey(), f);
+          }
+        }
+        return out;
+      }
+    } catch (OrtException e) {
+      throw new IllegalStateException("ONNX Runtime rejected the exported model: " + e.getMessage()
+          + " (shape " + Arrays.toString(shape) + ")", e);
+    }
+  }
+
+  /** @return an INDArray view of a flat NCHW float array */
+  public static INDArray nchw(float[] data, long... shape) {
+    return Nd4j.create(data, shape, 'c');
+  }
+}
