@@ -1,0 +1,49 @@
+package dev.kiln.maven.dataset;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A scanned dataset: labels in a stable (sorted) order and the images of each side.
+ *
+ * @param root the dataset folder
+ * @param labels label names, sorted
+ * @param train training images
+ * @param validation validation images
+ * @param explicitSplit true when the folder had {@code train/} and {@code val/} sub-folders
+ */
+public record Dataset(Path root, List<String> labels, List<LabelledImage> train,
+    List<LabelledImage> validation, boolean explicitSplit) {
+
+  public Dataset {
+    Objects.requireNonNull(root, "root");
+    labels = List.copyOf(labels);
+    train = List.copyOf(train);
+    validation = List.copyOf(validation);
+  }
+
+  /** @return images per label on one side */
+  public int[] counts(List<LabelledImage> side) {
+    int[] c = new int[labels.size()];
+    for (LabelledImage i : side) {
+      c[i.label()]++;
+    }
+    return c;
+  }
+
+  /** @return a multi-line summary: images per label and side */
+  public String summary() {
+    int[] t = counts(train);
+    int[] v = counts(validation);
+    StringBuilder b = new StringBuilder();
+    b.append(String.format("%d labels, %d training and %d validation images (%s)%n",
+        labels.size(), train.size(), validation.size(),
+        explicitSplit ? "train/ and val/ folders" : "automatic split"));
+    int width = labels.stream().mapToInt(String::length).max().orElse(5);
+    for (int i = 0; i < labels.size(); i++) {
+      b.append(String.format("  %-" + width + "s  train %4d  val %4d%n", labels.get(i), t[i], v[i]));
+    }
+    return b.toString().stripTrailing();
+  }
+}
