@@ -11,16 +11,31 @@ import java.util.logging.Logger;
 /**
  * Opens ONNX Runtime sessions on the requested device. CUDA is decided by trying: ONNX Runtime
  * lists the CUDA provider even where no GPU or CUDA library exists, and only adding it tells.
+ * Public for Kiln's build-time engine, which runs frozen network parts the same way.
  */
-final class Sessions {
+public final class Sessions {
 
   private static final Logger LOG = Logger.getLogger(Sessions.class.getName());
 
-  record Opened(OrtSession session, Device device) {}
+  /**
+   * An open session and the device it really runs on.
+   *
+   * @param session the ONNX Runtime session (caller closes it)
+   * @param device CPU or CUDA
+   */
+  public record Opened(OrtSession session, Device device) {}
 
   private Sessions() {}
 
-  static Opened open(byte[] model, String name, ClassifierOptions options) throws KilnException {
+  /**
+   * @param model ONNX bytes
+   * @param name how messages name the model
+   * @param options device and threads (other fields unused)
+   * @return the session and its device
+   * @throws KilnException when the model is invalid or CUDA was required and is absent
+   */
+  public static Opened open(byte[] model, String name, ClassifierOptions options)
+      throws KilnException {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     if (options.device() != Device.CPU) {
       try {
@@ -58,7 +73,8 @@ final class Sessions {
     }
   }
 
-  static void closeQuietly(OrtSession session) {
+  /** @param session closed, errors ignored */
+  public static void closeQuietly(OrtSession session) {
     try {
       session.close();
     } catch (OrtException e) {

@@ -1,0 +1,165 @@
+package dev.kiln.maven.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * Trains the new classification head on cached features with DL4J: dropout → softmax, Adam,
+ * cross-entropy, seeded shuffling, best epoch by validation loss restored at the end, early stop
+ * after {@code patience} epochs without improvement.
+ */
+final class HeadTrainer {
+
+  /** Name of the head's input. */
+  static final String FEATURES = "features";
+
+  /**
+   * @param epochs maximum epochs
+   * @param batchSize minibatch size
+   * @param learningRate Adam learning rate
+   * @param dropout dropout rate before the head
+   * @param weightDecay decoupled weight decay coefficient
+   * @param patience epochs without validation-loss improvement before stopping
+   * @param seed seed for initialisation, dropout and shuffling
+   */
+  record Config(int epochs, int batchSize, double learningRate, double dropout,
+      double weightDecay, int patience, long seed) {}
+
+  /**
+   * @param head the trained head, best epoch's parameters
+   * @param history per-epoch metrics
+   * @param bestEpoch 1-based epoch whose parameters were kept
+   */
+  record Result(ComputationGraph head, List<EpochStats> history, int bestEpoch) {}
+
+  private HeadTrainer() {}
+
+  static ComputationGraph build(int features, int classes, Config c) {
+    NeuralNetConfiguration.Builder nn = new NeuralNetConfiguration.Builder()
+        .seed(c.seed())
+        .dataType(DataType.FLOAT)
+        .updater(new Adam(c.learningRate()))
+        .weightInit(WeightInit.XAVIER);
+    if (c.weightDecay() > 0) {
+      nn.weightDecay(c.weightDecay());
+    }
+    var b = nn.graphBuilder()
+        .addInputs(FEATURES)
+        .setInputTypes(InputType.feedForward(features));
+    String last = FEATURES;
+    if (c.dropout() > 0) {
+      b.addLayer("dropout", new DropoutLayer.Builder(1.0 - c.dropout()).build(), FEATURES);
+      last = "dropout";
+    }
+    b.addLayer(dev.kiln.maven.backbone.Backbone.HEAD,
+        new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(features).nOut(classes)
+            .activation(Activation.SOFTMAX).build(), last);
+    b.setOutputs(dev.kiln.maven.backbone.Backbone.HEAD);
+    ComputationGraph g = new ComputationGraph(b.build());
+    g.init();
+    return g;
+  }
+
+  static Result train(float[][] trainX, int[] trainY, float[][] valX, int[] valY, int classes,
+      Config c, ProgressListener listener) {
+    Nd4j.getRandom().setSeed(c.seed());
+    int f = trainX[0].length;
+    ComputationGraph head = build(f, classes, c);
+    INDArray x = Nd4j.create(trainX);
+    INDArray y = oneHot(trainY, classes);
+    INDArray vx = Nd4j.create(valX);
+    Random random = new Random(c.seed());
+    List<EpochStats> history = new ArrayList<>();
+    INDArray best = head.params().dup();
+    double bestLoss = Double.POSITIVE_INFINITY;
+    int bestEpoch = 0;
+    long start = System.nanoTime();
+    int[] order = new int[trainX.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    for (int epoch = 1; epoch <= c.epochs(); epoch++) {
+      shuffle(order, random);
+      double lossSum = 0;
+      for (int from = 0; from < order.length; from += c.batchSize()) {
+        int to = Math.min(order.length, from + c.batchSize());
+        int[] idx = java.util.Arrays.copyOfRange(order, from, to);
+        INDArray bx = x.getRows(idx);
+        INDArray by = y.getRows(idx);
+        head.fit(new DataSet(bx, by));
+        lossSum += head.score() * idx.length;
+      }
+      double trainLoss = lossSum / order.length;
+      double trainAcc = accuracy(head.outputSingle(false, x), trainY);
+      INDArray vp = head.outputSingle(false, vx);
+      double valLoss = crossEntropy(vp, valY);
+      double valAcc = accuracy(vp, valY);
+      long elapsed = (System.nanoTime() - start) / 1_000_000;
+      long eta = elapsed / epoch * (c.epochs() - epoch);
+      EpochStats stats = new EpochStats(epoch, c.epochs(), trainLoss, trainAcc, valLoss, valAcc,
+          elapsed, eta);
+      history.add(stats);
+      listener.epoch(stats);
+      if (valLoss < bestLoss - 1e-6) {
+        bestLoss = valLoss;
+        bestEpoch = epoch;
+        best = head.params().dup();
+      } else if (epoch - bestEpoch >= c.patience()) {
+        listener.debug("early stop at epoch " + epoch + ": no validation-loss improvement since "
+            + bestEpoch);
+        break;
+      }
+    }
+    head.setParams(best);
+    return new Result(head, history, bestEpoch);
+  }
+
+  private static void shuffle(int[] a, Random r) {
+    for (int i = a.length - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+  }
+
+  static INDArray oneHot(int[] labels, int classes) {
+    INDArray y = Nd4j.zeros(DataType.FLOAT, labels.length, classes);
+    for (int i = 0; i < labels.length; i++) {
+      y.putScalar(i, labels[i], 1f);
+    }
+    return y;
+  }
+
+  static double accuracy(INDArray probabilities, int[] labels) {
+    int right = 0;
+    for (int i = 0; i < labels.length; i++) {
+      if (probabilities.getRow(i).argMax().getInt(0) == labels[i]) {
+        right++;
+      }
+    }
+    return labels.length == 0 ? 0 : right / (double) labels.length;
+  }
+
+  static double crossEntropy(INDArray probabilities, int[] labels) {
+    double sum = 0;
+    for (int i = 0; i < labels.length; i++) {
+      sum -= Math.log(Math.max(1e-12, probabilities.getDouble(i, labels[i])));
+    }
+    return labels.length == 0 ? 0 : sum / labels.length;
+  }
+}

@@ -1,0 +1,53 @@
+package dev.kiln.maven.train;
+
+import dev.kiln.maven.dataset.LabelledImage;
+import dev.kiln.runtime.KilnException;
+import dev.kiln.runtime.image.Preprocessing;
+import dev.kiln.runtime.image.Preprocessor;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+
+/**
+ * Decodes and fits a chunk of images in parallel through the runtime's {@link Preprocessor}, so
+ * training sees exactly the pixels the application will. Failures become {@link SkippedImage}s.
+ */
+final class ImageLoader {
+
+  /**
+   * @param images the images decoded, in order
+   * @param fitted their fitted pixels
+   * @param skipped images that could not be decoded
+   */
+  record Chunk(List<LabelledImage> images, List<BufferedImage> fitted, List<SkippedImage> skipped) {}
+
+  private ImageLoader() {}
+
+  static Chunk load(List<LabelledImage> images, Preprocessing spec, ExecutorService pool) {
+    List<Future<BufferedImage>> futures = new ArrayList<>(images.size());
+    for (LabelledImage image : images) {
+      futures.add(pool.submit(() -> Preprocessor.load(image.file(), spec)));
+    }
+    List<LabelledImage> ok = new ArrayList<>();
+    List<BufferedImage> fitted = new ArrayList<>();
+    List<SkippedImage> skipped = new ArrayList<>();
+    for (int i = 0; i < images.size(); i++) {
+      try {
+        fitted.add(futures.get(i).get());
+        ok.add(images.get(i));
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        String reason = cause instanceof KilnException k ? k.getMessage()
+            : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        skipped.add(new SkippedImage(images.get(i).relativePath(), reason));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while decoding images", e);
+      }
+    }
+    return new Chunk(ok, fitted, skipped);
+  }
+}

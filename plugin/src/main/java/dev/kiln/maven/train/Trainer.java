@@ -1,0 +1,264 @@
+package dev.kiln.maven.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.maven.UserProblemException;
+import dev.kiln.maven.backbone.Backbone;
+import dev.kiln.maven.dataset.Dataset;
+import dev.kiln.maven.dataset.LabelledImage;
+import dev.kiln.maven.engine.Dl4jSetup;
+import dev.kiln.maven.export.OnnxExporter;
+import dev.kiln.maven.export.ParityChecker;
+import dev.kiln.runtime.Classification;
+import dev.kiln.runtime.ClassifierOptions;
+import dev.kiln.runtime.Device;
+import dev.kiln.runtime.ImageClassifier;
+import dev.kiln.runtime.KilnException;
+import dev.kiln.runtime.ModelMetadata;
+import dev.kiln.runtime.image.Preprocessing;
+import dev.kiln.runtime.image.Preprocessor;
+import java.nio.FloatBuffer;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+
+/**
+ * Orchestrates one training run in feature-extractor mode: the frozen backbone is exported to
+ * ONNX and run once per image by ONNX Runtime; DL4J trains only the new head on those features;
+ * the backbone and trained head are exported together (normalisation and softmax inside) and the
+ * export is checked against the DL4J network on the validation images through the runtime.
+ */
+public final class Trainer {
+
+  /** Images per frozen-forward and parity batch. */
+  static final int BATCH = 16;
+
+  private Trainer() {}
+
+  /**
+   * @param request what to train
+   * @param listener progress
+   * @return the exported model and its metrics
+   * @throws UserProblemException for bad data (e.g. all images of a label unreadable, or any
+   *     unreadable image with failOnBadImages) or a parity failure
+   */
+  public static TrainingResult train(TrainingRequest request, ProgressListener listener)
+      throws UserProblemException {
+    Dl4jSetup.init();
+    Nd4j.getRandom().setSeed(request.seed());
+    Dataset data = request.dataset();
+    Backbone backbone = request.backbone();
+    Preprocessing raw = request.modelPreprocessing();
+    long[] imageShape = {3, backbone.inputSize(), backbone.inputSize()};
+    listener.phase("dataset", data.summary());
+
+    ComputationGraph frozen = backbone.featureGraph(request.featureLayer());
+    byte[] frozenOnnx = OnnxExporter.export(frozen, imageShape,
+        new OnnxExporter.Options(backbone.normalization(), Map.of(), "features"));
+    int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
+    ExecutorService pool = Executors.newFixedThreadPool(cores, r -> {
+      Thread t = new Thread(r, "kiln-decode");
+      t.setDaemon(true);
+      return t;
+    });
+    try (FrozenForward forward = new FrozenForward(frozenOnnx, imageShape, request.device())) {
+      listener.phase("features", "frozen " + backbone.architecture().id() + " up to "
+          + (request.featureLayer() == null ? backbone.architecture().lastFeatureLayer()
+              : request.featureLayer()) + " on ONNX Runtime (" + forward.device() + ")");
+      List<SkippedImage> skipped = new ArrayList<>();
+      long[] time = new long[2];
+      Features train = features(data.train(), raw, forward, pool, skipped, time);
+      Features val = features(data.validation(), raw, forward, pool, skipped, time);
+      for (SkippedImage s : skipped) {
+        listener.warn("skipped " + s.relativePath() + ": " + s.reason());
+      }
+      if (!skipped.isEmpty() && request.failOnBadImages()) {
+        throw new UserProblemException(skipped.size() + " image(s) could not be read and"
+            + " failOnBadImages is set: " + skipped + "; fix or remove them, or unset"
+            + " failOnBadImages (kiln.failOnBadImages) to skip them");
+      }
+      checkEveryLabelHasImages(data, train, "training");
+      if (val.labels.length == 0) {
+        throw new UserProblemException("no validation image could be read; see the skipped list");
+      }
+
+      listener.phase("training", "new head: " + data.labels().size() + " labels, "
+          + train.labels.length + " training images, up to " + request.epochs() + " epochs");
+      long t0 = System.nanoTime();
+      HeadTrainer.Result head = HeadTrainer.train(train.rows, train.labels, val.rows, val.labels,
+          data.labels().size(), new HeadTrainer.Config(request.epochs(), request.batchSize(),
+              request.learningRate(), request.dropout(), request.weightDecay(),
+              request.patience(), request.seed()), listener);
+      long headMillis = (System.nanoTime() - t0) / 1_000_000;
+
+      listener.phase("export", "backbone + head to ONNX, parity check on "
+          + val.images.size() + " validation images");
+      long t1 = System.nanoTime();
+      ComputationGraph full = backbone.classifierGraph(request.featureLayer(),
+          data.labels().size(), request.dropout(), request.seed(), new Adam(request.learningRate()));
+      full.getLayer(Backbone.HEAD).setParams(head.head().getLayer(Backbone.HEAD).params());
+      Exported exported = export(request, full, head, val, skipped, imageShape);
+      Checked checked = check(full, exported, val, raw, backbone, pool);
+      long exportMillis = (System.nanoTime() - t1) / 1_000_000;
+      if (!checked.parity.passed(ParityChecker.TOLERANCE)) {
+        throw new IllegalStateException("the exported ONNX model differs from the trained network"
+            + " by " + checked.parity.maxAbsDiff() + " (limit " + ParityChecker.TOLERANCE
+            + "); first diverging layer: " + checked.parity.divergingLayer());
+      }
+      Evaluation evaluation = Evaluation.of(data.labels(), val.labels, checked.probabilities,
+          val.images.stream().map(LabelledImage::relativePath).toList(), 12);
+      return new TrainingResult(exported.onnx, exported.metadata, evaluation, head.history(),
+          head.bestEpoch(), List.copyOf(skipped), checked.parity,
+          new TrainingResult.Timings(time[0], time[1], headMillis, exportMillis,
+              train.labels.length + val.labels.length));
+    } catch (KilnException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static void checkEveryLabelHasImages(Dataset data, Features f, String side)
+      throws UserProblemException {
+    int[] counts = new int[data.labels().size()];
+    for (int l : f.labels) {
+      counts[l]++;
+    }
+    for (int i = 0; i < counts.length; i++) {
+      if (counts[i] == 0) {
+        throw new UserProblemException("label '" + data.labels().get(i) + "' has no readable "
+            + side + " image; see the skipped images above and add readable ones");
+      }
+    }
+  }
+
+  /** Feature rows of the images that could be read. */
+  record Features(List<LabelledImage> images, float[][] rows, int[] labels) {}
+
+  static Features features(List<LabelledImage> images, Preprocessing raw,
+      FrozenForward forward, ExecutorService pool, List<SkippedImage> skipped, long[] time)
+      throws KilnException {
+    List<LabelledImage> ok = new ArrayList<>();
+    List<float[]> rows = new ArrayList<>();
+    float[] scratch = new float[raw.tensorSize()];
+    for (int from = 0; from < images.size(); from += BATCH) {
+      long t0 = System.nanoTime();
+      ImageLoader.Chunk chunk = ImageLoader.load(
+          images.subList(from, Math.min(images.size(), from + BATCH)), raw, pool);
+      skipped.addAll(chunk.skipped());
+      if (chunk.fitted().isEmpty()) {
+        time[0] += System.nanoTime() - t0;
+        continue;
+      }
+      FloatBuffer buf = forward.inputBuffer(chunk.fitted().size());
+      for (int i = 0; i < chunk.fitted().size(); i++) {
+        Preprocessor.writeTensor(chunk.fitted().get(i), raw, scratch, buf, i);
+      }
+      long t1 = System.nanoTime();
+      float[][] out = forward.run(chunk.fitted().size());
+      long t2 = System.nanoTime();
+      time[0] += (t1 - t0) / 1_000_000;
+      time[1] += (t2 - t1) / 1_000_000;
+      ok.addAll(chunk.images());
+      rows.addAll(List.of(out));
+    }
+    int[] labels = ok.stream().mapToInt(LabelledImage::label).toArray();
+    return new Features(ok, rows.toArray(float[][]::new), labels);
+  }
+
+  record Exported(byte[] onnx, ModelMetadata metadata) {}
+
+  private static Exported export(TrainingRequest request, ComputationGraph full,
+      HeadTrainer.Result head, Features val, List<SkippedImage> skipped, long[] imageShape) {
+    List<EpochStats> h = head.history();
+    EpochStats best = h.get(head.bestEpoch() - 1);
+    Map<String, Object> metrics = new LinkedHashMap<>();
+    metrics.put("validation_accuracy", best.valAccuracy());
+    metrics.put("validation_loss", best.valLoss());
+    metrics.put("train_accuracy", best.trainAccuracy());
+    metrics.put("best_epoch", head.bestEpoch());
+    metrics.put("epochs_run", h.size());
+    Map<String, String> training = new LinkedHashMap<>();
+    Backbone b = request.backbone();
+    training.put("backbone", b.architecture().id() + " (" + java.nio.file.Path.of(b.source())
+        .getFileName() + ", sha256 " + b.sha256() + ")");
+    training.put("mode", request.mode().id());
+    training.put("feature_layer", request.featureLayer() == null
+        ? b.architecture().lastFeatureLayer() : request.featureLayer());
+    training.put("images", request.dataset().train().size() + " train, "
+        + request.dataset().validation().size() + " validation, " + skipped.size() + " skipped");
+    training.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+    training.put("seed", Long.toString(request.seed()));
+    try {
+      training.put("metrics", new ObjectMapper().writeValueAsString(metrics));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    ModelMetadata metadata = new ModelMetadata(ModelMetadata.FORMAT_VERSION,
+        request.dataset().labels(), request.modelPreprocessing(),
+        ModelMetadata.Output.PROBABILITIES, training);
+    byte[] onnx = OnnxExporter.export(full, imageShape, new OnnxExporter.Options(
+        b.normalization(), metadata.toProperties(), "probabilities"));
+    return new Exported(onnx, metadata);
+  }
+
+  record Checked(ParityChecker.Result parity, float[][] probabilities) {}
+
+  /** Runs the exported model through the runtime on the validation images beside DL4J. */
+  private static Checked check(ComputationGraph full, Exported exported, Features val,
+      Preprocessing raw, Backbone backbone, ExecutorService pool) throws KilnException {
+    Preprocessing norm = backbone.normalization();
+    float[][] probabilities = new float[val.images.size()][];
+    double max = 0;
+    long values = 0;
+    try (ImageClassifier classifier = ImageClassifier.load(exported.onnx, "exported model",
+        ClassifierOptions.defaults().withDevice(Device.CPU))) {
+      int size = raw.tensorSize();
+      for (int from = 0; from < val.images.size(); from += BATCH) {
+        List<LabelledImage> part = val.images.subList(from,
+            Math.min(val.images.size(), from + BATCH));
+        ImageLoader.Chunk chunk = ImageLoader.load(part, raw, pool);
+        int n = chunk.fitted().size();
+        float[] rawTensor = new float[n * size];
+        float[] netTensor = new float[n * size];
+        for (int i = 0; i < n; i++) {
+          Preprocessor.writeTensor(chunk.fitted().get(i), raw, rawTensor, i * size);
+          Preprocessor.writeTensor(chunk.fitted().get(i), norm, netTensor, i * size);
+        }
+        List<Classification> onnx = classifier.classifyTensor(rawTensor, n);
+        INDArray expected = full.outputSingle(false, Nd4j.create(netTensor,
+            new long[] {n, 3, raw.height(), raw.width()}, 'c'));
+        for (int i = 0; i < n; i++) {
+          float[] p = onnx.get(i).scores();
+          probabilities[from + i] = p;
+          for (int j = 0; j < p.length; j++) {
+            max = Math.max(max, Math.abs(p[j] - expected.getFloat(i, j)));
+            values++;
+          }
+        }
+      }
+    }
+    ParityChecker.Result result = new ParityChecker.Result(max, values, null);
+    if (!result.passed(ParityChecker.TOLERANCE)) {
+      // locate the layer on the first validation image
+      ImageLoader.Chunk first = ImageLoader.load(val.images.subList(0, 1), raw, pool);
+      float[] r = new float[raw.tensorSize()];
+      float[] x = new float[raw.tensorSize()];
+      Preprocessor.writeTensor(first.fitted().get(0), raw, r, 0);
+      Preprocessor.writeTensor(first.fitted().get(0), norm, x, 0);
+      ParityChecker.Result located = ParityChecker.check(full,
+          Nd4j.create(x, new long[] {1, 3, raw.height(), raw.width()}, 'c'), exported.onnx, r,
+          new OnnxExporter.Options(norm, Map.of(), "probabilities"), ParityChecker.TOLERANCE);
+      result = new ParityChecker.Result(max, values, located.divergingLayer());
+    }
+    return new Checked(result, probabilities);
+  }
+}

@@ -1,0 +1,59 @@
+package dev.kiln.maven.train;
+
+import dev.kiln.maven.backbone.Backbone;
+import dev.kiln.maven.dataset.Dataset;
+import dev.kiln.runtime.Device;
+import dev.kiln.runtime.image.Preprocessing;
+import java.util.Objects;
+
+/**
+ * Everything one training run needs. Immutable, validated.
+ *
+ * @param dataset scanned images
+ * @param backbone pretrained backbone
+ * @param mode how the backbone is used
+ * @param featureLayer backbone layer to cut after (null: the last feature layer)
+ * @param resize how images are fitted to the input size
+ * @param epochs maximum epochs (≥ 1)
+ * @param batchSize minibatch size (≥ 1)
+ * @param learningRate Adam learning rate (> 0)
+ * @param dropout dropout before the head, 0 ≤ x &lt; 1
+ * @param weightDecay weight decay (≥ 0)
+ * @param patience early-stopping patience in epochs (≥ 1)
+ * @param seed seed of everything random
+ * @param failOnBadImages fail instead of skipping undecodable images
+ * @param device where ONNX Runtime runs the frozen part
+ */
+public record TrainingRequest(Dataset dataset, Backbone backbone, Mode mode, String featureLayer,
+    Preprocessing.Resize resize, int epochs, int batchSize, double learningRate, double dropout,
+    double weightDecay, int patience, long seed, boolean failOnBadImages, Device device) {
+
+  public TrainingRequest {
+    Objects.requireNonNull(dataset, "dataset");
+    Objects.requireNonNull(backbone, "backbone");
+    Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(resize, "resize");
+    Objects.requireNonNull(device, "device");
+    check(epochs >= 1, "epochs must be >= 1, was " + epochs);
+    check(batchSize >= 1, "batchSize must be >= 1, was " + batchSize);
+    check(learningRate > 0 && learningRate < 10, "learningRate must be in (0, 10), was " + learningRate);
+    check(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), was " + dropout);
+    check(weightDecay >= 0, "weightDecay must be >= 0, was " + weightDecay);
+    check(patience >= 1, "patience must be >= 1, was " + patience);
+    if (featureLayer != null && !backbone.architecture().featureLayers().contains(featureLayer)) {
+      throw new IllegalArgumentException("featureLayer '" + featureLayer + "' is not a layer of "
+          + backbone.architecture().id() + "; valid: " + backbone.architecture().featureLayers());
+    }
+  }
+
+  private static void check(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+
+  /** @return the spec of what the exported model takes: raw RGB, normalisation in the graph */
+  public Preprocessing modelPreprocessing() {
+    return Preprocessing.raw(backbone.inputSize(), resize);
+  }
+}

@@ -1,0 +1,101 @@
+package dev.kiln.maven.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.maven.Fixtures;
+import dev.kiln.maven.backbone.Backbone;
+import dev.kiln.maven.backbone.BackboneResolver;
+import dev.kiln.maven.dataset.Dataset;
+import dev.kiln.maven.dataset.DatasetScanner;
+import dev.kiln.maven.export.ParityChecker;
+import dev.kiln.runtime.ClassifierOptions;
+import dev.kiln.runtime.Device;
+import dev.kiln.runtime.ImageClassifier;
+import dev.kiln.runtime.image.Preprocessing;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Feature-extractor training on the real hymenoptera photos with the real MobileNet weights. */
+class HymenopteraTrainingTest {
+
+  static Dataset data;
+  static Backbone backbone;
+  static TrainingResult first;
+  static List<String> phases = new ArrayList<>();
+  static List<EpochStats> epochs = new ArrayList<>();
+
+  static TrainingRequest request() {
+    return new TrainingRequest(data, backbone, Mode.FEATURE_EXTRACTOR, null,
+        Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2, 1e-4, 10, 42, false, Device.AUTO);
+  }
+
+  @BeforeAll
+  static void train() throws Exception {
+    data = DatasetScanner.scan(new DatasetScanner.Request(Fixtures.hymenoptera(), List.of(),
+        List.of(), 0.2, 42));
+    backbone = BackboneResolver.resolve(Fixtures.mobilenetH5().toString(), Path.of("."), 224);
+    first = Trainer.train(request(), new ProgressListener() {
+      @Override
+      public void phase(String name, String detail) {
+        phases.add(name);
+      }
+
+      @Override
+      public void epoch(EpochStats stats) {
+        epochs.add(stats);
+        System.out.println(stats.line());
+      }
+    });
+    System.out.printf("hymenoptera: val accuracy %.4f, parity %.2e, best epoch %d, timings %s%n",
+        first.validation().accuracy(), first.parity().maxAbsDiff(), first.bestEpoch(),
+        first.timings());
+  }
+
+  @Test
+  void reachesTheAccuracyTargetWithParity() {
+    assertTrue(first.validation().accuracy() >= 0.88,
+        "validation accuracy " + first.validation().accuracy());
+    assertTrue(first.parity().passed(ParityChecker.TOLERANCE),
+        "parity " + first.parity().maxAbsDiff());
+    assertEquals(73, first.validation().images());
+  }
+
+  @Test
+  void placeholderGifIsTrainedOnOrSkippedVisibly() {
+    // imageNotFound.gif decodes (it is a valid GIF), so nothing is skipped in this dataset
+    assertTrue(first.skipped().isEmpty(), first.skipped().toString());
+  }
+
+  @Test
+  void reportsPhasesAndEpochs() {
+    assertEquals(List.of("dataset", "features", "training", "export"), phases);
+    assertTrue(epochs.size() >= 1 && epochs.get(0).line().contains("ETA"));
+    assertEquals(epochs.size(), first.history().size());
+  }
+
+  @Test
+  void exportedModelCarriesTheContract() throws Exception {
+    try (ImageClassifier c = ImageClassifier.load(first.onnx(), "trained",
+        ClassifierOptions.defaults().withDevice(Device.CPU))) {
+      assertEquals(List.of("ants", "bees"), c.labels());
+      assertTrue(c.metadata().training().get("metrics").contains("validation_accuracy"));
+      assertEquals("feature-extractor", c.metadata().training().get("mode"));
+      Path bee = Fixtures.hymenoptera().resolve("val/bees/1032546534_06907fe3b3.jpg");
+      assertEquals("bees", c.classify(bee).best().label());
+    }
+  }
+
+  @Test
+  void sameSeedSameMetrics() throws Exception {
+    TrainingResult again = Trainer.train(request(), ProgressListener.NONE);
+    assertEquals(first.validation().accuracy(), again.validation().accuracy());
+    assertEquals(first.bestEpoch(), again.bestEpoch());
+    for (int i = 0; i < first.history().size(); i++) {
+      assertEquals(first.history().get(i).valLoss(), again.history().get(i).valLoss(), 1e-9);
+    }
+  }
+}
