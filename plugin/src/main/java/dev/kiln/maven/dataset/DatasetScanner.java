@@ -85,6 +85,37 @@ public final class DatasetScanner {
     return new Dataset(root, labels, train, val, false);
   }
 
+  /**
+   * Lists a labelled folder without splitting it (a test set): every image is on the validation
+   * side.
+   *
+   * @param root folder with one sub-folder per label
+   * @param includes include patterns (empty: common image types)
+   * @param excludes exclude patterns
+   * @return the dataset, labels sorted
+   * @throws UserProblemException when the folder is missing or holds no label folder
+   */
+  public static Dataset scanAll(Path root, List<String> includes, List<String> excludes)
+      throws UserProblemException {
+    Request request = new Request(root, includes, excludes, 0.5, 0);
+    Path dir = root.toAbsolutePath().normalize();
+    if (!Files.isDirectory(dir)) {
+      throw new UserProblemException("test image folder " + dir + " does not exist; set"
+          + " <testImages> (kiln.testImages) to a folder with one sub-folder per label");
+    }
+    List<String> labels = labelFolders(dir);
+    if (labels.isEmpty()) {
+      throw new UserProblemException("test image folder " + dir + " has no label sub-folders");
+    }
+    List<LabelledImage> all = new ArrayList<>();
+    for (int i = 0; i < labels.size(); i++) {
+      for (String f : images(dir, labels.get(i), request, false)) {
+        all.add(image(dir, dir.resolve(labels.get(i)).resolve(f), i));
+      }
+    }
+    return new Dataset(dir, labels, List.of(), all, true);
+  }
+
   private static Dataset explicit(Path root, Path trainDir, Path valDir, Request request)
       throws UserProblemException {
     List<String> labels = labelFolders(trainDir);

@@ -1,0 +1,106 @@
+package dev.kiln.maven;
+
+import java.io.File;
+import java.util.List;
+import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.project.MavenProject;
+
+/** Settings shared by Kiln's goals. */
+abstract class AbstractKilnMojo extends AbstractMojo {
+
+  /**
+   * Skips every Kiln goal.
+   *
+   * <p>Default {@code false}. Example: {@code -Dkiln.skip}.
+   *
+   * @since 0.1.0
+   */
+  @Parameter(property = "kiln.skip", defaultValue = "false")
+  protected boolean skip;
+
+  /**
+   * The labelled images: one sub-folder per label ({@code cats/}, {@code dogs/}), or
+   * {@code train/} and {@code val/} folders each holding the label folders.
+   *
+   * <p>Default {@code src/main/images}. Example: {@code -Dkiln.images=data/photos}.
+   *
+   * @since 0.1.0
+   */
+  @Parameter(property = "kiln.images", defaultValue = "${project.basedir}/src/main/images")
+  protected File images;
+
+  /**
+   * Fully qualified name of the generated classifier class; the model is bundled beside it as
+   * {@code <package path>/<ClassName>.onnx}. Required.
+   *
+   * <p>Example: {@code com.acme.pets.PetClassifier}.
+   *
+   * @since 0.1.0
+   */
+  @Parameter(property = "kiln.className")
+  protected String className;
+
+  /**
+   * Ant-style patterns of the images to use, relative to each label folder, matched ignoring
+   * case.
+   *
+   * <p>Default: {@code **}{@code /*.jpg, **}{@code /*.jpeg, **}{@code /*.png, **}{@code /*.gif,
+   * **}{@code /*.bmp}. Example: {@code <includes><include>**}{@code /*.jpg</include></includes>}.
+   *
+   * @since 0.1.0
+   */
+  @Parameter(property = "kiln.includes")
+  protected List<String> includes;
+
+  /**
+   * Ant-style patterns of images to leave out. Hidden files are always left out.
+   *
+   * <p>Default: none. Example: {@code <excludes><exclude>**}{@code /draft-*</exclude></excludes>}.
+   *
+   * @since 0.1.0
+   */
+  @Parameter(property = "kiln.excludes")
+  protected List<String> excludes;
+
+  /**
+   * Kiln's working folder: the kept model, fingerprint, {@code report.html}, {@code
+   * metrics.json}, {@code evaluation.json}.
+   *
+   * <p>Default {@code ${project.build.directory}/kiln}.
+   *
+   * @since 0.1.0
+   */
+  @Parameter(property = "kiln.workDir", defaultValue = "${project.build.directory}/kiln")
+  protected File workDir;
+
+  @Parameter(defaultValue = "${project}", readonly = true, required = true)
+  protected MavenProject project;
+
+  @Override
+  public final void execute() throws MojoExecutionException, MojoFailureException {
+    if (skip) {
+      getLog().info("Kiln skipped (kiln.skip)");
+      return;
+    }
+    if (className == null || className.isBlank()) {
+      throw new MojoFailureException("set <className> (kiln.className) to the fully qualified"
+          + " name of the classifier class to generate, e.g. com.acme.pets.PetClassifier");
+    }
+    try {
+      run();
+    } catch (UserProblemException e) {
+      throw new MojoFailureException(e.getMessage(), e);
+    } catch (MojoFailureException | MojoExecutionException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new MojoExecutionException("Kiln failed unexpectedly: " + e.getMessage(), e);
+    }
+  }
+
+  /** The goal's work. */
+  protected abstract void run() throws UserProblemException, MojoExecutionException,
+      MojoFailureException;
+}

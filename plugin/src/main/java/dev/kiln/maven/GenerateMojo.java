@@ -1,0 +1,74 @@
+package dev.kiln.maven;
+
+import dev.kiln.maven.build.TrainBuild;
+import dev.kiln.maven.codegen.ClassifierGenerator;
+import dev.kiln.maven.dataset.Dataset;
+import dev.kiln.maven.dataset.DatasetScanner;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+
+/**
+ * Generates the typed classifier class from the label folders and registers it as a compile
+ * source root (on every build, up-to-date ones included).
+ *
+ * @since 0.1.0
+ */
+@Mojo(name = "generate", defaultPhase = LifecyclePhase.GENERATE_SOURCES, threadSafe = true)
+public class GenerateMojo extends AbstractKilnMojo {
+
+  /**
+   * Where the generated sources go.
+   *
+   * <p>Default {@code ${project.build.directory}/generated-sources/kiln}.
+   *
+   * @since 0.1.0
+   */
+  @Parameter(property = "kiln.generatedSources",
+      defaultValue = "${project.build.directory}/generated-sources/kiln")
+  private File generatedSources;
+
+  /**
+   * Fraction of each label held out for validation when there are no train/val folders (must
+   * match the train goal's, which shares the property).
+   *
+   * <p>Default {@code 0.2}.
+   *
+   * @since 0.1.0
+   */
+  @Parameter(property = "kiln.validationSplit", defaultValue = "0.2")
+  private double validationSplit;
+
+  /**
+   * Seed of the train/validation split hash (shared with the train goal).
+   *
+   * <p>Default {@code 42}.
+   *
+   * @since 0.1.0
+   */
+  @Parameter(property = "kiln.seed", defaultValue = "42")
+  private long seed;
+
+  @Override
+  protected void run() throws UserProblemException {
+    Dataset data = DatasetScanner.scan(new DatasetScanner.Request(images.toPath(), includes,
+        excludes, validationSplit, seed));
+    Path summaryFile = TrainBuild.summaryFile(workDir.toPath());
+    String summary = null;
+    try {
+      if (Files.isRegularFile(summaryFile)) {
+        summary = Files.readString(summaryFile).strip();
+      }
+    } catch (IOException e) {
+      getLog().debug("no training summary: " + e.getMessage());
+    }
+    Path file = ClassifierGenerator.generate(new ClassifierGenerator.Request(className,
+        data.labels(), summary, generatedSources.toPath()));
+    project.addCompileSourceRoot(generatedSources.getAbsolutePath());
+    getLog().info("Generated " + className + " with labels " + data.labels() + " (" + file + ")");
+  }
+}

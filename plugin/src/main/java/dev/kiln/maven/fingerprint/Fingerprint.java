@@ -1,0 +1,81 @@
+package dev.kiln.maven.fingerprint;
+
+import dev.kiln.maven.UserProblemException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The identity of a training run: dataset contents (every image's relative path and bytes), the
+ * configuration, the backbone file and the plugin version. When it matches the previous build's,
+ * the previous model is reused and nothing is trained.
+ */
+public final class Fingerprint {
+
+  private final MessageDigest digest;
+
+  private Fingerprint() {
+    try {
+      digest = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * @param images dataset images: relative path → file, in any order
+   * @param configuration settings that change the model, by name
+   * @param backbone the backbone weights file
+   * @param pluginVersion this plugin's version
+   * @return lower-case hex SHA-256
+   * @throws UserProblemException when a file cannot be read
+   */
+  public static String of(Map<String, Path> images, Map<String, String> configuration,
+      Path backbone, String pluginVersion) throws UserProblemException {
+    Fingerprint f = new Fingerprint();
+    f.text("kiln-fingerprint-1");
+    f.text(pluginVersion);
+    for (Map.Entry<String, String> e : new TreeMap<>(configuration).entrySet()) {
+      f.text(e.getKey() + "=" + e.getValue());
+    }
+    f.file(backbone);
+    for (Map.Entry<String, Path> e : new TreeMap<>(images).entrySet()) {
+      f.text(e.getKey());
+      f.file(e.getValue());
+    }
+    return HexFormat.of().formatHex(f.digest.digest());
+  }
+
+  private void text(String s) {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    digest.update(lengthPrefix(b.length));
+    digest.update(b);
+  }
+
+  private void file(Path p) throws UserProblemException {
+    try (InputStream in = Files.newInputStream(p)) {
+      digest.update(lengthPrefix(Files.size(p)));
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        digest.update(buf, 0, n);
+      }
+    } catch (IOException e) {
+      throw new UserProblemException("cannot read " + p + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static byte[] lengthPrefix(long n) {
+    byte[] b = new byte[8];
+    for (int i = 0; i < 8; i++) {
+      b[i] = (byte) (n >>> (8 * i));
+    }
+    return b;
+  }
+}

@@ -1,0 +1,2 @@
+/** Build fingerprints: what decides whether the previous model can be reused. */
+package dev.kiln.maven.fingerprint;

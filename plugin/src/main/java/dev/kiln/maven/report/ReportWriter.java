@@ -1,0 +1,195 @@
+package dev.kiln.maven.report;
+
+import dev.kiln.maven.train.EpochStats;
+import dev.kiln.maven.train.Evaluation;
+import dev.kiln.maven.train.SkippedImage;
+import dev.kiln.maven.train.TrainingResult;
+import dev.kiln.runtime.KilnException;
+import dev.kiln.runtime.image.ImageDecoder;
+import dev.kiln.runtime.image.Preprocessing;
+import dev.kiln.runtime.image.Preprocessor;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.ToDoubleFunction;
+import javax.imageio.ImageIO;
+
+/**
+ * Renders the training report: a self-contained HTML page (no scripts, no external resources)
+ * with the metrics, the confusion matrix, learning curves as inline SVG, per-label metrics,
+ * skipped files and the worst-classified images with thumbnails.
+ */
+public final class ReportWriter {
+
+  private ReportWriter() {}
+
+  /**
+   * @param title page title (the class name)
+   * @param result the training run
+   * @param datasetRoot folder the evaluation's relative paths resolve against (thumbnails)
+   * @return the HTML page
+   */
+  public static String html(String title, TrainingResult result, Path datasetRoot) {
+    Evaluation e = result.validation();
+    StringBuilder b = new StringBuilder();
+    b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+        .append("<title>Kiln report: ").append(esc(title)).append("</title><style>")
+        .append("body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:70em}")
+        .append("table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;")
+        .append("padding:.3em .6em;text-align:right}th{background:#f4f4f4}")
+        .append(".cm td{min-width:3em;text-align:center}.big{font-size:2em;font-weight:bold}")
+        .append(".worst{display:flex;flex-wrap:wrap;gap:1em}.worst figure{margin:0;width:140px;")
+        .append("font-size:.8em}.worst img{width:128px;height:128px;object-fit:cover}")
+        .append("</style></head><body>\n");
+    b.append("<h1>").append(esc(title)).append("</h1>\n");
+    b.append("<p class=\"big\" id=\"accuracy\">").append(pct(e.accuracy()))
+        .append(" validation accuracy</p>\n");
+    String backbone = result.metadata().training().getOrDefault("backbone", "");
+    b.append("<p>").append(e.images()).append(" validation images; backbone ")
+        .append(esc(backbone)).append("; mode ")
+        .append(esc(result.metadata().training().getOrDefault("mode", ""))).append("; best epoch ")
+        .append(result.bestEpoch()).append(" of ").append(result.history().size())
+        .append("; ONNX parity max abs diff ")
+        .append(String.format(Locale.ROOT, "%.2e", result.parity().maxAbsDiff()))
+        .append(".</p>\n");
+
+    b.append("<h2>Confusion matrix</h2>\n<table class=\"cm\" id=\"confusion\"><tr><th>actual \\ predicted</th>");
+    for (String l : e.labels()) {
+      b.append("<th>").append(esc(l)).append("</th>");
+    }
+    b.append("</tr>\n");
+    for (int i = 0; i < e.labels().size(); i++) {
+      int row = 0;
+      for (int v : e.confusion()[i]) {
+        row += v;
+      }
+      b.append("<tr><th>").append(esc(e.labels().get(i))).append("</th>");
+      for (int j = 0; j < e.labels().size(); j++) {
+        int v = e.confusion()[i][j];
+        double share = row == 0 ? 0 : v / (double) row;
+        String colour = i == j
+            ? String.format(Locale.ROOT, "rgba(46,160,67,%.2f)", 0.15 + 0.6 * share)
+            : String.format(Locale.ROOT, "rgba(218,54,51,%.2f)", v == 0 ? 0 : 0.15 + 0.6 * share);
+        b.append("<td style=\"background:").append(colour).append("\">").append(v).append("</td>");
+      }
+      b.append("</tr>\n");
+    }
+    b.append("</table>\n");
+
+    b.append("<h2>Learning curves</h2>\n");
+    b.append(curves("Loss", result.history(), EpochStats::trainLoss, EpochStats::valLoss, "loss"));
+    b.append(curves("Accuracy", result.history(), EpochStats::trainAccuracy,
+        EpochStats::valAccuracy, "accuracy"));
+
+    b.append("<h2>Per label</h2>\n<table id=\"labels\"><tr><th>label</th><th>precision</th>")
+        .append("<th>recall</th><th>F1</th><th>images</th></tr>\n");
+    for (Evaluation.LabelMetrics m : e.perLabel()) {
+      b.append("<tr><th>").append(esc(m.label())).append("</th><td>").append(pct(m.precision()))
+          .append("</td><td>").append(pct(m.recall())).append("</td><td>").append(pct(m.f1()))
+          .append("</td><td>").append(m.support()).append("</td></tr>\n");
+    }
+    b.append("</table>\n");
+
+    b.append("<h2>Worst classified</h2>\n<div class=\"worst\">\n");
+    for (Evaluation.Mistake m : e.worst()) {
+      b.append("<figure>").append(thumbnail(datasetRoot.resolve(m.image())))
+          .append("<figcaption>").append(esc(m.image())).append("<br>").append(esc(m.actual()))
+          .append(" → ").append(esc(m.predicted())).append(" (")
+          .append(pct(m.probability())).append(" for ").append(esc(m.actual()))
+          .append(")</figcaption></figure>\n");
+    }
+    b.append("</div>\n");
+
+    b.append("<h2>Skipped images</h2>\n");
+    List<SkippedImage> skipped = result.skipped();
+    if (skipped.isEmpty()) {
+      b.append("<p id=\"skipped\">None.</p>\n");
+    } else {
+      b.append("<table id=\"skipped\"><tr><th>image</th><th>reason</th></tr>\n");
+      for (SkippedImage s : skipped) {
+        b.append("<tr><td style=\"text-align:left\">").append(esc(s.relativePath()))
+            .append("</td><td style=\"text-align:left\">").append(esc(s.reason()))
+            .append("</td></tr>\n");
+      }
+      b.append("</table>\n");
+    }
+    TrainingResult.Timings t = result.timings();
+    b.append("<h2>Timings</h2>\n<p>decode ").append(t.decode()).append(" ms, frozen forward ")
+        .append(t.frozenForward()).append(" ms (").append(t.frozenImages()).append(" images), head ")
+        .append(t.headTraining()).append(" ms, export + parity ").append(t.export())
+        .append(" ms.</p>\n</body></html>\n");
+    return b.toString();
+  }
+
+  static String curves(String title, List<EpochStats> h, ToDoubleFunction<EpochStats> train,
+      ToDoubleFunction<EpochStats> val, String id) {
+    int w = 560;
+    int hgt = 220;
+    int pad = 40;
+    double max = 0;
+    for (EpochStats s : h) {
+      max = Math.max(max, Math.max(train.applyAsDouble(s), val.applyAsDouble(s)));
+    }
+    max = max <= 0 ? 1 : max * 1.05;
+    StringBuilder b = new StringBuilder();
+    b.append("<figure><svg id=\"curve-").append(id).append("\" xmlns=\"http://www.w3.org/2000/svg\"")
+        .append(" width=\"").append(w).append("\" height=\"").append(hgt).append("\" role=\"img\"")
+        .append(" aria-label=\"").append(title).append(" per epoch\">")
+        .append("<rect width=\"100%\" height=\"100%\" fill=\"#fff\" stroke=\"#ccc\"/>");
+    b.append("<line x1=\"").append(pad).append("\" y1=\"").append(hgt - pad).append("\" x2=\"")
+        .append(w - 10).append("\" y2=\"").append(hgt - pad).append("\" stroke=\"#888\"/>");
+    b.append("<line x1=\"").append(pad).append("\" y1=\"10\" x2=\"").append(pad).append("\" y2=\"")
+        .append(hgt - pad).append("\" stroke=\"#888\"/>");
+    b.append(text(pad - 5, 15, String.format(Locale.ROOT, "%.2f", max), "end"));
+    b.append(text(pad - 5, hgt - pad, "0", "end"));
+    b.append(text(w - 10, hgt - pad + 15, "epoch " + h.size(), "end"));
+    b.append(polyline(h, train, max, w, hgt, pad, "#1f6feb"));
+    b.append(polyline(h, val, max, w, hgt, pad, "#d29922"));
+    b.append(text(w - 10, 20, "training", "end").replace("<text", "<text fill=\"#1f6feb\""));
+    b.append(text(w - 10, 36, "validation", "end").replace("<text", "<text fill=\"#d29922\""));
+    b.append("</svg><figcaption>").append(title).append("</figcaption></figure>\n");
+    return b.toString();
+  }
+
+  private static String polyline(List<EpochStats> h, ToDoubleFunction<EpochStats> f, double max,
+      int w, int hgt, int pad, String colour) {
+    StringBuilder pts = new StringBuilder();
+    for (int i = 0; i < h.size(); i++) {
+      double x = pad + (h.size() == 1 ? 0 : (w - 10 - pad) * i / (double) (h.size() - 1));
+      double y = (hgt - pad) - (hgt - pad - 10) * f.applyAsDouble(h.get(i)) / max;
+      pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
+    }
+    return "<polyline fill=\"none\" stroke=\"" + colour + "\" stroke-width=\"2\" points=\""
+        + pts.toString().trim() + "\"/>";
+  }
+
+  private static String text(int x, int y, String s, String anchor) {
+    return "<text x=\"" + x + "\" y=\"" + y + "\" font-size=\"11\" text-anchor=\"" + anchor + "\">"
+        + esc(s) + "</text>";
+  }
+
+  static String thumbnail(Path image) {
+    try {
+      BufferedImage small = Preprocessor.fit(ImageDecoder.decode(image, 128),
+          Preprocessing.raw(128, Preprocessing.Resize.CENTER_CROP));
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ImageIO.write(small, "jpg", out);
+      return "<img alt=\"thumbnail\" src=\"data:image/jpeg;base64,"
+          + Base64.getEncoder().encodeToString(out.toByteArray()) + "\">";
+    } catch (KilnException | IOException e) {
+      return "<div>(no thumbnail)</div>";
+    }
+  }
+
+  private static String pct(double v) {
+    return String.format(Locale.ROOT, "%.1f%%", v * 100);
+  }
+
+  static String esc(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+  }
+}
