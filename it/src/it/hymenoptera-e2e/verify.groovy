@@ -14,7 +14,37 @@ assert report.isFile() : 'report.html missing'
 assert report.text.contains('id="confusion"')
 def metrics = new groovy.json.JsonSlurper().parse(new File(basedir, 'target/kiln/metrics.json'))
 assert metrics.accuracy >= 0.88 : "accuracy ${metrics.accuracy}"
+def evaluation = new groovy.json.JsonSlurper().parse(new File(basedir, 'target/kiln/evaluation.json'))
+assert evaluation.accuracy >= 0.85 : "test accuracy ${evaluation.accuracy}"
+assert evaluation.confusion.size() == 2
 def log = new File(basedir, 'build.log').text
 assert log.contains('[training] epoch 1/50') : 'per-epoch progress missing'
 assert log.contains('Tests run: 1, Failures: 0') : 'the sample test did not run'
+assert log.contains('Test accuracy') : 'evaluate did not report'
+
+// the report is a page people look at: render it in headless Chromium
+def chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find { new File(it).canExecute() }
+if (chromium == null) {
+  println 'WARNING: chromium not installed; report rendering not checked (.ci/run installs it)'
+} else {
+  def profile = new File(basedir, 'target/chromium-profile')
+  def png = new File(basedir, 'target/kiln/report.png')
+  def cmd = [chromium, '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+             '--no-first-run', '--disable-background-networking', '--disable-component-update',
+             '--disable-sync', "--user-data-dir=${profile}", '--enable-logging=stderr', '--v=0',
+             '--window-size=1100,2400', '--virtual-time-budget=2000', '--dump-dom',
+             "--screenshot=${png}", report.toURI().toString()]
+  def proc = cmd.execute()
+  def out = new StringBuilder(), err = new StringBuilder()
+  proc.consumeProcessOutput(out, err)
+  assert proc.waitFor(120, java.util.concurrent.TimeUnit.SECONDS) : 'chromium hung'
+  def consoleErrors = err.readLines().findAll { it.contains('CONSOLE') || it.contains('Uncaught') }
+  assert consoleErrors.isEmpty() : "console errors: ${consoleErrors}"
+  assert png.length() > 10000 : 'screenshot missing or empty'
+  def dom = out.toString()
+  if (dom.contains('<body')) {
+    assert dom.contains('id="confusion"') : 'rendered page lacks the confusion matrix'
+    assert dom.contains('<polyline') : 'rendered page lacks the learning curves'
+  }
+}
 return true

@@ -43,7 +43,7 @@ public final class ReportWriter {
         .append("padding:.3em .6em;text-align:right}th{background:#f4f4f4}")
         .append(".cm td{min-width:3em;text-align:center}.big{font-size:2em;font-weight:bold}")
         .append(".worst{display:flex;flex-wrap:wrap;gap:1em}.worst figure{margin:0;width:140px;")
-        .append("font-size:.8em}.worst img{width:128px;height:128px;object-fit:cover}")
+        .append("font-size:.8em;overflow-wrap:anywhere}.worst img{width:128px;height:128px;object-fit:cover}")
         .append("</style></head><body>\n");
     b.append("<h1>").append(esc(title)).append("</h1>\n");
     b.append("<p class=\"big\" id=\"accuracy\">").append(pct(e.accuracy()))

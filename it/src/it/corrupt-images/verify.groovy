@@ -1,0 +1,8 @@
+def log = new File(basedir, 'build.log').text
+assert log.contains('[WARNING] skipped ants/pillow__truncated_jpeg.jpg') : 'truncated JPEG reported'
+assert log.contains('[WARNING] skipped ants/pillow__truncated_image.png') : 'truncated PNG reported'
+assert !log.contains('skipped ants/pillow__pil_sample_cmyk.jpg') : 'CMYK JPEG decodes'
+def report = new File(basedir, 'target/kiln/report.html').text
+assert report.contains('pillow__truncated_jpeg.jpg') : 'report lists the skipped file'
+assert new File(basedir, 'target/classes/com/acme/Insects.onnx').isFile()
+return true
