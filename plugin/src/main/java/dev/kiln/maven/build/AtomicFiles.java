@@ -26,6 +26,12 @@ public final class AtomicFiles {
     Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(),
         "." + target.getFileName() + ".", ".tmp");
     try {
+      try {
+        // temporary files are created owner-only; the result should read like any build output
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system: keep the defaults
+      }
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
           StandardOpenOption.TRUNCATE_EXISTING)) {
         java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);

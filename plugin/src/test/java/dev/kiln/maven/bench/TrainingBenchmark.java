@@ -1,0 +1,120 @@
+package dev.kiln.maven.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import dev.kiln.maven.backbone.Backbone;
+import dev.kiln.maven.backbone.BackboneResolver;
+import dev.kiln.maven.dataset.Dataset;
+import dev.kiln.maven.dataset.DatasetScanner;
+import dev.kiln.maven.export.OnnxExporter;
+import dev.kiln.maven.train.FrozenForward;
+import dev.kiln.maven.train.Mode;
+import dev.kiln.maven.train.ProgressListener;
+import dev.kiln.maven.train.TrainingRequest;
+import dev.kiln.maven.train.TrainingResult;
+import dev.kiln.maven.train.Trainer;
+import dev.kiln.runtime.Device;
+import dev.kiln.runtime.image.Preprocessing;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Training benchmark (a harness, not a test): hymenoptera feature-extractor training split into
+ * phases, and Kiln's frozen forward beside a raw ONNX Runtime session on the same exported
+ * backbone and batch, interleaved in one run.
+ *
+ * <pre>
+ * mvn -q -pl plugin test-compile exec:java -Dexec.classpathScope=test \
+ *     -Dexec.mainClass=dev.kiln.maven.bench.TrainingBenchmark
+ * </pre>
+ */
+public final class TrainingBenchmark {
+
+  public static void main(String[] args) throws Exception {
+    Path fixtures = Path.of(System.getProperty("kiln.fixtures", "../shared/fixtures"));
+    if (!Files.isDirectory(fixtures)) {
+      fixtures = Path.of("../../shared/fixtures");
+    }
+    Backbone backbone = BackboneResolver.resolve(fixtures.resolve(
+        "backbones/mobilenet_v1_0.25_224_keras/mobilenet_2_5_224_tf_no_top.h5").toString(),
+        Path.of("."), 224);
+    Dataset data = DatasetScanner.scan(new DatasetScanner.Request(
+        fixtures.resolve("datasets/hymenoptera"), List.of(), List.of(), 0.2, 42));
+
+    long t0 = System.nanoTime();
+    TrainingResult r = Trainer.train(new TrainingRequest(data, backbone, Mode.FEATURE_EXTRACTOR,
+        null, Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2, 1e-4, 10, 42, false,
+        Device.AUTO), ProgressListener.NONE);
+    long total = (System.nanoTime() - t0) / 1_000_000;
+    TrainingResult.Timings t = r.timings();
+    System.out.printf(Locale.ROOT, "hymenoptera feature-extractor (%d train + %d val images):"
+            + " validation accuracy %.4f, parity max abs diff %.2e, best epoch %d of %d%n",
+        data.train().size(), data.validation().size(), r.validation().accuracy(),
+        r.parity().maxAbsDiff(), r.bestEpoch(), r.history().size());
+    System.out.printf(Locale.ROOT, "  total %d ms = decode %d + frozen forward %d (%.0f img/s)"
+            + " + head training %d + export and parity %d (+ graph building %d)%n", total,
+        t.decode(), t.frozenForward(), t.frozenImagesPerSecond(), t.headTraining(), t.export(),
+        total - t.decode() - t.frozenForward() - t.headTraining() - t.export());
+
+    // frozen forward vs raw ONNX Runtime, same exported backbone, same batch, interleaved
+    long[] shape = {3, 224, 224};
+    byte[] frozen = OnnxExporter.export(backbone.featureGraph(null), shape,
+        new OnnxExporter.Options(backbone.normalization(), Map.of(), "features"));
+    int batch = 16;
+    float[] input = new float[batch * 3 * 224 * 224];
+    Random random = new Random(1);
+    for (int i = 0; i < input.length; i++) {
+      input[i] = random.nextInt(256);
+    }
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    int iterations = 20;
+    double[] kiln = new double[5];
+    double[] raw = new double[5];
+    try (FrozenForward forward = new FrozenForward(frozen, shape, Device.AUTO);
+        OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+      so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      try (OrtSession session = env.createSession(frozen, so)) {
+        for (int round = -1; round < 5; round++) {
+          long a = System.nanoTime();
+          for (int i = 0; i < iterations; i++) {
+            forward.inputBuffer(batch).put(input);
+            forward.run(batch);
+          }
+          long b = System.nanoTime();
+          for (int i = 0; i < iterations; i++) {
+            try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(input),
+                new long[] {batch, 3, 224, 224});
+                OrtSession.Result res = session.run(Map.of("input", x))) {
+              ((OnnxTensor) res.get(0)).getFloatBuffer();
+            }
+          }
+          long c = System.nanoTime();
+          if (round >= 0) {
+            kiln[round] = batch * iterations * 1e9 / (b - a);
+            raw[round] = batch * iterations * 1e9 / (c - b);
+          }
+        }
+      }
+    }
+    Arrays.sort(kiln);
+    Arrays.sort(raw);
+    System.out.printf(Locale.ROOT, "frozen forward, batch %d, %s: Kiln FrozenForward %.0f img/s,"
+        + " raw OrtSession %.0f img/s, ratio %.2f%n", batch, backbone.architecture().id(),
+        kiln[2], raw[2], kiln[2] / raw[2]);
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmHWM")) {
+        System.out.println("peak resident memory: " + line.substring(6).trim());
+      }
+    }
+    System.exit(0);
+  }
+
+  private TrainingBenchmark() {}
+}
