@@ -83,6 +83,7 @@ abstract class AbstractKilnMojo extends AbstractMojo {
   public final void execute() throws MojoExecutionException, MojoFailureException {
     if (skip) {
       getLog().info("Kiln skipped (kiln.skip)");
+      skipped();
       return;
     }
     if (className == null || className.isBlank()) {
@@ -99,6 +100,9 @@ abstract class AbstractKilnMojo extends AbstractMojo {
       throw new MojoExecutionException("Kiln failed unexpectedly: " + e.getMessage(), e);
     }
   }
+
+  /** Called instead of {@link #run()} when {@code kiln.skip} is set. */
+  protected void skipped() {}
 
   /** The goal's work. */
   protected abstract void run() throws UserProblemException, MojoExecutionException,

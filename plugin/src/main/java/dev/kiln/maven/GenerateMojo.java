@@ -53,6 +53,14 @@ public class GenerateMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.seed", defaultValue = "42")
   private long seed;
 
+  /** Keeps a previously generated class compilable when Kiln is skipped. */
+  @Override
+  protected void skipped() {
+    if (generatedSources.isDirectory()) {
+      project.addCompileSourceRoot(generatedSources.getAbsolutePath());
+    }
+  }
+
   @Override
   protected void run() throws UserProblemException {
     Dataset data = DatasetScanner.scan(new DatasetScanner.Request(images.toPath(), includes,
