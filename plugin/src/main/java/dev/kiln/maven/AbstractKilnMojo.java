@@ -76,6 +76,28 @@ abstract class AbstractKilnMojo extends AbstractMojo {
   @Parameter(property = "kiln.workDir", defaultValue = "${project.build.directory}/kiln")
   protected File workDir;
 
+  /**
+   * Fraction of each label held out for validation when the images have no {@code train/} and
+   * {@code val/} folders.
+   *
+   * <p>Default {@code 0.2}.
+   *
+   * @since 0.1.0
+   */
+  @Parameter(property = "kiln.validationSplit", defaultValue = "0.2")
+  protected double validationSplit;
+
+  /**
+   * Seed of everything random: the train/validation split hash, initialisation, shuffling,
+   * dropout. The same images, configuration and seed give the same metrics.
+   *
+   * <p>Default {@code 42}.
+   *
+   * @since 0.1.0
+   */
+  @Parameter(property = "kiln.seed", defaultValue = "42")
+  protected long seed;
+
   @Parameter(defaultValue = "${project}", readonly = true, required = true)
   protected MavenProject project;
 

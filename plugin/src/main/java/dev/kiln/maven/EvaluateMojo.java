@@ -20,11 +20,13 @@ import org.apache.maven.plugins.annotations.Parameter;
 public class EvaluateMojo extends AbstractKilnMojo {
 
   /** Labelled test images, one sub-folder per label, never used in training. Required.
-   * Example: {@code src/test/images}. @since 0.1.0 */
+   * Example: {@code src/test/images}.
+   * @since 0.1.0 */
   @Parameter(property = "kiln.testImages")
   private File testImages;
 
-  /** Quality gate on test accuracy (0–1). Default {@code 0}. @since 0.1.0 */
+  /** Quality gate on test accuracy (0–1). Default {@code 0}.
+   * @since 0.1.0 */
   @Parameter(property = "kiln.minTestAccuracy", defaultValue = "0")
   private double minTestAccuracy;
 

@@ -32,27 +32,6 @@ public class GenerateMojo extends AbstractKilnMojo {
       defaultValue = "${project.build.directory}/generated-sources/kiln")
   private File generatedSources;
 
-  /**
-   * Fraction of each label held out for validation when there are no train/val folders (must
-   * match the train goal's, which shares the property).
-   *
-   * <p>Default {@code 0.2}.
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = "kiln.validationSplit", defaultValue = "0.2")
-  private double validationSplit;
-
-  /**
-   * Seed of the train/validation split hash (shared with the train goal).
-   *
-   * <p>Default {@code 42}.
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = "kiln.seed", defaultValue = "42")
-  private long seed;
-
   /** Keeps a previously generated class compilable when Kiln is skipped. */
   @Override
   protected void skipped() {

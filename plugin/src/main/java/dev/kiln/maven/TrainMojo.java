@@ -22,80 +22,86 @@ public class TrainMojo extends AbstractKilnMojo {
 
   /** The pretrained backbone: a keras-applications MobileNet v1 {@code .h5} weights file or a
    * TF.js layers {@code model.json}, relative to the project. Required. Example:
-   * {@code models/mobilenet_2_5_224_tf_no_top.h5}. @since 0.1.0 */
+   * {@code models/mobilenet_2_5_224_tf_no_top.h5}.
+   * @since 0.1.0 */
   @Parameter(property = "kiln.backbone")
   private String backbone;
 
-  /** Input width and height in pixels (MobileNet v1: 128–224). Default {@code 224}. @since 0.1.0 */
+  /** Input width and height in pixels (MobileNet v1: 128–224). Default {@code 224}.
+   * @since 0.1.0 */
   @Parameter(property = "kiln.inputSize", defaultValue = "224")
   private int inputSize;
 
   /** Transfer mode. Default and only value so far: {@code feature-extractor} (backbone frozen,
-   * new head trained). @since 0.1.0 */
+   * new head trained).
+   * @since 0.1.0 */
   @Parameter(property = "kiln.mode", defaultValue = "feature-extractor")
   private String mode;
 
   /** Backbone layer to put the head after (an intermediate layer such as {@code conv_pw_11_relu});
-   * default: the last feature layer. @since 0.1.0 */
+   * default: the last feature layer.
+   * @since 0.1.0 */
   @Parameter(property = "kiln.featureLayer")
   private String featureLayer;
 
   /** How photos are fitted to the input: {@code center-crop} (keeps aspect ratio; measured best
-   * on hymenoptera, 0.945 vs 0.863) or {@code stretch}. Default {@code center-crop}. @since 0.1.0 */
+   * on hymenoptera, 0.945 vs 0.863) or {@code stretch}. Default {@code center-crop}.
+   * @since 0.1.0 */
   @Parameter(property = "kiln.resize", defaultValue = "center-crop")
   private String resize;
 
-  /** Maximum training epochs (early stopping may end sooner). Default {@code 50}. @since 0.1.0 */
+  /** Maximum training epochs (early stopping may end sooner). Default {@code 50}.
+   * @since 0.1.0 */
   @Parameter(property = "kiln.epochs", defaultValue = "50")
   private int epochs;
 
-  /** Minibatch size. Default {@code 16}. @since 0.1.0 */
+  /** Minibatch size. Default {@code 16}.
+   * @since 0.1.0 */
   @Parameter(property = "kiln.batchSize", defaultValue = "16")
   private int batchSize;
 
-  /** Adam learning rate of the head. Default {@code 0.001}. @since 0.1.0 */
+  /** Adam learning rate of the head. Default {@code 0.001}.
+   * @since 0.1.0 */
   @Parameter(property = "kiln.learningRate", defaultValue = "0.001")
   private double learningRate;
 
-  /** Dropout rate before the head. Default {@code 0.2}. @since 0.1.0 */
+  /** Dropout rate before the head. Default {@code 0.2}.
+   * @since 0.1.0 */
   @Parameter(property = "kiln.dropout", defaultValue = "0.2")
   private double dropout;
 
-  /** Weight decay of the head. Default {@code 0.0001}. @since 0.1.0 */
+  /** Weight decay of the head. Default {@code 0.0001}.
+   * @since 0.1.0 */
   @Parameter(property = "kiln.weightDecay", defaultValue = "0.0001")
   private double weightDecay;
 
   /** Epochs without validation-loss improvement before stopping; the best epoch is kept.
-   * Default {@code 10}. @since 0.1.0 */
+   * Default {@code 10}.
+   * @since 0.1.0 */
   @Parameter(property = "kiln.patience", defaultValue = "10")
   private int patience;
 
-  /** Seed of initialisation, shuffling, dropout and the split. Default {@code 42}. @since 0.1.0 */
-  @Parameter(property = "kiln.seed", defaultValue = "42")
-  private long seed;
-
-  /** Held-out fraction per label when there are no train/val folders. Default {@code 0.2}.
-   * @since 0.1.0 */
-  @Parameter(property = "kiln.validationSplit", defaultValue = "0.2")
-  private double validationSplit;
-
   /** Fail the build on an unreadable image instead of skipping it. Default {@code false}.
+   *
    * @since 0.1.0 */
   @Parameter(property = "kiln.failOnBadImages", defaultValue = "false")
   private boolean failOnBadImages;
 
   /** Quality gate: the build fails when validation accuracy is lower (0–1). Default {@code 0}.
-   * Example: {@code 0.9}. @since 0.1.0 */
+   * Example: {@code 0.9}.
+   * @since 0.1.0 */
   @Parameter(property = "kiln.minAccuracy", defaultValue = "0")
   private double minAccuracy;
 
   /** Retrain even when nothing changed. Default {@code false}. Example: {@code -Dkiln.force}.
+   *
    * @since 0.1.0 */
   @Parameter(property = "kiln.force", defaultValue = "false")
   private boolean force;
 
   /** Where the frozen backbone runs during training: {@code AUTO}, {@code CPU} or {@code CUDA}.
-   * Default {@code AUTO}. @since 0.1.0 */
+   * Default {@code AUTO}.
+   * @since 0.1.0 */
   @Parameter(property = "kiln.device", defaultValue = "AUTO")
   private String device;
 
