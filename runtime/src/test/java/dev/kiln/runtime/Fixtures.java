@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Locates {@code ../shared/fixtures}; tests that need it skip with a message when it is absent. */
+/**
+ * Locates {@code ../shared/fixtures}; tests that need it skip with a message when it is absent.
+ * Shared with the plugin's tests through the runtime's test jar.
+ */
 public final class Fixtures {
 
   private Fixtures() {}
@@ -32,5 +35,13 @@ public final class Fixtures {
 
   public static Path mobilenetV2Int8() {
     return root().resolve("onnx/mobilenetv2-12-int8.onnx");
+  }
+
+  public static Path mobilenetH5() {
+    return root().resolve("backbones/mobilenet_v1_0.25_224_keras/mobilenet_2_5_224_tf_no_top.h5");
+  }
+
+  public static Path mobilenetTfjs() {
+    return root().resolve("backbones/mobilenet_v1_0.25_224_tfjs/mobilenet_model.json");
   }
 }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kiln.maven.Fixtures;
+import dev.kiln.runtime.Fixtures;
 import dev.kiln.maven.UserProblemException;
 import dev.kiln.maven.engine.Dl4jSetup;
 import dev.kiln.runtime.image.Preprocessing;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kiln.maven.Fixtures;
+import dev.kiln.runtime.Fixtures;
 import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.backbone.BackboneResolver;
 import dev.kiln.maven.engine.Dl4jSetup;

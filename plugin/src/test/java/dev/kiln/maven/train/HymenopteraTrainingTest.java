@@ -3,7 +3,7 @@ package dev.kiln.maven.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kiln.maven.Fixtures;
+import dev.kiln.runtime.Fixtures;
 import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.backbone.BackboneResolver;
 import dev.kiln.maven.dataset.Dataset;
