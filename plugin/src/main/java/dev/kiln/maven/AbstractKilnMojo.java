@@ -98,6 +98,9 @@ abstract class AbstractKilnMojo extends AbstractMojo {
   @Parameter(property = "kiln.seed", defaultValue = "42")
   protected long seed;
 
+  @Parameter(defaultValue = "${project.build.outputDirectory}", readonly = true)
+  protected File classesDir;
+
   @Parameter(defaultValue = "${project}", readonly = true, required = true)
   protected MavenProject project;
 

@@ -30,9 +30,6 @@ public class EvaluateMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.minTestAccuracy", defaultValue = "0")
   private double minTestAccuracy;
 
-  @Parameter(defaultValue = "${project.build.outputDirectory}", readonly = true)
-  private File classesDir;
-
   @Override
   protected void run() throws UserProblemException, MojoFailureException {
     if (testImages == null) {

@@ -50,7 +50,7 @@ public class TrainMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.resize", defaultValue = "center-crop")
   private String resize;
 
-  /** Maximum training epochs (early stopping may end sooner). Default {@code 50}.
+  /** Maximum epochs (early stopping may end sooner). Default {@code 50}.
    * @since 0.1.0 */
   @Parameter(property = "kiln.epochs", defaultValue = "50")
   private int epochs;
@@ -105,27 +105,41 @@ public class TrainMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.device", defaultValue = "AUTO")
   private String device;
 
-  @Parameter(defaultValue = "${project.build.outputDirectory}", readonly = true)
-  private File classesDir;
+  /** Label smoothing ε (0 ≤ ε &lt; 0.5): targets become (1 − ε)·one-hot + ε/labels. Default
+   * {@code 0}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.labelSmoothing", defaultValue = "0")
+  private double labelSmoothing;
+
+  /** When the largest label has at least 1.5× the photos of the smallest, weight the loss by
+   * inverse label frequency so every label counts equally. Default {@code true}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.balanceClasses", defaultValue = "true")
+  private boolean balanceClasses;
+
+  /** Cache of frozen-backbone outputs, keyed by image content, backbone, cut layer and
+   * preprocessing: later builds compute only new or changed photos. Default
+   * {@code ${project.build.directory}/kiln/cache}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.cacheDir", defaultValue = "${project.build.directory}/kiln/cache")
+  private File cacheDir;
 
   @Parameter(defaultValue = "${plugin.version}", readonly = true)
   private String pluginVersion;
 
   @Override
   protected void run() throws UserProblemException, MojoFailureException {
-    Device d;
-    try {
-      d = Device.valueOf(device.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new MojoFailureException("invalid device '" + device + "' (kiln.device); valid: AUTO,"
-          + " CPU, CUDA");
-    }
     TrainBuild.Request request;
     try {
+      Device d = java.util.Arrays.stream(Device.values())
+          .filter(v -> v.name().equalsIgnoreCase(device.trim())).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("invalid device '" + device
+              + "' (kiln.device); valid: AUTO, CPU, CUDA"));
       request = new TrainBuild.Request(project.getBasedir().toPath(), images.toPath(), includes,
           excludes, validationSplit, backbone, inputSize, mode, featureLayer, resize, epochs,
           batchSize, learningRate, dropout, weightDecay, patience, seed, failOnBadImages,
-          minAccuracy, className, classesDir.toPath(), workDir.toPath(), force, pluginVersion, d);
+          minAccuracy, className, classesDir.toPath(), workDir.toPath(), force, pluginVersion, d,
+          labelSmoothing, balanceClasses, cacheDir.toPath());
     } catch (IllegalArgumentException e) {
       throw new MojoFailureException(e.getMessage(), e);
     }

@@ -62,13 +62,16 @@ public final class TrainBuild {
    * @param force retrain even when up to date
    * @param pluginVersion this plugin's version
    * @param device where the frozen part runs
+   * @param labelSmoothing label smoothing ε
+   * @param balanceClasses weight the loss by inverse label frequency
+   * @param cacheDir frozen-feature cache, or null for none
    */
   public record Request(Path baseDir, Path images, List<String> includes, List<String> excludes,
       double validationSplit, String backbone, int inputSize, String mode, String featureLayer,
       String resize, int epochs, int batchSize, double learningRate, double dropout,
       double weightDecay, int patience, long seed, boolean failOnBadImages, double minAccuracy,
       String className, Path classesDir, Path workDir, boolean force, String pluginVersion,
-      Device device) {
+      Device device, double labelSmoothing, boolean balanceClasses, Path cacheDir) {
     public Request {
       Objects.requireNonNull(baseDir, "baseDir");
       Objects.requireNonNull(images, "images");
@@ -150,6 +153,8 @@ public final class TrainBuild {
     config.put("seed", Long.toString(r.seed()));
     config.put("failOnBadImages", Boolean.toString(r.failOnBadImages()));
     config.put("className", r.className());
+    config.put("labelSmoothing", Double.toString(r.labelSmoothing()));
+    config.put("balanceClasses", Boolean.toString(r.balanceClasses()));
     String fingerprint = Fingerprint.of(files, config, backboneFile, r.pluginVersion());
 
     Path model = r.classesDir().resolve(ClassifierGenerator.modelResource(r.className()));
@@ -178,7 +183,8 @@ public final class TrainBuild {
     Backbone backbone = BackboneResolver.resolve(r.backbone(), r.baseDir(), r.inputSize());
     TrainingRequest request = parse(() -> new TrainingRequest(data, backbone, mode,
         blankToNull(r.featureLayer()), resize, r.epochs(), r.batchSize(), r.learningRate(),
-        r.dropout(), r.weightDecay(), r.patience(), r.seed(), r.failOnBadImages(), r.device()),
+        r.dropout(), r.weightDecay(), r.patience(), r.seed(), r.failOnBadImages(), r.device(),
+        r.labelSmoothing(), r.balanceClasses(), r.cacheDir()),
         "training configuration");
     TrainingResult result = Trainer.train(request, listener);
     double accuracy = result.validation().accuracy();

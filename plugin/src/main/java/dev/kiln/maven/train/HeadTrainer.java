@@ -15,7 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
 /**
  * Trains the new classification head on cached features with DL4J: dropout → softmax, Adam,
@@ -35,9 +35,31 @@ final class HeadTrainer {
    * @param weightDecay decoupled weight decay coefficient
    * @param patience epochs without validation-loss improvement before stopping
    * @param seed seed for initialisation, dropout and shuffling
+   * @param labelSmoothing ε: targets become (1 − ε)·one-hot + ε/K
+   * @param classWeights per-label loss weights, or null for none
    */
   record Config(int epochs, int batchSize, double learningRate, double dropout,
-      double weightDecay, int patience, long seed) {}
+      double weightDecay, int patience, long seed, double labelSmoothing, double[] classWeights) {}
+
+  /**
+   * "Balanced" class weights: {@code n / (K · count_k)}, so every label contributes equally to
+   * the loss however many images it has.
+   *
+   * @param labels label index per training image
+   * @param classes number of labels
+   * @return one weight per label
+   */
+  static double[] balancedWeights(int[] labels, int classes) {
+    int[] counts = new int[classes];
+    for (int l : labels) {
+      counts[l]++;
+    }
+    double[] w = new double[classes];
+    for (int k = 0; k < classes; k++) {
+      w[k] = counts[k] == 0 ? 0 : labels.length / (double) (classes * counts[k]);
+    }
+    return w;
+  }
 
   /**
    * @param head the trained head, best epoch's parameters
@@ -66,8 +88,9 @@ final class HeadTrainer {
       last = "dropout";
     }
     b.addLayer(dev.kiln.maven.backbone.Backbone.HEAD,
-        new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(features).nOut(classes)
-            .activation(Activation.SOFTMAX).build(), last);
+        new OutputLayer.Builder(c.classWeights() == null ? new LossMCXENT()
+            : new LossMCXENT(Nd4j.create(c.classWeights()).castTo(DataType.FLOAT)))
+            .nIn(features).nOut(classes).activation(Activation.SOFTMAX).build(), last);
     b.setOutputs(dev.kiln.maven.backbone.Backbone.HEAD);
     ComputationGraph g = new ComputationGraph(b.build());
     g.init();
@@ -81,6 +104,9 @@ final class HeadTrainer {
     ComputationGraph head = build(f, classes, c);
     INDArray x = Nd4j.create(trainX);
     INDArray y = oneHot(trainY, classes);
+    if (c.labelSmoothing() > 0) {
+      y.muli(1 - c.labelSmoothing()).addi(c.labelSmoothing() / classes);
+    }
     INDArray vx = Nd4j.create(valX);
     Random random = new Random(c.seed());
     List<EpochStats> history = new ArrayList<>();

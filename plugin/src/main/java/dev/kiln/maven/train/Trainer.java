@@ -60,23 +60,24 @@ public final class Trainer {
     long[] imageShape = {3, backbone.inputSize(), backbone.inputSize()};
     listener.phase("dataset", data.summary());
 
-    ComputationGraph frozen = backbone.featureGraph(request.featureLayer());
-    byte[] frozenOnnx = OnnxExporter.export(frozen, imageShape,
-        new OnnxExporter.Options(backbone.normalization(), Map.of(), "features"));
     int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
     ExecutorService pool = Executors.newFixedThreadPool(cores, r -> {
       Thread t = new Thread(r, "kiln-decode");
       t.setDaemon(true);
       return t;
     });
-    try (FrozenForward forward = new FrozenForward(frozenOnnx, imageShape, request.device())) {
-      listener.phase("features", "frozen " + backbone.architecture().id() + " up to "
-          + (request.featureLayer() == null ? backbone.architecture().lastFeatureLayer()
-              : request.featureLayer()) + " on ONNX Runtime (" + forward.device() + ")");
+    String cut = request.featureLayer() == null ? backbone.architecture().lastFeatureLayer()
+        : request.featureLayer();
+    FeatureCache cache = request.cacheDir() == null ? null : new FeatureCache(request.cacheDir(),
+        backbone.sha256(), cut, raw.toSpec());
+    try (FeatureSource source = new FeatureSource(backbone, request.featureLayer(), raw,
+        request.device(), cache, pool)) {
       List<SkippedImage> skipped = new ArrayList<>();
-      long[] time = new long[2];
-      Features train = features(data.train(), raw, forward, pool, skipped, time);
-      Features val = features(data.validation(), raw, forward, pool, skipped, time);
+      FeatureSource.Features train = source.features(data.train(), skipped);
+      FeatureSource.Features val = source.features(data.validation(), skipped);
+      listener.phase("features", "frozen " + backbone.architecture().id() + " up to " + cut
+          + ": " + source.computed() + " images computed on ONNX Runtime ("
+          + source.deviceInUse() + "), " + source.cached() + " from the cache");
       for (SkippedImage s : skipped) {
         listener.warn("skipped " + s.relativePath() + ": " + s.reason());
       }
@@ -86,21 +87,23 @@ public final class Trainer {
             + " failOnBadImages (kiln.failOnBadImages) to skip them");
       }
       checkEveryLabelHasImages(data, train, "training");
-      if (val.labels.length == 0) {
+      if (val.labels().length == 0) {
         throw new UserProblemException("no validation image could be read; see the skipped list");
       }
 
       listener.phase("training", "new head: " + data.labels().size() + " labels, "
-          + train.labels.length + " training images, up to " + request.epochs() + " epochs");
+          + train.labels().length + " training images, up to " + request.epochs() + " epochs");
       long t0 = System.nanoTime();
-      HeadTrainer.Result head = HeadTrainer.train(train.rows, train.labels, val.rows, val.labels,
+      HeadTrainer.Result head = HeadTrainer.train(train.rows(), train.labels(), val.rows(), val.labels(),
           data.labels().size(), new HeadTrainer.Config(request.epochs(), request.batchSize(),
               request.learningRate(), request.dropout(), request.weightDecay(),
-              request.patience(), request.seed()), listener);
+              request.patience(), request.seed(), request.labelSmoothing(),
+              classWeights(request, train.labels(), data, listener)),
+          listener);
       long headMillis = (System.nanoTime() - t0) / 1_000_000;
 
       listener.phase("export", "backbone + head to ONNX, parity check on "
-          + val.images.size() + " validation images");
+          + val.images().size() + " validation images");
       long t1 = System.nanoTime();
       ComputationGraph full = backbone.classifierGraph(request.featureLayer(),
           data.labels().size(), request.dropout(), request.seed(), new Adam(request.learningRate()));
@@ -113,12 +116,12 @@ public final class Trainer {
             + " by " + checked.parity.maxAbsDiff() + " (limit " + ParityChecker.TOLERANCE
             + "); first diverging layer: " + checked.parity.divergingLayer());
       }
-      Evaluation evaluation = Evaluation.of(data.labels(), val.labels, checked.probabilities,
-          val.images.stream().map(LabelledImage::relativePath).toList(), 12);
+      Evaluation evaluation = Evaluation.of(data.labels(), val.labels(), checked.probabilities,
+          val.images().stream().map(LabelledImage::relativePath).toList(), 12);
       return new TrainingResult(exported.onnx, exported.metadata, evaluation, head.history(),
           head.bestEpoch(), List.copyOf(skipped), checked.parity,
-          new TrainingResult.Timings(time[0], time[1], headMillis, exportMillis,
-              train.labels.length + val.labels.length));
+          new TrainingResult.Timings(source.decodeMillis(), source.forwardMillis(), headMillis,
+              exportMillis, source.computed(), source.cached()));
     } catch (KilnException e) {
       throw new IllegalStateException(e.getMessage(), e);
     } finally {
@@ -126,10 +129,34 @@ public final class Trainer {
     }
   }
 
-  private static void checkEveryLabelHasImages(Dataset data, Features f, String side)
+  /** Imbalance at which balanced class weights are applied (largest / smallest label). */
+  static final double IMBALANCE = 1.5;
+
+  private static double[] classWeights(TrainingRequest request, int[] labels, Dataset data,
+      ProgressListener listener) {
+    if (!request.balanceClasses()) {
+      return null;
+    }
+    int[] counts = new int[data.labels().size()];
+    for (int l : labels) {
+      counts[l]++;
+    }
+    int min = java.util.Arrays.stream(counts).min().orElse(0);
+    int max = java.util.Arrays.stream(counts).max().orElse(0);
+    if (min == 0 || max < IMBALANCE * min) {
+      return null;
+    }
+    double[] w = HeadTrainer.balancedWeights(labels, counts.length);
+    listener.phase("training", "labels are imbalanced (" + max + " vs " + min
+        + " images): loss weighted per label " + java.util.Arrays.toString(
+            java.util.Arrays.stream(w).map(v -> Math.round(v * 1000) / 1000.0).toArray()));
+    return w;
+  }
+
+  private static void checkEveryLabelHasImages(Dataset data, FeatureSource.Features f, String side)
       throws UserProblemException {
     int[] counts = new int[data.labels().size()];
-    for (int l : f.labels) {
+    for (int l : f.labels()) {
       counts[l]++;
     }
     for (int i = 0; i < counts.length; i++) {
@@ -140,44 +167,10 @@ public final class Trainer {
     }
   }
 
-  /** Feature rows of the images that could be read. */
-  record Features(List<LabelledImage> images, float[][] rows, int[] labels) {}
-
-  static Features features(List<LabelledImage> images, Preprocessing raw,
-      FrozenForward forward, ExecutorService pool, List<SkippedImage> skipped, long[] time)
-      throws KilnException {
-    List<LabelledImage> ok = new ArrayList<>();
-    List<float[]> rows = new ArrayList<>();
-    float[] scratch = new float[raw.tensorSize()];
-    for (int from = 0; from < images.size(); from += BATCH) {
-      long t0 = System.nanoTime();
-      ImageLoader.Chunk chunk = ImageLoader.load(
-          images.subList(from, Math.min(images.size(), from + BATCH)), raw, pool);
-      skipped.addAll(chunk.skipped());
-      if (chunk.fitted().isEmpty()) {
-        time[0] += System.nanoTime() - t0;
-        continue;
-      }
-      FloatBuffer buf = forward.inputBuffer(chunk.fitted().size());
-      for (int i = 0; i < chunk.fitted().size(); i++) {
-        Preprocessor.writeTensor(chunk.fitted().get(i), raw, scratch, buf, i);
-      }
-      long t1 = System.nanoTime();
-      float[][] out = forward.run(chunk.fitted().size());
-      long t2 = System.nanoTime();
-      time[0] += (t1 - t0) / 1_000_000;
-      time[1] += (t2 - t1) / 1_000_000;
-      ok.addAll(chunk.images());
-      rows.addAll(List.of(out));
-    }
-    int[] labels = ok.stream().mapToInt(LabelledImage::label).toArray();
-    return new Features(ok, rows.toArray(float[][]::new), labels);
-  }
-
   record Exported(byte[] onnx, ModelMetadata metadata) {}
 
   private static Exported export(TrainingRequest request, ComputationGraph full,
-      HeadTrainer.Result head, Features val, List<SkippedImage> skipped, long[] imageShape) {
+      HeadTrainer.Result head, FeatureSource.Features val, List<SkippedImage> skipped, long[] imageShape) {
     List<EpochStats> h = head.history();
     EpochStats best = h.get(head.bestEpoch() - 1);
     Map<String, Object> metrics = new LinkedHashMap<>();
@@ -213,18 +206,19 @@ public final class Trainer {
   record Checked(ParityChecker.Result parity, float[][] probabilities) {}
 
   /** Runs the exported model through the runtime on the validation images beside DL4J. */
-  private static Checked check(ComputationGraph full, Exported exported, Features val,
+  private static Checked check(ComputationGraph full, Exported exported,
+      FeatureSource.Features val,
       Preprocessing raw, Backbone backbone, ExecutorService pool) throws KilnException {
     Preprocessing norm = backbone.normalization();
-    float[][] probabilities = new float[val.images.size()][];
+    float[][] probabilities = new float[val.images().size()][];
     double max = 0;
     long values = 0;
     try (ImageClassifier classifier = ImageClassifier.load(exported.onnx, "exported model",
         ClassifierOptions.defaults().withDevice(Device.CPU))) {
       int size = raw.tensorSize();
-      for (int from = 0; from < val.images.size(); from += BATCH) {
-        List<LabelledImage> part = val.images.subList(from,
-            Math.min(val.images.size(), from + BATCH));
+      for (int from = 0; from < val.images().size(); from += BATCH) {
+        List<LabelledImage> part = val.images().subList(from,
+            Math.min(val.images().size(), from + BATCH));
         ImageLoader.Chunk chunk = ImageLoader.load(part, raw, pool);
         int n = chunk.fitted().size();
         float[] rawTensor = new float[n * size];
@@ -249,7 +243,7 @@ public final class Trainer {
     ParityChecker.Result result = new ParityChecker.Result(max, values, null);
     if (!result.passed(ParityChecker.TOLERANCE)) {
       // locate the layer on the first validation image
-      ImageLoader.Chunk first = ImageLoader.load(val.images.subList(0, 1), raw, pool);
+      ImageLoader.Chunk first = ImageLoader.load(val.images().subList(0, 1), raw, pool);
       float[] r = new float[raw.tensorSize()];
       float[] x = new float[raw.tensorSize()];
       Preprocessor.writeTensor(first.fitted().get(0), raw, r, 0);

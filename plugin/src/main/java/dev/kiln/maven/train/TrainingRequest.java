@@ -23,10 +23,14 @@ import java.util.Objects;
  * @param seed seed of everything random
  * @param failOnBadImages fail instead of skipping undecodable images
  * @param device where ONNX Runtime runs the frozen part
+ * @param labelSmoothing label smoothing ε in [0, 0.5)
+ * @param balanceClasses weight the loss so every label counts equally
+ * @param cacheDir frozen-feature cache folder, or null for none
  */
 public record TrainingRequest(Dataset dataset, Backbone backbone, Mode mode, String featureLayer,
     Preprocessing.Resize resize, int epochs, int batchSize, double learningRate, double dropout,
-    double weightDecay, int patience, long seed, boolean failOnBadImages, Device device) {
+    double weightDecay, int patience, long seed, boolean failOnBadImages, Device device,
+    double labelSmoothing, boolean balanceClasses, java.nio.file.Path cacheDir) {
 
   public TrainingRequest {
     Objects.requireNonNull(dataset, "dataset");
@@ -40,6 +44,8 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, Mode mode, Str
     check(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), was " + dropout);
     check(weightDecay >= 0, "weightDecay must be >= 0, was " + weightDecay);
     check(patience >= 1, "patience must be >= 1, was " + patience);
+    check(labelSmoothing >= 0 && labelSmoothing < 0.5,
+        "labelSmoothing must be in [0, 0.5), was " + labelSmoothing);
     if (featureLayer != null && !backbone.architecture().featureLayers().contains(featureLayer)) {
       throw new IllegalArgumentException("featureLayer '" + featureLayer + "' is not a layer of "
           + backbone.architecture().id() + "; valid: " + backbone.architecture().featureLayers());

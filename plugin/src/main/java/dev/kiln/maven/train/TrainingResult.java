@@ -28,9 +28,10 @@ public record TrainingResult(byte[] onnx, ModelMetadata metadata, Evaluation val
    * @param headTraining DL4J training of the head
    * @param export export + parity check
    * @param frozenImages images that went through the frozen part
+   * @param cachedImages images whose frozen features came from the cache
    */
   public record Timings(long decode, long frozenForward, long headTraining, long export,
-      int frozenImages) {
+      int frozenImages, int cachedImages) {
     /** @return frozen-forward throughput in images per second */
     public double frozenImagesPerSecond() {
       return frozenForward == 0 ? 0 : frozenImages * 1000.0 / frozenForward;

@@ -100,7 +100,7 @@ public final class TrainingBenchmark {
     long t0 = System.nanoTime();
     TrainingResult r = Trainer.train(new TrainingRequest(data, backbone, Mode.FEATURE_EXTRACTOR,
         null, Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2, 1e-4, 10, 42, false,
-        Device.AUTO), ProgressListener.NONE);
+        Device.AUTO, 0, true, null), ProgressListener.NONE);
     long total = (System.nanoTime() - t0) / 1_000_000;
     TrainingResult.Timings t = r.timings();
     System.out.printf(Locale.ROOT, "hymenoptera feature-extractor (%d train + %d val images):"

@@ -1,0 +1,155 @@
+package dev.kiln.maven.train;
+
+import dev.kiln.maven.backbone.Backbone;
+import dev.kiln.maven.dataset.LabelledImage;
+import dev.kiln.maven.export.OnnxExporter;
+import dev.kiln.runtime.Device;
+import dev.kiln.runtime.KilnException;
+import dev.kiln.runtime.image.Preprocessing;
+import dev.kiln.runtime.image.Preprocessor;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Frozen-backbone features for lists of images: from the cache when present, otherwise decoded
+ * (in parallel, through the runtime's preprocessing) and run through the frozen part on ONNX
+ * Runtime in batches, then cached. The frozen part is exported and loaded only when some image
+ * misses the cache. Streams: only one batch of decoded images is held at a time.
+ */
+final class FeatureSource implements AutoCloseable {
+
+  /** Images per frozen-forward batch. */
+  static final int BATCH = 16;
+
+  private final Backbone backbone;
+  private final String cutLayer;
+  private final Preprocessing raw;
+  private final Device device;
+  private final FeatureCache cache;
+  private final ExecutorService pool;
+  private FrozenForward forward;
+  private long decodeNanos;
+  private long forwardNanos;
+  private int computed;
+  private int cached;
+
+  FeatureSource(Backbone backbone, String cutLayer, Preprocessing raw, Device device,
+      FeatureCache cache, ExecutorService pool) {
+    this.backbone = backbone;
+    this.cutLayer = cutLayer;
+    this.raw = raw;
+    this.device = device;
+    this.cache = cache;
+    this.pool = pool;
+  }
+
+  /** Feature rows of the images that could be read, in input order. */
+  record Features(List<LabelledImage> images, float[][] rows, int[] labels) {}
+
+  Features features(List<LabelledImage> images, List<SkippedImage> skipped)
+      throws KilnException {
+    float[][] rows = new float[images.size()][];
+    String[] keys = new String[images.size()];
+    List<Integer> misses = new ArrayList<>();
+    for (int i = 0; i < images.size(); i++) {
+      if (cache != null) {
+        try {
+          keys[i] = cache.key(images.get(i).file(), "");
+          rows[i] = cache.get(keys[i]);
+        } catch (IOException e) {
+          skipped.add(new SkippedImage(images.get(i).relativePath(),
+              "cannot read the file: " + e.getMessage()));
+          continue;
+        }
+      }
+      if (rows[i] == null) {
+        misses.add(i);
+      } else {
+        cached++;
+      }
+    }
+    float[] scratch = new float[raw.tensorSize()];
+    for (int from = 0; from < misses.size(); from += BATCH) {
+      List<Integer> part = misses.subList(from, Math.min(misses.size(), from + BATCH));
+      long t0 = System.nanoTime();
+      ImageLoader.Chunk chunk = ImageLoader.load(part.stream().map(images::get).toList(), raw, pool);
+      skipped.addAll(chunk.skipped());
+      if (chunk.fitted().isEmpty()) {
+        decodeNanos += System.nanoTime() - t0;
+        continue;
+      }
+      FrozenForward f = forward();
+      FloatBuffer buf = f.inputBuffer(chunk.fitted().size());
+      for (int i = 0; i < chunk.fitted().size(); i++) {
+        Preprocessor.writeTensor(chunk.fitted().get(i), raw, scratch, buf, i);
+      }
+      long t1 = System.nanoTime();
+      float[][] out = f.run(chunk.fitted().size());
+      long t2 = System.nanoTime();
+      decodeNanos += t1 - t0;
+      forwardNanos += t2 - t1;
+      computed += out.length;
+      int o = 0;
+      for (int index : part) {
+        if (chunk.images().contains(images.get(index))) {
+          rows[index] = out[o++];
+          if (cache != null) {
+            cache.put(keys[index], rows[index]);
+          }
+        }
+      }
+    }
+    List<LabelledImage> ok = new ArrayList<>();
+    List<float[]> okRows = new ArrayList<>();
+    for (int i = 0; i < images.size(); i++) {
+      if (rows[i] != null) {
+        ok.add(images.get(i));
+        okRows.add(rows[i]);
+      }
+    }
+    return new Features(ok, okRows.toArray(float[][]::new),
+        ok.stream().mapToInt(LabelledImage::label).toArray());
+  }
+
+  private FrozenForward forward() throws KilnException {
+    if (forward == null) {
+      long[] shape = {3, backbone.inputSize(), backbone.inputSize()};
+      byte[] onnx = OnnxExporter.export(backbone.featureGraph(cutLayer), shape,
+          new OnnxExporter.Options(backbone.normalization(), Map.of(), "features"));
+      forward = new FrozenForward(onnx, shape, device);
+    }
+    return forward;
+  }
+
+  /** @return where the frozen part ran, or "not needed" when everything came from the cache */
+  String deviceInUse() {
+    return forward == null ? "not needed: every image cached" : forward.device().toString();
+  }
+
+  long decodeMillis() {
+    return decodeNanos / 1_000_000;
+  }
+
+  long forwardMillis() {
+    return forwardNanos / 1_000_000;
+  }
+
+  int computed() {
+    return computed;
+  }
+
+  int cached() {
+    return cached;
+  }
+
+  @Override
+  public void close() {
+    if (forward != null) {
+      forward.close();
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package dev.kiln.maven.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.kiln.maven.backbone.Backbone;
+import dev.kiln.maven.backbone.BackboneResolver;
+import dev.kiln.maven.dataset.DatasetScanner;
+import dev.kiln.runtime.Device;
+import dev.kiln.runtime.Fixtures;
+import dev.kiln.runtime.image.Preprocessing;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The frozen-feature cache across training runs, on real photos and the real backbone. */
+class FeatureCacheTest {
+
+  @TempDir
+  Path dir;
+
+  TrainingResult train(Path images, Path cache, Backbone backbone) throws Exception {
+    var data = DatasetScanner.scan(new DatasetScanner.Request(images, List.of(), List.of(), 0.3, 1));
+    return Trainer.train(new TrainingRequest(data, backbone, Mode.FEATURE_EXTRACTOR, null,
+        Preprocessing.Resize.CENTER_CROP, 3, 8, 1e-3, 0, 0, 3, 42, false, Device.CPU, 0, true,
+        cache), ProgressListener.NONE);
+  }
+
+  @Test
+  void secondRunSkipsTheFrozenForwardAndAChangedImageMisses() throws Exception {
+    Path images = dir.resolve("images");
+    for (String label : List.of("ants", "bees")) {
+      Path from = Fixtures.hymenoptera().resolve("train").resolve(label);
+      Files.createDirectories(images.resolve(label));
+      try (var files = Files.list(from)) {
+        for (Path f : files.filter(p -> p.toString().endsWith(".jpg")).sorted().limit(5).toList()) {
+          Files.copy(f, images.resolve(label).resolve(f.getFileName()));
+        }
+      }
+    }
+    Backbone backbone = BackboneResolver.resolve(Fixtures.mobilenetH5().toString(), Path.of("."),
+        128);
+    Path cache = dir.resolve("cache");
+    TrainingResult first = train(images, cache, backbone);
+    assertEquals(10, first.timings().frozenImages());
+    assertEquals(0, first.timings().cachedImages());
+
+    TrainingResult second = train(images, cache, backbone);
+    assertEquals(0, second.timings().frozenImages(), "frozen forward skipped entirely");
+    assertEquals(10, second.timings().cachedImages());
+    assertEquals(first.validation().accuracy(), second.validation().accuracy());
+    assertEquals(first.history().get(2).valLoss(), second.history().get(2).valLoss(), 0,
+        "cached features are the computed ones, bit for bit");
+
+    // change one photo's content (same name): only it is recomputed
+    Path victim;
+    try (var files = Files.list(images.resolve("ants"))) {
+      victim = files.sorted().findFirst().orElseThrow();
+    }
+    Files.copy(Fixtures.hymenoptera().resolve("val/ants/1053149811_f62a3410d3.jpg"), victim,
+        StandardCopyOption.REPLACE_EXISTING);
+    TrainingResult third = train(images, cache, backbone);
+    assertEquals(1, third.timings().frozenImages());
+    assertEquals(9, third.timings().cachedImages());
+  }
+}

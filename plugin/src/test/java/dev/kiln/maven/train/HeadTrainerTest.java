@@ -1,0 +1,84 @@
+package dev.kiln.maven.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.maven.engine.Dl4jSetup;
+import java.util.Random;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The head trainer on tiny synthetic features. */
+class HeadTrainerTest {
+
+  static {
+    Dl4jSetup.init();
+  }
+
+  static HeadTrainer.Config config(int epochs, int patience, double smoothing, double[] weights) {
+    return new HeadTrainer.Config(epochs, 8, 1e-2, 0, 0, patience, 5, smoothing, weights);
+  }
+
+  @Test
+  void balancedWeightsScaleTheLossOfEachLabel() {
+    int[] labels = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    double[] w = HeadTrainer.balancedWeights(labels, 2);
+    assertArrayEquals(new double[] {10 / 18.0, 5.0}, w, 1e-12);
+
+    float[][] x = {{1, 0, 0.5f}, {0, 1, 0.2f}};
+    ComputationGraph plain = HeadTrainer.build(3, 2, config(1, 1, 0, null));
+    ComputationGraph weighted = HeadTrainer.build(3, 2, config(1, 1, 0, w));
+    weighted.setParams(plain.params().dup());
+    for (int label = 0; label < 2; label++) {
+      DataSet onlyThisLabel = new DataSet(Nd4j.create(x),
+          HeadTrainer.oneHot(new int[] {label, label}, 2));
+      double ratio = weighted.score(onlyThisLabel) / plain.score(onlyThisLabel);
+      assertEquals(w[label], ratio, 1e-4, "label " + label + " loss is scaled by its weight");
+    }
+  }
+
+  @Test
+  void earlyStoppingRestoresTheBestEpoch() {
+    // random labels: validation loss gets worse once the head memorises the training set
+    Random r = new Random(3);
+    float[][] x = new float[40][16];
+    int[] y = new int[40];
+    for (int i = 0; i < x.length; i++) {
+      for (int j = 0; j < 16; j++) {
+        x[i][j] = (float) r.nextGaussian();
+      }
+      y[i] = r.nextInt(2);
+    }
+    float[][] vx = java.util.Arrays.copyOfRange(x, 0, 20);
+    int[] vy = new int[20];
+    for (int i = 0; i < 20; i++) {
+      vy[i] = r.nextInt(2);
+    }
+    HeadTrainer.Result result = HeadTrainer.train(x, y, vx, vy, 2, config(200, 5, 0, null),
+        ProgressListener.NONE);
+    assertTrue(result.bestEpoch() < result.history().size(), "stopped early after the best epoch");
+    assertEquals(result.bestEpoch() + 5, result.history().size(), "patience 5");
+    double restored = HeadTrainer.crossEntropy(result.head().outputSingle(false, Nd4j.create(vx)), vy);
+    assertEquals(result.history().get(result.bestEpoch() - 1).valLoss(), restored, 1e-6,
+        "the returned head is the best epoch's");
+  }
+
+  @Test
+  void labelSmoothingKeepsPredictionsLessCertain() {
+    float[][] x = {{3, 0}, {0, 3}, {2.5f, 0.1f}, {0.2f, 2.8f}};
+    int[] y = {0, 1, 0, 1};
+    double plain = maxProbability(HeadTrainer.train(x, y, x, y, 2, config(150, 200, 0, null),
+        ProgressListener.NONE), x);
+    double smooth = maxProbability(HeadTrainer.train(x, y, x, y, 2, config(150, 200, 0.3, null),
+        ProgressListener.NONE), x);
+    assertTrue(smooth < plain, "smoothed " + smooth + " vs plain " + plain);
+    assertTrue(smooth < 0.9, "ε = 0.3 caps the target at 0.85: " + smooth);
+  }
+
+  static double maxProbability(HeadTrainer.Result r, float[][] x) {
+    return r.head().outputSingle(false, Nd4j.create(x)).maxNumber().doubleValue();
+  }
+}
