@@ -98,6 +98,25 @@ abstract class AbstractKilnMojo extends AbstractMojo {
   @Parameter(property = "kiln.seed", defaultValue = "42")
   protected long seed;
 
+  /**
+   * Where ONNX Runtime runs (the frozen backbone while training, the model while evaluating):
+   * {@code AUTO} (CUDA when usable, else CPU), {@code CPU} or {@code CUDA}.
+   *
+   * <p>Default {@code AUTO}.
+   *
+   * @since 0.1.0
+   */
+  @Parameter(property = "kiln.device", defaultValue = "AUTO")
+  protected String device;
+
+  /** @return the configured device, or an IllegalArgumentException listing the valid ones */
+  protected dev.kiln.runtime.Device device() {
+    return java.util.Arrays.stream(dev.kiln.runtime.Device.values())
+        .filter(v -> v.name().equalsIgnoreCase(device.trim())).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("invalid device '" + device
+            + "' (kiln.device); valid: AUTO, CPU, CUDA"));
+  }
+
   @Parameter(defaultValue = "${project.build.outputDirectory}", readonly = true)
   protected File classesDir;
 

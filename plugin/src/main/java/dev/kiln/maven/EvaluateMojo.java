@@ -41,7 +41,7 @@ public class EvaluateMojo extends AbstractKilnMojo {
       request = new EvaluateBuild.Request(
           classesDir.toPath().resolve(ClassifierGenerator.modelResource(className)),
           testImages.toPath(), includes, excludes, workDir.toPath().resolve("evaluation.json"),
-          minTestAccuracy);
+          minTestAccuracy, device());
     } catch (IllegalArgumentException e) {
       throw new MojoFailureException(e.getMessage(), e);
     }

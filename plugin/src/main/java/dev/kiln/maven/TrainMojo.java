@@ -1,7 +1,6 @@
 package dev.kiln.maven;
 
 import dev.kiln.maven.build.TrainBuild;
-import dev.kiln.runtime.Device;
 import java.io.File;
 import java.util.Locale;
 import org.apache.maven.plugin.MojoFailureException;
@@ -99,11 +98,12 @@ public class TrainMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.force", defaultValue = "false")
   private boolean force;
 
-  /** Where the frozen backbone runs during training: {@code AUTO}, {@code CPU} or {@code CUDA}.
-   * Default {@code AUTO}.
+  /** Augmentation: how many randomly cropped, flipped, rotated (±10°) and colour-jittered copies
+   * of each training photo are added (validation photos are never augmented); 0 turns it off.
+   * Default {@code 0}. Example: {@code 4}.
    * @since 0.1.0 */
-  @Parameter(property = "kiln.device", defaultValue = "AUTO")
-  private String device;
+  @Parameter(property = "kiln.augmentedCopies", defaultValue = "0")
+  private int augmentedCopies;
 
   /** Label smoothing ε (0 ≤ ε &lt; 0.5): targets become (1 − ε)·one-hot + ε/labels. Default
    * {@code 0}.
@@ -131,15 +131,11 @@ public class TrainMojo extends AbstractKilnMojo {
   protected void run() throws UserProblemException, MojoFailureException {
     TrainBuild.Request request;
     try {
-      Device d = java.util.Arrays.stream(Device.values())
-          .filter(v -> v.name().equalsIgnoreCase(device.trim())).findFirst()
-          .orElseThrow(() -> new IllegalArgumentException("invalid device '" + device
-              + "' (kiln.device); valid: AUTO, CPU, CUDA"));
       request = new TrainBuild.Request(project.getBasedir().toPath(), images.toPath(), includes,
           excludes, validationSplit, backbone, inputSize, mode, featureLayer, resize, epochs,
           batchSize, learningRate, dropout, weightDecay, patience, seed, failOnBadImages,
-          minAccuracy, className, classesDir.toPath(), workDir.toPath(), force, pluginVersion, d,
-          labelSmoothing, balanceClasses, cacheDir.toPath());
+          minAccuracy, className, classesDir.toPath(), workDir.toPath(), force, pluginVersion,
+          device(), labelSmoothing, balanceClasses, cacheDir.toPath(), augmentedCopies);
     } catch (IllegalArgumentException e) {
       throw new MojoFailureException(e.getMessage(), e);
     }

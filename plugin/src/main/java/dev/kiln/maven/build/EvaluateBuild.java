@@ -31,9 +31,10 @@ public final class EvaluateBuild {
    * @param excludes exclude patterns
    * @param output the evaluation JSON to write
    * @param minTestAccuracy gate in [0, 1]
+   * @param device where the model runs
    */
   public record Request(Path model, Path testImages, List<String> includes, List<String> excludes,
-      Path output, double minTestAccuracy) {
+      Path output, double minTestAccuracy, dev.kiln.runtime.Device device) {
     public Request {
       if (minTestAccuracy < 0 || minTestAccuracy > 1) {
         throw new IllegalArgumentException("minTestAccuracy must be between 0 and 1, was "
@@ -56,7 +57,8 @@ public final class EvaluateBuild {
           + " (mvn package)");
     }
     Dataset test = DatasetScanner.scanAll(r.testImages(), r.includes(), r.excludes());
-    try (ImageClassifier classifier = ImageClassifier.load(r.model(), ClassifierOptions.defaults())) {
+    try (ImageClassifier classifier = ImageClassifier.load(r.model(),
+        ClassifierOptions.defaults().withDevice(r.device()))) {
       List<String> labels = classifier.labels();
       for (String l : test.labels()) {
         if (!labels.contains(l)) {

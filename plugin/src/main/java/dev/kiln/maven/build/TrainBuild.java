@@ -65,13 +65,15 @@ public final class TrainBuild {
    * @param labelSmoothing label smoothing ε
    * @param balanceClasses weight the loss by inverse label frequency
    * @param cacheDir frozen-feature cache, or null for none
+   * @param augmentedCopies augmented copies per training image (default augmentation)
    */
   public record Request(Path baseDir, Path images, List<String> includes, List<String> excludes,
       double validationSplit, String backbone, int inputSize, String mode, String featureLayer,
       String resize, int epochs, int batchSize, double learningRate, double dropout,
       double weightDecay, int patience, long seed, boolean failOnBadImages, double minAccuracy,
       String className, Path classesDir, Path workDir, boolean force, String pluginVersion,
-      Device device, double labelSmoothing, boolean balanceClasses, Path cacheDir) {
+      Device device, double labelSmoothing, boolean balanceClasses, Path cacheDir,
+      int augmentedCopies) {
     public Request {
       Objects.requireNonNull(baseDir, "baseDir");
       Objects.requireNonNull(images, "images");
@@ -155,6 +157,7 @@ public final class TrainBuild {
     config.put("className", r.className());
     config.put("labelSmoothing", Double.toString(r.labelSmoothing()));
     config.put("balanceClasses", Boolean.toString(r.balanceClasses()));
+    config.put("augmentedCopies", Integer.toString(r.augmentedCopies()));
     String fingerprint = Fingerprint.of(files, config, backboneFile, r.pluginVersion());
 
     Path model = r.classesDir().resolve(ClassifierGenerator.modelResource(r.className()));
@@ -184,7 +187,9 @@ public final class TrainBuild {
     TrainingRequest request = parse(() -> new TrainingRequest(data, backbone, mode,
         blankToNull(r.featureLayer()), resize, r.epochs(), r.batchSize(), r.learningRate(),
         r.dropout(), r.weightDecay(), r.patience(), r.seed(), r.failOnBadImages(), r.device(),
-        r.labelSmoothing(), r.balanceClasses(), r.cacheDir()),
+        r.labelSmoothing(), r.balanceClasses(), r.cacheDir(),
+        r.augmentedCopies() > 0 ? dev.kiln.runtime.image.Augmentation.defaults() : null,
+        r.augmentedCopies()),
         "training configuration");
     TrainingResult result = Trainer.train(request, listener);
     double accuracy = result.validation().accuracy();

@@ -5,6 +5,7 @@ import dev.kiln.maven.dataset.LabelledImage;
 import dev.kiln.maven.export.OnnxExporter;
 import dev.kiln.runtime.Device;
 import dev.kiln.runtime.KilnException;
+import dev.kiln.runtime.image.Augmentation;
 import dev.kiln.runtime.image.Preprocessing;
 import dev.kiln.runtime.image.Preprocessor;
 import java.io.IOException;
@@ -52,13 +53,29 @@ final class FeatureSource implements AutoCloseable {
 
   Features features(List<LabelledImage> images, List<SkippedImage> skipped)
       throws KilnException {
+    return features(images, skipped, null, 0, 0);
+  }
+
+  /**
+   * Features of augmented copies: variant {@code copy} of every image, drawn with a random
+   * generator seeded by the seed, the image's relative path and the copy number (reproducible,
+   * and cached like plain images).
+   */
+  Features features(List<LabelledImage> images, List<SkippedImage> skipped,
+      Augmentation augmentation, long seed, int copy) throws KilnException {
+    String variant = augmentation == null ? ""
+        : "aug:" + augmentation.toSpec() + ":" + seed + ":" + copy;
+    java.util.function.BiFunction<LabelledImage, java.awt.image.BufferedImage,
+        java.awt.image.BufferedImage> fit = augmentation == null ? null
+        : (image, decoded) -> augmentation.apply(decoded, raw,
+            new java.util.Random(seed * 31 + image.relativePath().hashCode() * 1_000_003L + copy));
     float[][] rows = new float[images.size()][];
     String[] keys = new String[images.size()];
     List<Integer> misses = new ArrayList<>();
     for (int i = 0; i < images.size(); i++) {
       if (cache != null) {
         try {
-          keys[i] = cache.key(images.get(i).file(), "");
+          keys[i] = cache.key(images.get(i).file(), variant);
           rows[i] = cache.get(keys[i]);
         } catch (IOException e) {
           skipped.add(new SkippedImage(images.get(i).relativePath(),
@@ -76,7 +93,8 @@ final class FeatureSource implements AutoCloseable {
     for (int from = 0; from < misses.size(); from += BATCH) {
       List<Integer> part = misses.subList(from, Math.min(misses.size(), from + BATCH));
       long t0 = System.nanoTime();
-      ImageLoader.Chunk chunk = ImageLoader.load(part.stream().map(images::get).toList(), raw, pool);
+      ImageLoader.Chunk chunk = ImageLoader.load(part.stream().map(images::get).toList(), raw, pool,
+          fit);
       skipped.addAll(chunk.skipped());
       if (chunk.fitted().isEmpty()) {
         decodeNanos += System.nanoTime() - t0;

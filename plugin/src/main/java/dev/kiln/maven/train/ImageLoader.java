@@ -27,9 +27,19 @@ final class ImageLoader {
   private ImageLoader() {}
 
   static Chunk load(List<LabelledImage> images, Preprocessing spec, ExecutorService pool) {
+    return load(images, spec, pool, null);
+  }
+
+  /**
+   * @param fit how a decoded image becomes the input-size image (null: {@link Preprocessor#fit})
+   */
+  static Chunk load(List<LabelledImage> images, Preprocessing spec, ExecutorService pool,
+      java.util.function.BiFunction<LabelledImage, BufferedImage, BufferedImage> fit) {
     List<Future<BufferedImage>> futures = new ArrayList<>(images.size());
     for (LabelledImage image : images) {
-      futures.add(pool.submit(() -> Preprocessor.load(image.file(), spec)));
+      futures.add(pool.submit(() -> fit == null ? Preprocessor.load(image.file(), spec)
+          : fit.apply(image, dev.kiln.runtime.image.ImageDecoder.decode(image.file(),
+              Math.min(spec.width(), spec.height())))));
     }
     List<LabelledImage> ok = new ArrayList<>();
     List<BufferedImage> fitted = new ArrayList<>();

@@ -75,6 +75,10 @@ public final class Trainer {
       List<SkippedImage> skipped = new ArrayList<>();
       FeatureSource.Features train = source.features(data.train(), skipped);
       FeatureSource.Features val = source.features(data.validation(), skipped);
+      for (int copy = 1; copy <= request.augmentedCopies(); copy++) {
+        train = concat(train, source.features(data.train(), new ArrayList<>(),
+            request.augmentation(), request.seed(), copy));
+      }
       listener.phase("features", "frozen " + backbone.architecture().id() + " up to " + cut
           + ": " + source.computed() + " images computed on ONNX Runtime ("
           + source.deviceInUse() + "), " + source.cached() + " from the cache");
@@ -92,7 +96,10 @@ public final class Trainer {
       }
 
       listener.phase("training", "new head: " + data.labels().size() + " labels, "
-          + train.labels().length + " training images, up to " + request.epochs() + " epochs");
+          + train.labels().length + " training examples ("
+          + (request.augmentedCopies() == 0 ? "no augmentation"
+              : request.augmentedCopies() + " augmented copies per image") + "), up to "
+          + request.epochs() + " epochs");
       long t0 = System.nanoTime();
       HeadTrainer.Result head = HeadTrainer.train(train.rows(), train.labels(), val.rows(), val.labels(),
           data.labels().size(), new HeadTrainer.Config(request.epochs(), request.batchSize(),
@@ -127,6 +134,17 @@ public final class Trainer {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  private static FeatureSource.Features concat(FeatureSource.Features a,
+      FeatureSource.Features b) {
+    List<LabelledImage> images = new ArrayList<>(a.images());
+    images.addAll(b.images());
+    float[][] rows = java.util.stream.Stream.concat(java.util.Arrays.stream(a.rows()),
+        java.util.Arrays.stream(b.rows())).toArray(float[][]::new);
+    int[] labels = java.util.stream.IntStream.concat(java.util.Arrays.stream(a.labels()),
+        java.util.Arrays.stream(b.labels())).toArray();
+    return new FeatureSource.Features(images, rows, labels);
   }
 
   /** Imbalance at which balanced class weights are applied (largest / smallest label). */

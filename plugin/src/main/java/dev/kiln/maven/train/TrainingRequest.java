@@ -26,11 +26,14 @@ import java.util.Objects;
  * @param labelSmoothing label smoothing ε in [0, 0.5)
  * @param balanceClasses weight the loss so every label counts equally
  * @param cacheDir frozen-feature cache folder, or null for none
+ * @param augmentation training-image augmentation (null: none)
+ * @param augmentedCopies augmented copies of each training image added to the plain one
  */
 public record TrainingRequest(Dataset dataset, Backbone backbone, Mode mode, String featureLayer,
     Preprocessing.Resize resize, int epochs, int batchSize, double learningRate, double dropout,
     double weightDecay, int patience, long seed, boolean failOnBadImages, Device device,
-    double labelSmoothing, boolean balanceClasses, java.nio.file.Path cacheDir) {
+    double labelSmoothing, boolean balanceClasses, java.nio.file.Path cacheDir,
+    dev.kiln.runtime.image.Augmentation augmentation, int augmentedCopies) {
 
   public TrainingRequest {
     Objects.requireNonNull(dataset, "dataset");
@@ -44,6 +47,10 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, Mode mode, Str
     check(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), was " + dropout);
     check(weightDecay >= 0, "weightDecay must be >= 0, was " + weightDecay);
     check(patience >= 1, "patience must be >= 1, was " + patience);
+    check(augmentedCopies >= 0 && augmentedCopies <= 32,
+        "augmentedCopies must be in [0, 32], was " + augmentedCopies);
+    check(augmentedCopies == 0 || augmentation != null,
+        "augmentedCopies > 0 needs an augmentation");
     check(labelSmoothing >= 0 && labelSmoothing < 0.5,
         "labelSmoothing must be in [0, 0.5), was " + labelSmoothing);
     if (featureLayer != null && !backbone.architecture().featureLayers().contains(featureLayer)) {
