@@ -33,6 +33,10 @@ import java.util.Random;
  * <pre>
  * mvn -q -pl plugin test-compile exec:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=dev.kiln.maven.bench.TrainingBenchmark
+ * # peak memory at 1x and 10x the training examples (augmented copies), one JVM each:
+ * mvn -q -pl plugin exec:java -Dexec.classpathScope=test \
+ *     -Dexec.mainClass=dev.kiln.maven.bench.TrainingBenchmark -Dexec.args="memory 0"
+ * mvn -q -pl plugin exec:java ... -Dexec.args="memory 9"
  * </pre>
  */
 public final class TrainingBenchmark {
@@ -97,6 +101,20 @@ public final class TrainingBenchmark {
     System.out.printf(Locale.ROOT, "frozen forward, batch %d, %s: Kiln FrozenForward %.0f img/s,"
         + " raw OrtSession (direct buffer) %.0f img/s, ratio %.2f (before any DL4J training in this JVM)%n", batch, backbone.architecture().id(),
         kiln[2], raw[2], kiln[2] / raw[2]);
+    if (args.length == 2 && args[0].equals("memory")) {
+      // one training with N augmented copies (N + 1 times the training examples), then peak RSS
+      int copies = Integer.parseInt(args[1]);
+      TrainingResult m = Trainer.train(new TrainingRequest(data, backbone, Mode.FEATURE_EXTRACTOR,
+          null, Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2, 1e-4, 10, 42, false,
+          Device.AUTO, 0, true, null,
+          copies == 0 ? null : dev.kiln.runtime.image.Augmentation.defaults(), copies),
+          ProgressListener.NONE);
+      System.out.printf(Locale.ROOT, "memory run: %d training examples (%d x %d photos),"
+              + " validation accuracy %.4f%n", data.train().size() * (copies + 1), copies + 1,
+          data.train().size(), m.validation().accuracy());
+      printPeakMemory();
+      System.exit(0);
+    }
     long t0 = System.nanoTime();
     TrainingResult r = Trainer.train(new TrainingRequest(data, backbone, Mode.FEATURE_EXTRACTOR,
         null, Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2, 1e-4, 10, 42, false,
@@ -125,12 +143,16 @@ public final class TrainingBenchmark {
           ra.history().get(ra.bestEpoch() - 1).valLoss(), ra.bestEpoch(),
           (System.nanoTime() - a0) / 1_000_000);
     }
+    printPeakMemory();
+    System.exit(0);
+  }
+
+  static void printPeakMemory() throws java.io.IOException {
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
       if (line.startsWith("VmHWM")) {
         System.out.println("peak resident memory: " + line.substring(6).trim());
       }
     }
-    System.exit(0);
   }
 
   private TrainingBenchmark() {}
