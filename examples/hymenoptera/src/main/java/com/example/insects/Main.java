@@ -12,8 +12,8 @@ public final class Main {
       for (String arg : args) {
         try {
           InsectClassifier.Result result = classifier.classify(Path.of(arg));
-          System.out.printf("%s: %s %.1f%% (top 2: %s)%n", Path.of(arg).getFileName(),
-              result.best().label(), result.best().probability() * 100, result.topK(2));
+          System.out.printf("%s: %s %.1f%%%n", Path.of(arg).getFileName(),
+              result.best().label(), result.best().probability() * 100);
         } catch (KilnException e) {
           System.out.println(Path.of(arg).getFileName() + ": " + e.getMessage());
         }
