@@ -64,6 +64,12 @@ public class TrainMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.learningRate", defaultValue = "0.001")
   private double learningRate;
 
+  /** Learning-rate schedule: {@code constant}, {@code warmup-cosine} or {@code step}.
+   * Default {@code constant}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.learningRateSchedule", defaultValue = "constant")
+  private String learningRateSchedule;
+
   /** Dropout rate before the head. Default {@code 0.2}.
    * @since 0.1.0 */
   @Parameter(property = "kiln.dropout", defaultValue = "0.2")
@@ -135,7 +141,8 @@ public class TrainMojo extends AbstractKilnMojo {
           excludes, validationSplit, backbone, inputSize, mode, featureLayer, resize, epochs,
           batchSize, learningRate, dropout, weightDecay, patience, seed, failOnBadImages,
           minAccuracy, className, classesDir.toPath(), workDir.toPath(), force, pluginVersion,
-          device(), labelSmoothing, balanceClasses, cacheDir.toPath(), augmentedCopies);
+          device(), labelSmoothing, balanceClasses, cacheDir.toPath(), augmentedCopies,
+          learningRateSchedule);
     } catch (IllegalArgumentException e) {
       throw new MojoFailureException(e.getMessage(), e);
     }

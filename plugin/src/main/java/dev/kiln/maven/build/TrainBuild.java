@@ -11,6 +11,7 @@ import dev.kiln.maven.dataset.DatasetScanner;
 import dev.kiln.maven.dataset.LabelledImage;
 import dev.kiln.maven.fingerprint.Fingerprint;
 import dev.kiln.maven.report.ReportWriter;
+import dev.kiln.maven.train.LearningRateSchedule;
 import dev.kiln.maven.train.Mode;
 import dev.kiln.maven.train.ProgressListener;
 import dev.kiln.maven.train.TrainingRequest;
@@ -66,6 +67,7 @@ public final class TrainBuild {
    * @param balanceClasses weight the loss by inverse label frequency
    * @param cacheDir frozen-feature cache, or null for none
    * @param augmentedCopies augmented copies per training image (default augmentation)
+   * @param schedule learning-rate schedule id
    */
   public record Request(Path baseDir, Path images, List<String> includes, List<String> excludes,
       double validationSplit, String backbone, int inputSize, String mode, String featureLayer,
@@ -73,7 +75,7 @@ public final class TrainBuild {
       double weightDecay, int patience, long seed, boolean failOnBadImages, double minAccuracy,
       String className, Path classesDir, Path workDir, boolean force, String pluginVersion,
       Device device, double labelSmoothing, boolean balanceClasses, Path cacheDir,
-      int augmentedCopies) {
+      int augmentedCopies, String schedule) {
     public Request {
       Objects.requireNonNull(baseDir, "baseDir");
       Objects.requireNonNull(images, "images");
@@ -122,6 +124,8 @@ public final class TrainBuild {
       throw new UserProblemException(problem + " (setting <className>, property kiln.className)");
     }
     Mode mode = parse(() -> Mode.parse(r.mode()), "mode (kiln.mode)");
+    LearningRateSchedule schedule = parse(() -> LearningRateSchedule.parse(r.schedule()),
+        "learningRateSchedule (kiln.learningRateSchedule)");
     Preprocessing.Resize resize = parse(() -> Preprocessing.Resize.valueOf(
         r.resize().trim().toUpperCase(Locale.ROOT).replace('-', '_')),
         "resize (kiln.resize); valid: stretch, center-crop");
@@ -158,6 +162,7 @@ public final class TrainBuild {
     config.put("labelSmoothing", Double.toString(r.labelSmoothing()));
     config.put("balanceClasses", Boolean.toString(r.balanceClasses()));
     config.put("augmentedCopies", Integer.toString(r.augmentedCopies()));
+    config.put("schedule", schedule.id());
     String fingerprint = Fingerprint.of(files, config, backboneFile, r.pluginVersion());
 
     Path model = r.classesDir().resolve(ClassifierGenerator.modelResource(r.className()));
@@ -189,7 +194,7 @@ public final class TrainBuild {
         r.dropout(), r.weightDecay(), r.patience(), r.seed(), r.failOnBadImages(), r.device(),
         r.labelSmoothing(), r.balanceClasses(), r.cacheDir(),
         r.augmentedCopies() > 0 ? dev.kiln.runtime.image.Augmentation.defaults() : null,
-        r.augmentedCopies()),
+        r.augmentedCopies(), schedule),
         "training configuration");
     TrainingResult result = Trainer.train(request, listener);
     double accuracy = result.validation().accuracy();

@@ -37,9 +37,11 @@ final class HeadTrainer {
    * @param seed seed for initialisation, dropout and shuffling
    * @param labelSmoothing ε: targets become (1 − ε)·one-hot + ε/K
    * @param classWeights per-label loss weights, or null for none
+   * @param schedule how the learning rate changes
    */
   record Config(int epochs, int batchSize, double learningRate, double dropout,
-      double weightDecay, int patience, long seed, double labelSmoothing, double[] classWeights) {}
+      double weightDecay, int patience, long seed, double labelSmoothing, double[] classWeights,
+      LearningRateSchedule schedule) {}
 
   /**
    * "Balanced" class weights: {@code n / (K · count_k)}, so every label contributes equally to
@@ -71,10 +73,16 @@ final class HeadTrainer {
   private HeadTrainer() {}
 
   static ComputationGraph build(int features, int classes, Config c) {
+    return build(features, classes, c, 1);
+  }
+
+  static ComputationGraph build(int features, int classes, Config c, int iterationsPerEpoch) {
     NeuralNetConfiguration.Builder nn = new NeuralNetConfiguration.Builder()
         .seed(c.seed())
         .dataType(DataType.FLOAT)
-        .updater(new Adam(c.learningRate()))
+        .updater(c.schedule() == null || c.schedule() == LearningRateSchedule.CONSTANT
+            ? new Adam(c.learningRate())
+            : new Adam(c.schedule().toSchedule(c.learningRate(), c.epochs(), iterationsPerEpoch)))
         .weightInit(WeightInit.XAVIER);
     if (c.weightDecay() > 0) {
       nn.weightDecay(c.weightDecay());
@@ -101,7 +109,8 @@ final class HeadTrainer {
       Config c, ProgressListener listener) {
     Nd4j.getRandom().setSeed(c.seed());
     int f = trainX[0].length;
-    ComputationGraph head = build(f, classes, c);
+    ComputationGraph head = build(f, classes, c,
+        (trainX.length + c.batchSize() - 1) / c.batchSize());
     INDArray x = Nd4j.create(trainX);
     INDArray y = oneHot(trainY, classes);
     if (c.labelSmoothing() > 0) {

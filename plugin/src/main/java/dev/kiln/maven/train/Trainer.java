@@ -105,7 +105,7 @@ public final class Trainer {
           data.labels().size(), new HeadTrainer.Config(request.epochs(), request.batchSize(),
               request.learningRate(), request.dropout(), request.weightDecay(),
               request.patience(), request.seed(), request.labelSmoothing(),
-              classWeights(request, train.labels(), data, listener)),
+              classWeights(request, train.labels(), data, listener), request.schedule()),
           listener);
       long headMillis = (System.nanoTime() - t0) / 1_000_000;
 

@@ -28,12 +28,14 @@ import java.util.Objects;
  * @param cacheDir frozen-feature cache folder, or null for none
  * @param augmentation training-image augmentation (null: none)
  * @param augmentedCopies augmented copies of each training image added to the plain one
+ * @param schedule learning-rate schedule (null: constant)
  */
 public record TrainingRequest(Dataset dataset, Backbone backbone, Mode mode, String featureLayer,
     Preprocessing.Resize resize, int epochs, int batchSize, double learningRate, double dropout,
     double weightDecay, int patience, long seed, boolean failOnBadImages, Device device,
     double labelSmoothing, boolean balanceClasses, java.nio.file.Path cacheDir,
-    dev.kiln.runtime.image.Augmentation augmentation, int augmentedCopies) {
+    dev.kiln.runtime.image.Augmentation augmentation, int augmentedCopies,
+    LearningRateSchedule schedule) {
 
   public TrainingRequest {
     Objects.requireNonNull(dataset, "dataset");

@@ -37,6 +37,8 @@ import java.util.Random;
  * mvn -q -pl plugin exec:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=dev.kiln.maven.bench.TrainingBenchmark -Dexec.args="memory 0"
  * mvn -q -pl plugin exec:java ... -Dexec.args="memory 9"
+ * # learning-rate schedules compared on the same cached features:
+ * mvn -q -pl plugin exec:java ... -Dexec.args="schedules"
  * </pre>
  */
 public final class TrainingBenchmark {
@@ -101,13 +103,27 @@ public final class TrainingBenchmark {
     System.out.printf(Locale.ROOT, "frozen forward, batch %d, %s: Kiln FrozenForward %.0f img/s,"
         + " raw OrtSession (direct buffer) %.0f img/s, ratio %.2f (before any DL4J training in this JVM)%n", batch, backbone.architecture().id(),
         kiln[2], raw[2], kiln[2] / raw[2]);
+    if (args.length == 1 && args[0].equals("schedules")) {
+      // learning-rate schedules on the same cached features
+      Path cache = Files.createTempDirectory("kiln-bench-cache");
+      for (var schedule : dev.kiln.maven.train.LearningRateSchedule.values()) {
+        TrainingResult s = Trainer.train(new TrainingRequest(data, backbone,
+            Mode.FEATURE_EXTRACTOR, null, Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2,
+            1e-4, 10, 42, false, Device.AUTO, 0, true, cache, null, 0, schedule),
+            ProgressListener.NONE);
+        System.out.printf(Locale.ROOT, "schedule %s: validation accuracy %.4f (loss %.4f),"
+                + " best epoch %d of %d%n", schedule.id(), s.validation().accuracy(),
+            s.history().get(s.bestEpoch() - 1).valLoss(), s.bestEpoch(), s.history().size());
+      }
+      System.exit(0);
+    }
     if (args.length == 2 && args[0].equals("memory")) {
       // one training with N augmented copies (N + 1 times the training examples), then peak RSS
       int copies = Integer.parseInt(args[1]);
       TrainingResult m = Trainer.train(new TrainingRequest(data, backbone, Mode.FEATURE_EXTRACTOR,
           null, Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2, 1e-4, 10, 42, false,
           Device.AUTO, 0, true, null,
-          copies == 0 ? null : dev.kiln.runtime.image.Augmentation.defaults(), copies),
+          copies == 0 ? null : dev.kiln.runtime.image.Augmentation.defaults(), copies, null),
           ProgressListener.NONE);
       System.out.printf(Locale.ROOT, "memory run: %d training examples (%d x %d photos),"
               + " validation accuracy %.4f%n", data.train().size() * (copies + 1), copies + 1,
@@ -118,7 +134,7 @@ public final class TrainingBenchmark {
     long t0 = System.nanoTime();
     TrainingResult r = Trainer.train(new TrainingRequest(data, backbone, Mode.FEATURE_EXTRACTOR,
         null, Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2, 1e-4, 10, 42, false,
-        Device.AUTO, 0, true, null, null, 0), ProgressListener.NONE);
+        Device.AUTO, 0, true, null, null, 0, null), ProgressListener.NONE);
     long total = (System.nanoTime() - t0) / 1_000_000;
     TrainingResult.Timings t = r.timings();
     System.out.printf(Locale.ROOT, "hymenoptera feature-extractor (%d train + %d val images):"
@@ -136,7 +152,7 @@ public final class TrainingBenchmark {
       TrainingResult ra = Trainer.train(new TrainingRequest(data, backbone,
           Mode.FEATURE_EXTRACTOR, null, Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2, 1e-4,
           10, 42, false, Device.AUTO, 0, true, null,
-          copies == 0 ? null : dev.kiln.runtime.image.Augmentation.defaults(), copies),
+          copies == 0 ? null : dev.kiln.runtime.image.Augmentation.defaults(), copies, null),
           ProgressListener.NONE);
       System.out.printf(Locale.ROOT, "augmented copies %d: validation accuracy %.4f (loss %.4f),"
               + " best epoch %d, %d ms%n", copies, ra.validation().accuracy(),
