@@ -2,7 +2,6 @@ package dev.kiln.maven;
 
 import dev.kiln.maven.build.TrainBuild;
 import java.io.File;
-import java.util.Locale;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
@@ -31,8 +30,7 @@ public class TrainMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.inputSize", defaultValue = "224")
   private int inputSize;
 
-  /** Transfer mode. Default and only value so far: {@code feature-extractor} (backbone frozen,
-   * new head trained).
+  /** Transfer mode; so far {@code feature-extractor} (backbone frozen, new head trained).
    * @since 0.1.0 */
   @Parameter(property = "kiln.mode", defaultValue = "feature-extractor")
   private String mode;
@@ -146,9 +144,6 @@ public class TrainMojo extends AbstractKilnMojo {
     } catch (IllegalArgumentException e) {
       throw new MojoFailureException(e.getMessage(), e);
     }
-    TrainBuild.Outcome outcome = TrainBuild.run(request, new MavenProgress(getLog()));
-    getLog().info(String.format(Locale.ROOT, "%s: validation accuracy %.1f%%, model %s, report %s",
-        outcome.upToDate() ? "Up to date" : "Trained", outcome.accuracy() * 100, outcome.model(),
-        outcome.report()));
+    getLog().info(TrainBuild.run(request, new MavenProgress(getLog())).line());
   }
 }

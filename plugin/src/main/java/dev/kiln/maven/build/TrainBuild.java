@@ -98,7 +98,13 @@ public final class TrainBuild {
    * @param labels labels in model order
    */
   public record Outcome(boolean upToDate, Path model, double accuracy, Path report,
-      List<String> labels) {}
+      List<String> labels) {
+    /** @return the closing log line */
+    public String line() {
+      return String.format(Locale.ROOT, "%s: validation accuracy %.1f%%, model %s, report %s",
+          upToDate ? "Up to date" : "Trained", accuracy * 100, model, report);
+    }
+  }
 
   private TrainBuild() {}
 
