@@ -29,6 +29,23 @@ public final class BackboneResolver {
    */
   public static Backbone resolve(String spec, Path baseDir, int inputSize)
       throws UserProblemException {
+    Path file = file(spec, baseDir);
+    if (inputSize < 128 || inputSize > 224) {
+      throw new UserProblemException("inputSize " + inputSize
+          + " is not supported for MobileNet v1; use a value from 128 to 224 (224 is the default)");
+    }
+    Map<String, WeightTensor> weights = KerasWeights.read(file);
+    Architecture arch = recognise(weights, file);
+    return new Backbone(file.toString(), sha256(file), arch, inputSize, weights);
+  }
+
+  /**
+   * @param spec the backbone setting
+   * @param baseDir directory relative paths are resolved against
+   * @return the weights file the setting names (without reading it)
+   * @throws UserProblemException naming the setting and the accepted forms
+   */
+  public static Path file(String spec, Path baseDir) throws UserProblemException {
     if (spec == null || spec.isBlank()) {
       throw new UserProblemException("no backbone configured: set <backbone> (kiln.backbone) to a"
           + " keras-applications MobileNet .h5 weights file or a TF.js layers model.json");
@@ -39,13 +56,7 @@ public final class BackboneResolver {
           + ". This version accepts a local keras-applications MobileNet v1 .h5 weights file"
           + " (e.g. mobilenet_2_5_224_tf_no_top.h5) or a TF.js layers model.json");
     }
-    if (inputSize < 128 || inputSize > 224) {
-      throw new UserProblemException("inputSize " + inputSize
-          + " is not supported for MobileNet v1; use a value from 128 to 224 (224 is the default)");
-    }
-    Map<String, WeightTensor> weights = KerasWeights.read(file);
-    Architecture arch = recognise(weights, file);
-    return new Backbone(file.toString(), sha256(file), arch, inputSize, weights);
+    return file;
   }
 
   static Architecture recognise(Map<String, WeightTensor> weights, Path file)

@@ -143,7 +143,7 @@ public final class TrainBuild {
         throw new WrappedProblem(e);
       }
     }, "validationSplit (kiln.validationSplit)");
-    Path backboneFile = backboneFile(r);
+    Path backboneFile = BackboneResolver.file(r.backbone(), r.baseDir());
     Map<String, Path> files = new LinkedHashMap<>();
     for (LabelledImage i : data.train()) {
       files.put("train:" + i.relativePath(), i.file());
@@ -225,20 +225,6 @@ public final class TrainBuild {
               + " kept. See %s for the confusion matrix and worst images; add or clean images,"
               + " train longer, or lower minAccuracy (kiln.minAccuracy)", accuracy, min, report));
     }
-  }
-
-  private static Path backboneFile(Request r) throws UserProblemException {
-    if (r.backbone() == null || r.backbone().isBlank()) {
-      throw new UserProblemException("no backbone configured: set <backbone> (kiln.backbone) to a"
-          + " keras-applications MobileNet .h5 weights file or a TF.js layers model.json");
-    }
-    Path file = r.baseDir().resolve(r.backbone().trim()).normalize();
-    if (!Files.isRegularFile(file)) {
-      throw new UserProblemException("unknown backbone '" + r.backbone() + "': no such file "
-          + file + ". This version accepts a local keras-applications MobileNet v1 .h5 weights"
-          + " file (e.g. mobilenet_2_5_224_tf_no_top.h5) or a TF.js layers model.json");
-    }
-    return file;
   }
 
   static String summary(TrainingResult result) {

@@ -38,9 +38,6 @@ import org.nd4j.linalg.learning.config.Adam;
  */
 public final class Trainer {
 
-  /** Images per frozen-forward and parity batch. */
-  static final int BATCH = 16;
-
   private Trainer() {}
 
   /**
@@ -234,9 +231,9 @@ public final class Trainer {
     try (ImageClassifier classifier = ImageClassifier.load(exported.onnx, "exported model",
         ClassifierOptions.defaults().withDevice(Device.CPU))) {
       int size = raw.tensorSize();
-      for (int from = 0; from < val.images().size(); from += BATCH) {
+      for (int from = 0; from < val.images().size(); from += FeatureSource.BATCH) {
         List<LabelledImage> part = val.images().subList(from,
-            Math.min(val.images().size(), from + BATCH));
+            Math.min(val.images().size(), from + FeatureSource.BATCH));
         ImageLoader.Chunk chunk = ImageLoader.load(part, raw, pool);
         int n = chunk.fitted().size();
         float[] rawTensor = new float[n * size];
