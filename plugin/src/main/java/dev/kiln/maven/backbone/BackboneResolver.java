@@ -1,13 +1,10 @@
 package dev.kiln.maven.backbone;
 
 import dev.kiln.maven.UserProblemException;
+import dev.kiln.maven.fingerprint.Hashes;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 
 /**
@@ -82,17 +79,10 @@ public final class BackboneResolver {
    * @throws UserProblemException when it cannot be read
    */
   public static String sha256(Path file) throws UserProblemException {
-    try (InputStream in = Files.newInputStream(file)) {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      byte[] buf = new byte[1 << 16];
-      for (int n; (n = in.read(buf)) > 0; ) {
-        md.update(buf, 0, n);
-      }
-      return HexFormat.of().formatHex(md.digest());
+    try {
+      return Hashes.sha256(file);
     } catch (IOException e) {
       throw new UserProblemException("cannot read " + file + ": " + e.getMessage(), e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

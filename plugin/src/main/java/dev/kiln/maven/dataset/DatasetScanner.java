@@ -1,12 +1,11 @@
 package dev.kiln.maven.dataset;
 
 import dev.kiln.maven.UserProblemException;
+import dev.kiln.maven.fingerprint.Hashes;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -217,16 +216,11 @@ public final class DatasetScanner {
 
   /** @return a number in [0, 1) fixed by the seed and the relative path */
   static double fraction(long seed, String relativePath) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      byte[] h = md.digest((seed + ":" + relativePath).getBytes(StandardCharsets.UTF_8));
-      long v = 0;
-      for (int i = 0; i < 7; i++) {
-        v = (v << 8) | (h[i] & 0xff);
-      }
-      return v / (double) (1L << 56);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+    byte[] h = Hashes.sha256().digest((seed + ":" + relativePath).getBytes(StandardCharsets.UTF_8));
+    long v = 0;
+    for (int i = 0; i < 7; i++) {
+      v = (v << 8) | (h[i] & 0xff);
     }
+    return v / (double) (1L << 56);
   }
 }

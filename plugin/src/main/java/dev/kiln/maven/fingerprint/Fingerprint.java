@@ -2,13 +2,10 @@ package dev.kiln.maven.fingerprint;
 
 import dev.kiln.maven.UserProblemException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -22,11 +19,7 @@ public final class Fingerprint {
   private final MessageDigest digest;
 
   private Fingerprint() {
-    try {
-      digest = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    digest = Hashes.sha256();
   }
 
   /**
@@ -50,7 +43,7 @@ public final class Fingerprint {
       f.text(e.getKey());
       f.file(e.getValue());
     }
-    return HexFormat.of().formatHex(f.digest.digest());
+    return Hashes.hex(f.digest);
   }
 
   private void text(String s) {
@@ -60,12 +53,9 @@ public final class Fingerprint {
   }
 
   private void file(Path p) throws UserProblemException {
-    try (InputStream in = Files.newInputStream(p)) {
+    try {
       digest.update(lengthPrefix(Files.size(p)));
-      byte[] buf = new byte[1 << 16];
-      for (int n; (n = in.read(buf)) > 0; ) {
-        digest.update(buf, 0, n);
-      }
+      Hashes.update(digest, p);
     } catch (IOException e) {
       throw new UserProblemException("cannot read " + p + ": " + e.getMessage(), e);
     }

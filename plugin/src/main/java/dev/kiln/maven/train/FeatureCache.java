@@ -1,7 +1,7 @@
 package dev.kiln.maven.train;
 
+import dev.kiln.maven.fingerprint.Hashes;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -9,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * Frozen-backbone outputs on disk, content-addressed: the key is the SHA-256 of the image bytes,
@@ -41,15 +39,10 @@ final class FeatureCache {
    * @throws IOException when the image cannot be read
    */
   String key(Path image, String variant) throws IOException {
-    MessageDigest md = sha256();
-    try (InputStream in = Files.newInputStream(image)) {
-      byte[] buf = new byte[1 << 16];
-      for (int n; (n = in.read(buf)) > 0; ) {
-        md.update(buf, 0, n);
-      }
-    }
+    MessageDigest md = Hashes.sha256();
+    Hashes.update(md, image);
     md.update((context + "|" + variant).getBytes(StandardCharsets.UTF_8));
-    return HexFormat.of().formatHex(md.digest());
+    return Hashes.hex(md);
   }
 
   /** @return the cached row, or null on a miss */
@@ -84,13 +77,5 @@ final class FeatureCache {
 
   private Path file(String key) {
     return dir.resolve(key.substring(0, 2)).resolve(key + ".f32");
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
