@@ -1,8 +1,6 @@
 package dev.kiln.maven.train;
 
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.linalg.schedule.MapSchedule;
@@ -19,7 +17,7 @@ public enum LearningRateSchedule {
 
   /** @return the configuration id, e.g. {@code warmup-cosine} */
   public String id() {
-    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return ConfigIds.id(this);
   }
 
   /**
@@ -28,13 +26,7 @@ public enum LearningRateSchedule {
    * @throws IllegalArgumentException listing the valid values
    */
   public static LearningRateSchedule parse(String id) {
-    for (LearningRateSchedule s : values()) {
-      if (s.id().equalsIgnoreCase(id.trim()) || s.name().equalsIgnoreCase(id.trim())) {
-        return s;
-      }
-    }
-    throw new IllegalArgumentException("unknown learning-rate schedule '" + id + "'; valid: "
-        + Arrays.stream(values()).map(LearningRateSchedule::id).toList());
+    return ConfigIds.parse(LearningRateSchedule.class, id, "learning-rate schedule");
   }
 
   /**

@@ -1,8 +1,5 @@
 package dev.kiln.maven.train;
 
-import java.util.Arrays;
-import java.util.Locale;
-
 /** How the pretrained network is used (the seeds' cases). */
 public enum Mode {
   /** Backbone frozen, new head trained (seeds' case 2). */
@@ -10,7 +7,7 @@ public enum Mode {
 
   /** @return the configuration id, e.g. {@code feature-extractor} */
   public String id() {
-    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return ConfigIds.id(this);
   }
 
   /**
@@ -19,12 +16,6 @@ public enum Mode {
    * @throws IllegalArgumentException listing the valid values
    */
   public static Mode parse(String id) {
-    for (Mode m : values()) {
-      if (m.id().equalsIgnoreCase(id.trim()) || m.name().equalsIgnoreCase(id.trim())) {
-        return m;
-      }
-    }
-    throw new IllegalArgumentException("unknown mode '" + id + "'; valid: "
-        + Arrays.stream(values()).map(Mode::id).toList());
+    return ConfigIds.parse(Mode.class, id, "mode");
   }
 }
