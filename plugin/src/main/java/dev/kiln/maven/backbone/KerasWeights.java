@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.maven.UserProblemException;
 import io.jhdf.HdfFile;
-import io.jhdf.api.Attribute;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
@@ -145,11 +144,5 @@ public final class KerasWeights {
   private static String stripSuffix(String key) {
     int colon = key.lastIndexOf(':');
     return colon > 0 ? key.substring(0, colon) : key;
-  }
-
-  /** @return an attribute's value, or null (jHDF helper for tests and diagnostics) */
-  static Object attribute(Node node, String name) {
-    Attribute a = node.getAttribute(name);
-    return a == null ? null : a.getData();
   }
 }

@@ -14,7 +14,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Proves an exported model computes what the DL4J graph computes: both run on the same images and
@@ -149,10 +148,5 @@ public final class ParityChecker {
       throw new IllegalStateException("ONNX Runtime rejected the exported model: " + e.getMessage()
           + " (shape " + Arrays.toString(shape) + ")", e);
     }
-  }
-
-  /** @return an INDArray view of a flat NCHW float array */
-  public static INDArray nchw(float[] data, long... shape) {
-    return Nd4j.create(data, shape, 'c');
   }
 }

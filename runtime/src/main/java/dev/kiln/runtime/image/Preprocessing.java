@@ -131,12 +131,6 @@ public record Preprocessing(
         1f / 127.5f, new float[] {1, 1, 1}, new float[] {1, 1, 1});
   }
 
-  /** @return this spec with normalisation removed (raw 0..255 values), same size and layout */
-  public Preprocessing withoutNormalization() {
-    return new Preprocessing(width, height, resize, channels, layout, 1f,
-        new float[] {0, 0, 0}, new float[] {1, 1, 1});
-  }
-
   /** @return true when the model gets raw 0..255 values */
   public boolean isRaw() {
     return scale == 1f && Arrays.equals(mean, new float[] {0, 0, 0})
