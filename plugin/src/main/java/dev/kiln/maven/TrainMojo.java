@@ -18,9 +18,8 @@ import org.apache.maven.plugins.annotations.Parameter;
 @Mojo(name = "train", defaultPhase = LifecyclePhase.PROCESS_CLASSES, threadSafe = true)
 public class TrainMojo extends AbstractKilnMojo {
 
-  /** The pretrained backbone: a keras-applications MobileNet v1 {@code .h5} weights file or a
-   * TF.js layers {@code model.json}, relative to the project. Required. Example:
-   * {@code models/mobilenet_2_5_224_tf_no_top.h5}.
+  /** The pretrained backbone, relative to the project: a keras-applications MobileNet v1 {@code .h5}
+   * weights file or a TF.js layers {@code model.json}. Example: {@code models/mobilenet.h5}.
    * @since 0.1.0 */
   @Parameter(property = "kiln.backbone")
   private String backbone;
@@ -30,19 +29,22 @@ public class TrainMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.inputSize", defaultValue = "224")
   private int inputSize;
 
-  /** Transfer mode; so far {@code feature-extractor} (backbone frozen, new head trained).
+  /** Transfer mode: {@code feature-extractor} (backbone frozen, new head) or {@code fine-tune}.
    * @since 0.1.0 */
   @Parameter(property = "kiln.mode", defaultValue = "feature-extractor")
   private String mode;
 
-  /** Backbone layer to put the head after (an intermediate layer such as {@code conv_pw_11_relu});
-   * default: the last feature layer.
+  /** Top backbone blocks trained in mode {@code fine-tune}. Default {@code 2}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.fineTuneBlocks", defaultValue = "2")
+  private int fineTuneBlocks;
+
+  /** Backbone layer to put the head after, e.g. {@code conv_pw_11_relu}; default: the last one.
    * @since 0.1.0 */
   @Parameter(property = "kiln.featureLayer")
   private String featureLayer;
 
-  /** How photos are fitted to the input: {@code center-crop} (keeps aspect ratio; measured best
-   * on hymenoptera, 0.945 vs 0.863) or {@code stretch}. Default {@code center-crop}.
+  /** Fitting photos to the input: {@code center-crop} (keeps aspect ratio; default) or {@code stretch}.
    * @since 0.1.0 */
   @Parameter(property = "kiln.resize", defaultValue = "center-crop")
   private String resize;
@@ -140,7 +142,7 @@ public class TrainMojo extends AbstractKilnMojo {
           batchSize, learningRate, dropout, weightDecay, patience, seed, failOnBadImages,
           minAccuracy, className, classesDir.toPath(), workDir.toPath(), force, pluginVersion,
           device(), labelSmoothing, balanceClasses, cacheDir.toPath(), augmentedCopies,
-          learningRateSchedule);
+          learningRateSchedule, fineTuneBlocks);
     } catch (IllegalArgumentException e) {
       throw new MojoFailureException(e.getMessage(), e);
     }

@@ -32,6 +32,34 @@ public interface Architecture {
    */
   int addFeatures(GraphBuilder b, String input, String cutAt);
 
+  /** @return how many units (blocks) can be unfrozen for fine-tuning */
+  int trainableUnits();
+
+  /**
+   * @param topUnits how many top units are trained
+   * @return the feature layer after which those units start (the end of the frozen part)
+   */
+  String cutBefore(int topUnits);
+
+  /**
+   * Adds the top {@code topUnits} units in trainable form (BatchNorm folded into the
+   * convolutions: its statistics stay as pretrained, i.e. inference mode), up to the last
+   * feature layer.
+   *
+   * @param b the graph builder
+   * @param input the input: the output of {@link #cutBefore(int)}
+   * @param topUnits how many units
+   * @return channels of the last feature layer
+   */
+  int addTop(GraphBuilder b, String input, int topUnits);
+
+  /**
+   * @param cut a feature layer
+   * @param inputSize input width and height
+   * @return {@code [C, H, W]} of that layer's output
+   */
+  long[] shapeAfter(String cut, int inputSize);
+
   /** @return the default cut: the last feature layer */
   default String lastFeatureLayer() {
     List<String> layers = featureLayers();

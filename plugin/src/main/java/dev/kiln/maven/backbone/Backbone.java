@@ -99,6 +99,82 @@ public record Backbone(String source, String sha256, Architecture architecture, 
   }
 
   /**
+   * Frozen features up to {@code cutAt} without pooling: output {@code [N, C, H, W]}.
+   *
+   * @param cutAt last backbone layer
+   * @return the initialised graph with pretrained weights
+   */
+  public ComputationGraph featureMapGraph(String cutAt) {
+    GraphBuilder b = builder(0, new Adam(1e-3));
+    architecture.addFeatures(b, INPUT, cutAt);
+    b.setOutputs(cutAt);
+    return init(b);
+  }
+
+  /**
+   * The trainable top for fine-tuning: input the feature maps after {@link
+   * Architecture#cutBefore(int)}, then the top units (BatchNorm folded, i.e. frozen statistics),
+   * global average pooling, optional dropout and a new softmax head.
+   *
+   * @param topUnits units to train
+   * @param classes number of labels
+   * @param dropout dropout rate before the head
+   * @param seed initialisation seed
+   * @param updater optimiser (its learning rate applies to the whole top)
+   * @return the graph with pretrained weights in the units
+   */
+  public ComputationGraph topGraph(int topUnits, int classes, double dropout, long seed,
+      IUpdater updater) {
+    long[] shape = architecture.shapeAfter(architecture.cutBefore(topUnits), inputSize);
+    Dl4jSetup.init();
+    GraphBuilder b = new NeuralNetConfiguration.Builder()
+        .seed(seed)
+        .dataType(DataType.FLOAT)
+        .updater(updater)
+        .weightInit(WeightInit.XAVIER)
+        .graphBuilder()
+        .addInputs(INPUT)
+        .setInputTypes(InputType.convolutional(shape[1], shape[2], shape[0]));
+    int c = architecture.addTop(b, INPUT, topUnits);
+    head(b, architecture.lastFeatureLayer(), c, classes, dropout);
+    return init(b);
+  }
+
+  /**
+   * The whole fine-tuned network for export: frozen part (as pretrained) up to {@link
+   * Architecture#cutBefore(int)}, the top units in trainable form, pooling, dropout, head. Copy
+   * the trained top's parameters into it by layer name.
+   *
+   * @param topUnits units that were trained
+   * @param classes number of labels
+   * @param dropout dropout rate before the head
+   * @param seed initialisation seed
+   * @return the graph
+   */
+  public ComputationGraph fineTunedGraph(int topUnits, int classes, double dropout, long seed) {
+    String cut = architecture.cutBefore(topUnits);
+    GraphBuilder b = builder(seed, new Adam(1e-3));
+    architecture.addFeatures(b, INPUT, cut);
+    int c = architecture.addTop(b, cut, topUnits);
+    head(b, architecture.lastFeatureLayer(), c, classes, dropout);
+    return init(b);
+  }
+
+  private static void head(GraphBuilder b, String features, int channels, int classes,
+      double dropout) {
+    b.addLayer(POOL, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), features);
+    String last = POOL;
+    if (dropout > 0) {
+      // DL4J's dropout argument is the probability of keeping an activation
+      b.addLayer("dropout", new DropoutLayer.Builder(1.0 - dropout).build(), POOL);
+      last = "dropout";
+    }
+    b.addLayer(HEAD, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(channels)
+        .nOut(classes).activation(Activation.SOFTMAX).build(), last);
+    b.setOutputs(HEAD);
+  }
+
+  /**
    * The ImageNet classifier as published (the seeds' "use as is"): needs weights with the top.
    *
    * @return the graph, softmax over 1000 ImageNet classes
@@ -132,16 +208,7 @@ public record Backbone(String source, String sha256, Architecture architecture, 
     String cut = cutAt == null ? architecture.lastFeatureLayer() : cutAt;
     GraphBuilder b = builder(seed, updater);
     int c = architecture.addFeatures(b, INPUT, cut);
-    b.addLayer(POOL, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), cut);
-    String last = POOL;
-    if (dropout > 0) {
-      // DL4J's dropout argument is the probability of keeping an activation
-      b.addLayer("dropout", new DropoutLayer.Builder(1.0 - dropout).build(), POOL);
-      last = "dropout";
-    }
-    b.addLayer(HEAD, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(c)
-        .nOut(classes).activation(Activation.SOFTMAX).build(), last);
-    b.setOutputs(HEAD);
+    head(b, cut, c, classes, dropout);
     return init(b);
   }
 

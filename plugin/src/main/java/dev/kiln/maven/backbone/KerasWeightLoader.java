@@ -29,6 +29,10 @@ final class KerasWeightLoader {
    */
   static void load(ComputationGraph graph, Map<String, WeightTensor> weights,
       java.util.Set<String> upTo) {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (Layer layer : graph.getLayers()) {
+      names.add(layer.conf().getLayer().getLayerName());
+    }
     for (Layer layer : graph.getLayers()) {
       String name = layer.conf().getLayer().getLayerName();
       if (!upTo.contains(name)) {
@@ -38,11 +42,13 @@ final class KerasWeightLoader {
       if (conf instanceof DepthwiseConvolution2D) {
         set(layer, "W", require(weights, name + "/depthwise_kernel"), false);
         setBiasIfAny(layer, weights, name);
+        foldIfNeeded(layer, weights, name, names, 2);
       } else if (conf instanceof ConvolutionLayer) {
         WeightTensor k = require(weights, name + "/kernel");
         INDArray arr = Nd4j.create(k.data(), k.shape(), 'c').permute(3, 2, 0, 1).dup('c');
         assign(layer, "W", arr);
         setBiasIfAny(layer, weights, name);
+        foldIfNeeded(layer, weights, name, names, 0);
       } else if (conf instanceof BatchNormalization) {
         set(layer, "gamma", require(weights, name + "/gamma"), true);
         set(layer, "beta", require(weights, name + "/beta"), true);
@@ -55,6 +61,48 @@ final class KerasWeightLoader {
         setBiasIfAny(layer, weights, name);
       }
     }
+  }
+
+  /** Keras' MobileNet BatchNorm epsilon. */
+  static final double BN_EPSILON = 1e-3;
+
+  /**
+   * When the graph has no {@code <name>_bn} layer but the weights do, folds that BatchNorm (as
+   * in inference) into this convolution: {@code W·s} and bias {@code β − μ·s}, {@code s =
+   * γ/√(var+ε)}, per output channel (axis {@code channelAxis} of W).
+   */
+  private static void foldIfNeeded(Layer layer, Map<String, WeightTensor> weights, String name,
+      java.util.Set<String> graphLayers, int channelAxis) {
+    String bn = name + "_bn";
+    if (graphLayers.contains(bn) || !weights.containsKey(bn + "/gamma")) {
+      return;
+    }
+    if (!layer.paramTable().containsKey("b")) {
+      throw new IllegalArgumentException("layer " + name + " needs a bias to fold " + bn);
+    }
+    float[] gamma = require(weights, bn + "/gamma").data();
+    float[] beta = require(weights, bn + "/beta").data();
+    float[] mean = require(weights, bn + "/moving_mean").data();
+    float[] var = require(weights, bn + "/moving_variance").data();
+    INDArray w = layer.getParam("W");
+    long[] shape = w.shape();
+    long stride = 1;
+    for (int i = channelAxis + 1; i < shape.length; i++) {
+      stride *= shape[i];
+    }
+    double[] scale = new double[gamma.length];
+    float[] bias = new float[gamma.length];
+    for (int c = 0; c < gamma.length; c++) {
+      scale[c] = gamma[c] / Math.sqrt(var[c] + BN_EPSILON);
+      bias[c] = (float) (beta[c] - mean[c] * scale[c]);
+    }
+    float[] values = w.dup('c').data().asFloat();
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (float) (values[i] * scale[(int) ((i / stride) % shape[channelAxis])]);
+    }
+    w.assign(Nd4j.create(values, shape, 'c'));
+    INDArray b = layer.getParam("b");
+    b.assign(Nd4j.create(bias, b.shape(), 'c'));
   }
 
   private static void setBiasIfAny(Layer layer, Map<String, WeightTensor> weights, String name) {

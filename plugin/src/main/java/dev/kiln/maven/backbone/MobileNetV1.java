@@ -74,27 +74,95 @@ public record MobileNetV1(double alpha) implements Architecture {
     if (cutAt.equals(last)) {
       return channels;
     }
-    for (int i = 0; i < BLOCKS.length; i++) {
+    return addBlocks(b, last, channels, 1, cutAt, false);
+  }
+
+  /**
+   * Adds blocks {@code from}..13 after {@code input} (which has {@code channels} channels),
+   * stopping at {@code cutAt}.
+   *
+   * @param folded true for the trainable form: each BatchNorm folded into a biased convolution
+   *     (its statistics frozen, i.e. inference mode), no {@code _bn} layers
+   * @return channels of the last added layer
+   */
+  private int addBlocks(GraphBuilder b, String input, int channels, int from, String cutAt,
+      boolean folded) {
+    String last = input;
+    for (int i = from - 1; i < BLOCKS.length; i++) {
       int block = i + 1;
       String dw = "conv_dw_" + block;
       b.addLayer(dw, new DepthwiseConvolution2D.Builder(3, 3).stride(BLOCKS[i][1], BLOCKS[i][1])
-          .nIn(channels).nOut(channels).depthMultiplier(1).hasBias(false)
+          .nIn(channels).nOut(channels).depthMultiplier(1).hasBias(folded)
           .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build(), last);
-      last = bnRelu(b, dw, channels);
+      last = folded ? relu(b, dw) : bnRelu(b, dw, channels);
       if (stop(cutAt, dw)) {
         return channels;
       }
       int out = filters(BLOCKS[i][0]);
       String pw = "conv_pw_" + block;
-      b.addLayer(pw, new ConvolutionLayer.Builder(1, 1).nIn(channels).nOut(out).hasBias(false)
+      b.addLayer(pw, new ConvolutionLayer.Builder(1, 1).nIn(channels).nOut(out).hasBias(folded)
           .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build(), last);
       channels = out;
-      last = bnRelu(b, pw, channels);
+      last = folded ? relu(b, pw) : bnRelu(b, pw, channels);
       if (stop(cutAt, pw)) {
         return channels;
       }
     }
     return channels;
+  }
+
+  @Override
+  public int trainableUnits() {
+    return BLOCKS.length;
+  }
+
+  @Override
+  public String cutBefore(int topUnits) {
+    checkUnits(topUnits);
+    int first = BLOCKS.length - topUnits + 1;
+    return first == 1 ? "conv1_relu" : "conv_pw_" + (first - 1) + "_relu";
+  }
+
+  @Override
+  public int addTop(GraphBuilder b, String input, int topUnits) {
+    checkUnits(topUnits);
+    int first = BLOCKS.length - topUnits + 1;
+    int channels = first == 1 ? filters(32) : filters(BLOCKS[first - 2][0]);
+    return addBlocks(b, input, channels, first, lastFeatureLayer(), true);
+  }
+
+  @Override
+  public long[] shapeAfter(String cut, int inputSize) {
+    int index = featureLayers().indexOf(cut);
+    if (index < 0) {
+      throw new IllegalArgumentException("MobileNet v1 has no layer '" + cut + "'");
+    }
+    long size = (inputSize + 1) / 2;
+    int channels = filters(32);
+    // featureLayers: conv1_relu, then dw_k, pw_k for k = 1..13
+    for (int i = 1; i <= index; i++) {
+      int block = (i + 1) / 2;
+      if (i % 2 == 1) {
+        int stride = BLOCKS[block - 1][1];
+        size = (size + stride - 1) / stride;
+      } else {
+        channels = filters(BLOCKS[block - 1][0]);
+      }
+    }
+    return new long[] {channels, size, size};
+  }
+
+  private void checkUnits(int topUnits) {
+    if (topUnits < 1 || topUnits > BLOCKS.length) {
+      throw new IllegalArgumentException("MobileNet v1 has " + BLOCKS.length
+          + " blocks; fine-tune between 1 and " + BLOCKS.length + ", was " + topUnits);
+    }
+  }
+
+  private static String relu(GraphBuilder b, String conv) {
+    b.addLayer(conv + "_relu", new ActivationLayer.Builder().activation(Activation.RELU6).build(),
+        conv);
+    return conv + "_relu";
   }
 
   private boolean stop(String cutAt, String layer) {

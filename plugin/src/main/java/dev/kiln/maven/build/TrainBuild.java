@@ -68,6 +68,7 @@ public final class TrainBuild {
    * @param cacheDir frozen-feature cache, or null for none
    * @param augmentedCopies augmented copies per training image (default augmentation)
    * @param schedule learning-rate schedule id
+   * @param fineTuneBlocks top blocks trained in mode fine-tune
    */
   public record Request(Path baseDir, Path images, List<String> includes, List<String> excludes,
       double validationSplit, String backbone, int inputSize, String mode, String featureLayer,
@@ -75,7 +76,7 @@ public final class TrainBuild {
       double weightDecay, int patience, long seed, boolean failOnBadImages, double minAccuracy,
       String className, Path classesDir, Path workDir, boolean force, String pluginVersion,
       Device device, double labelSmoothing, boolean balanceClasses, Path cacheDir,
-      int augmentedCopies, String schedule) {
+      int augmentedCopies, String schedule, int fineTuneBlocks) {
     public Request {
       Objects.requireNonNull(baseDir, "baseDir");
       Objects.requireNonNull(images, "images");
@@ -169,6 +170,7 @@ public final class TrainBuild {
     config.put("balanceClasses", Boolean.toString(r.balanceClasses()));
     config.put("augmentedCopies", Integer.toString(r.augmentedCopies()));
     config.put("schedule", schedule.id());
+    config.put("fineTuneBlocks", Integer.toString(r.fineTuneBlocks()));
     String fingerprint = Fingerprint.of(files, config, backboneFile, r.pluginVersion());
 
     Path model = r.classesDir().resolve(ClassifierGenerator.modelResource(r.className()));
@@ -200,7 +202,7 @@ public final class TrainBuild {
         r.dropout(), r.weightDecay(), r.patience(), r.seed(), r.failOnBadImages(), r.device(),
         r.labelSmoothing(), r.balanceClasses(), r.cacheDir(),
         r.augmentedCopies() > 0 ? dev.kiln.runtime.image.Augmentation.defaults() : null,
-        r.augmentedCopies(), schedule),
+        r.augmentedCopies(), schedule, r.fineTuneBlocks()),
         "training configuration");
     TrainingResult result = Trainer.train(request, listener);
     double accuracy = result.validation().accuracy();

@@ -32,14 +32,20 @@ final class FeatureSource implements AutoCloseable {
   private final Device device;
   private final FeatureCache cache;
   private final ExecutorService pool;
+  private final boolean pooled;
   private FrozenForward forward;
   private long decodeNanos;
   private long forwardNanos;
   private int computed;
   private int cached;
 
-  FeatureSource(Backbone backbone, String cutLayer, Preprocessing raw, Device device,
-      FeatureCache cache, ExecutorService pool) {
+  /**
+   * @param cutLayer last frozen layer (null: the last feature layer)
+   * @param pooled true: globally average-pooled rows; false: whole feature maps, flattened
+   */
+  FeatureSource(Backbone backbone, String cutLayer, boolean pooled, Preprocessing raw,
+      Device device, FeatureCache cache, ExecutorService pool) {
+    this.pooled = pooled;
     this.backbone = backbone;
     this.cutLayer = cutLayer;
     this.raw = raw;
@@ -136,7 +142,8 @@ final class FeatureSource implements AutoCloseable {
   private FrozenForward forward() throws KilnException {
     if (forward == null) {
       long[] shape = {3, backbone.inputSize(), backbone.inputSize()};
-      byte[] onnx = OnnxExporter.export(backbone.featureGraph(cutLayer), shape,
+      byte[] onnx = OnnxExporter.export(pooled ? backbone.featureGraph(cutLayer)
+          : backbone.featureMapGraph(cutLayer), shape,
           new OnnxExporter.Options(backbone.normalization(), Map.of(), "features"));
       forward = new FrozenForward(onnx, shape, device);
     }

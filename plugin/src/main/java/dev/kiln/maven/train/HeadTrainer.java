@@ -108,22 +108,38 @@ final class HeadTrainer {
   static Result train(float[][] trainX, int[] trainY, float[][] valX, int[] valY, int classes,
       Config c, ProgressListener listener) {
     Nd4j.getRandom().setSeed(c.seed());
-    int f = trainX[0].length;
-    ComputationGraph head = build(f, classes, c,
+    ComputationGraph head = build(trainX[0].length, classes, c,
         (trainX.length + c.batchSize() - 1) / c.batchSize());
-    INDArray x = Nd4j.create(trainX);
+    return fit(head, Nd4j.create(trainX), null, trainY, Nd4j.create(valX), valY, classes, c,
+        false, listener);
+  }
+
+  /**
+   * Trains any graph with one input and a softmax output: seeded shuffling, per-epoch metrics,
+   * the best epoch by validation loss restored, early stopping after {@code patience} epochs.
+   *
+   * @param g the graph (trained in place)
+   * @param x training inputs, one row per example
+   * @param sampleShape shape of one example when the graph takes images ({@code [C, H, W]}),
+   *     null for flat rows
+   * @param startIsCandidate when true the parameters before training compete as "epoch 0" (their
+   *     result has {@code bestEpoch} 0 when no epoch beats them)
+   */
+  static Result fit(ComputationGraph g, INDArray x, long[] sampleShape, int[] trainY,
+      INDArray vx, int[] valY, int classes, Config c, boolean startIsCandidate,
+      ProgressListener listener) {
     INDArray y = oneHot(trainY, classes);
     if (c.labelSmoothing() > 0) {
       y.muli(1 - c.labelSmoothing()).addi(c.labelSmoothing() / classes);
     }
-    INDArray vx = Nd4j.create(valX);
     Random random = new Random(c.seed());
     List<EpochStats> history = new ArrayList<>();
-    INDArray best = head.params().dup();
-    double bestLoss = Double.POSITIVE_INFINITY;
+    INDArray best = g.params().dup();
+    double bestLoss = startIsCandidate
+        ? crossEntropy(output(g, vx, sampleShape), valY) : Double.POSITIVE_INFINITY;
     int bestEpoch = 0;
     long start = System.nanoTime();
-    int[] order = new int[trainX.length];
+    int[] order = new int[trainY.length];
     for (int i = 0; i < order.length; i++) {
       order[i] = i;
     }
@@ -133,14 +149,12 @@ final class HeadTrainer {
       for (int from = 0; from < order.length; from += c.batchSize()) {
         int to = Math.min(order.length, from + c.batchSize());
         int[] idx = java.util.Arrays.copyOfRange(order, from, to);
-        INDArray bx = x.getRows(idx);
-        INDArray by = y.getRows(idx);
-        head.fit(new DataSet(bx, by));
-        lossSum += head.score() * idx.length;
+        g.fit(new DataSet(shaped(x.getRows(idx), sampleShape), y.getRows(idx)));
+        lossSum += g.score() * idx.length;
       }
       double trainLoss = lossSum / order.length;
-      double trainAcc = accuracy(head.outputSingle(false, x), trainY);
-      INDArray vp = head.outputSingle(false, vx);
+      double trainAcc = accuracy(output(g, x, sampleShape), trainY);
+      INDArray vp = output(g, vx, sampleShape);
       double valLoss = crossEntropy(vp, valY);
       double valAcc = accuracy(vp, valY);
       long elapsed = (System.nanoTime() - start) / 1_000_000;
@@ -152,15 +166,37 @@ final class HeadTrainer {
       if (valLoss < bestLoss - 1e-6) {
         bestLoss = valLoss;
         bestEpoch = epoch;
-        best = head.params().dup();
+        best = g.params().dup();
       } else if (epoch - bestEpoch >= c.patience()) {
         listener.debug("early stop at epoch " + epoch + ": no validation-loss improvement since "
             + bestEpoch);
         break;
       }
     }
-    head.setParams(best);
-    return new Result(head, history, bestEpoch);
+    g.setParams(best);
+    return new Result(g, history, bestEpoch);
+  }
+
+  private static INDArray shaped(INDArray rows, long[] sampleShape) {
+    if (sampleShape == null) {
+      return rows;
+    }
+    return rows.reshape('c', rows.size(0), sampleShape[0], sampleShape[1], sampleShape[2]);
+  }
+
+  /** Inference in chunks, so large image inputs never need one huge activation. */
+  static INDArray output(ComputationGraph g, INDArray x, long[] sampleShape) {
+    if (sampleShape == null) {
+      return g.outputSingle(false, x);
+    }
+    List<INDArray> parts = new ArrayList<>();
+    for (long from = 0; from < x.size(0); from += 64) {
+      long to = Math.min(x.size(0), from + 64);
+      parts.add(g.outputSingle(false, shaped(x.get(
+          org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
+          org.nd4j.linalg.indexing.NDArrayIndex.all()).dup('c'), sampleShape)));
+    }
+    return Nd4j.vstack(parts.toArray(INDArray[]::new));
   }
 
   private static void shuffle(int[] a, Random r) {

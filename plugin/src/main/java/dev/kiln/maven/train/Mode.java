@@ -3,7 +3,13 @@ package dev.kiln.maven.train;
 /** How the pretrained network is used (the seeds' cases). */
 public enum Mode {
   /** Backbone frozen, new head trained (seeds' case 2). */
-  FEATURE_EXTRACTOR;
+  FEATURE_EXTRACTOR,
+  /**
+   * Seeds' case 3: the head is trained on the frozen backbone first, then the top blocks are
+   * unfrozen and trained with it at a hundredth of the learning rate, BatchNorm in inference
+   * mode.
+   */
+  FINE_TUNE;
 
   /** @return the configuration id, e.g. {@code feature-extractor} */
   public String id() {

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -67,7 +68,7 @@ public final class Trainer {
         : request.featureLayer();
     FeatureCache cache = request.cacheDir() == null ? null : new FeatureCache(request.cacheDir(),
         backbone.sha256(), cut, raw.toSpec());
-    try (FeatureSource source = new FeatureSource(backbone, request.featureLayer(), raw,
+    try (FeatureSource source = new FeatureSource(backbone, request.featureLayer(), true, raw,
         request.device(), cache, pool)) {
       List<SkippedImage> skipped = new ArrayList<>();
       FeatureSource.Features train = source.features(data.train(), skipped);
@@ -104,14 +105,22 @@ public final class Trainer {
               request.patience(), request.seed(), request.labelSmoothing(),
               classWeights(request, train.labels(), data, listener), request.schedule()),
           listener);
-      long headMillis = (System.nanoTime() - t0) / 1_000_000;
+      ComputationGraph full;
+      long[] extra = new long[4];
+      if (request.mode() == Mode.FINE_TUNE) {
+        FineTuned tuned = fineTune(request, head, raw, pool, listener, extra);
+        full = tuned.full();
+        head = tuned.result();
+      } else {
+        full = backbone.classifierGraph(request.featureLayer(), data.labels().size(),
+            request.dropout(), request.seed(), new Adam(request.learningRate()));
+        full.getLayer(Backbone.HEAD).setParams(head.head().getLayer(Backbone.HEAD).params());
+      }
+      long headMillis = (System.nanoTime() - t0) / 1_000_000 - extra[0] - extra[1];
 
       listener.phase("export", "backbone + head to ONNX, parity check on "
           + val.images().size() + " validation images");
       long t1 = System.nanoTime();
-      ComputationGraph full = backbone.classifierGraph(request.featureLayer(),
-          data.labels().size(), request.dropout(), request.seed(), new Adam(request.learningRate()));
-      full.getLayer(Backbone.HEAD).setParams(head.head().getLayer(Backbone.HEAD).params());
       Exported exported = export(request, full, head, val, skipped, imageShape);
       Checked checked = check(full, exported, val, raw, backbone, pool);
       long exportMillis = (System.nanoTime() - t1) / 1_000_000;
@@ -124,13 +133,82 @@ public final class Trainer {
           val.images().stream().map(LabelledImage::relativePath).toList(), 12);
       return new TrainingResult(exported.onnx, exported.metadata, evaluation, head.history(),
           head.bestEpoch(), List.copyOf(skipped), checked.parity,
-          new TrainingResult.Timings(source.decodeMillis(), source.forwardMillis(), headMillis,
-              exportMillis, source.computed(), source.cached()));
+          new TrainingResult.Timings(source.decodeMillis() + extra[0],
+              source.forwardMillis() + extra[1], headMillis, exportMillis,
+              source.computed() + (int) extra[2], source.cached() + (int) extra[3]));
     } catch (KilnException e) {
       throw new IllegalStateException(e.getMessage(), e);
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /**
+   * @param full the whole network for export
+   * @param result combined history (head first, then fine-tuning) and the best epoch overall
+   */
+  record FineTuned(ComputationGraph full, HeadTrainer.Result result) {}
+
+  /**
+   * Fine-tuning after the head was trained on the frozen backbone: the frozen part runs once per
+   * image on ONNX Runtime up to where the top blocks start (feature maps, cached); DL4J trains
+   * the top blocks (BatchNorm folded, statistics frozen) and the head at a hundredth of the
+   * learning rate, starting from the trained head; if no epoch beats the head alone on
+   * validation loss, the head alone is kept. {@code extra} receives decode and forward millis and
+   * computed / cached counts.
+   */
+  private static FineTuned fineTune(TrainingRequest request, HeadTrainer.Result head,
+      Preprocessing raw, ExecutorService pool, ProgressListener listener, long[] extra)
+      throws KilnException {
+    Backbone backbone = request.backbone();
+    int blocks = request.fineTuneBlocks();
+    String cut = backbone.architecture().cutBefore(blocks);
+    int classes = request.dataset().labels().size();
+    FeatureCache cache = request.cacheDir() == null ? null : new FeatureCache(request.cacheDir(),
+        backbone.sha256(), cut + "|map", raw.toSpec());
+    FeatureSource.Features train;
+    FeatureSource.Features val;
+    try (FeatureSource maps = new FeatureSource(backbone, cut, false, raw, request.device(),
+        cache, pool)) {
+      train = maps.features(request.dataset().train(), new ArrayList<>());
+      val = maps.features(request.dataset().validation(), new ArrayList<>());
+      for (int copy = 1; copy <= request.augmentedCopies(); copy++) {
+        train = concat(train, maps.features(request.dataset().train(), new ArrayList<>(),
+            request.augmentation(), request.seed(), copy));
+      }
+      extra[0] = maps.decodeMillis();
+      extra[1] = maps.forwardMillis();
+      extra[2] = maps.computed();
+      extra[3] = maps.cached();
+    }
+    // the Keras fine-tuning guide: Adam at 1e-5 after the head was trained at 1e-3
+    double lr = request.learningRate() / 100;
+    listener.phase("fine-tuning", "top " + blocks + " blocks after " + cut + " and the head,"
+        + " learning rate " + lr + ", BatchNorm statistics frozen");
+    ComputationGraph top = backbone.topGraph(blocks, classes, request.dropout(), request.seed(),
+        new Adam(lr));
+    top.getLayer(Backbone.HEAD).setParams(head.head().getLayer(Backbone.HEAD).params());
+    HeadTrainer.Result tuned = HeadTrainer.fit(top, Nd4j.create(train.rows()),
+        backbone.architecture().shapeAfter(cut, backbone.inputSize()), train.labels(),
+        Nd4j.create(val.rows()), val.labels(), classes,
+        new HeadTrainer.Config(request.epochs(), request.batchSize(), lr, request.dropout(),
+            request.weightDecay(), request.patience(), request.seed(), request.labelSmoothing(),
+            null, request.schedule()), true, listener);
+    ComputationGraph full = backbone.fineTunedGraph(blocks, classes, request.dropout(),
+        request.seed());
+    for (Layer layer : top.getLayers()) {
+      if (layer.numParams() > 0) {
+        // per parameter: a flat setParams mis-orders DepthwiseConvolution2D's W and b
+        Layer target = full.getLayer(layer.conf().getLayer().getLayerName());
+        layer.paramTable().forEach((key, value) -> target.getParam(key).assign(value));
+      }
+    }
+    List<EpochStats> history = new ArrayList<>(head.history());
+    history.addAll(tuned.history());
+    int best = tuned.bestEpoch() == 0 ? head.bestEpoch()
+        : head.history().size() + tuned.bestEpoch();
+    listener.debug("fine-tuning best epoch " + tuned.bestEpoch() + " (0 = the head alone)");
+    return new FineTuned(full, new HeadTrainer.Result(full, history, best));
   }
 
   private static FeatureSource.Features concat(FeatureSource.Features a,

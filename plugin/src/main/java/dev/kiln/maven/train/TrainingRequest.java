@@ -29,13 +29,14 @@ import java.util.Objects;
  * @param augmentation training-image augmentation (null: none)
  * @param augmentedCopies augmented copies of each training image added to the plain one
  * @param schedule learning-rate schedule (null: constant)
+ * @param fineTuneBlocks top backbone blocks trained in {@link Mode#FINE_TUNE}
  */
 public record TrainingRequest(Dataset dataset, Backbone backbone, Mode mode, String featureLayer,
     Preprocessing.Resize resize, int epochs, int batchSize, double learningRate, double dropout,
     double weightDecay, int patience, long seed, boolean failOnBadImages, Device device,
     double labelSmoothing, boolean balanceClasses, java.nio.file.Path cacheDir,
     dev.kiln.runtime.image.Augmentation augmentation, int augmentedCopies,
-    LearningRateSchedule schedule) {
+    LearningRateSchedule schedule, int fineTuneBlocks) {
 
   public TrainingRequest {
     Objects.requireNonNull(dataset, "dataset");
@@ -55,6 +56,13 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, Mode mode, Str
         "augmentedCopies > 0 needs an augmentation");
     check(labelSmoothing >= 0 && labelSmoothing < 0.5,
         "labelSmoothing must be in [0, 0.5), was " + labelSmoothing);
+    if (mode == Mode.FINE_TUNE) {
+      check(featureLayer == null, "featureLayer cannot be combined with mode fine-tune: the"
+          + " frozen part ends where the fine-tuned blocks start (set fineTuneBlocks)");
+      check(fineTuneBlocks >= 1 && fineTuneBlocks <= backbone.architecture().trainableUnits(),
+          "fineTuneBlocks must be between 1 and " + backbone.architecture().trainableUnits()
+              + ", was " + fineTuneBlocks);
+    }
     if (featureLayer != null && !backbone.architecture().featureLayers().contains(featureLayer)) {
       throw new IllegalArgumentException("featureLayer '" + featureLayer + "' is not a layer of "
           + backbone.architecture().id() + "; valid: " + backbone.architecture().featureLayers());

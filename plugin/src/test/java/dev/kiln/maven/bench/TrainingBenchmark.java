@@ -109,7 +109,7 @@ public final class TrainingBenchmark {
       for (var schedule : dev.kiln.maven.train.LearningRateSchedule.values()) {
         TrainingResult s = Trainer.train(new TrainingRequest(data, backbone,
             Mode.FEATURE_EXTRACTOR, null, Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2,
-            1e-4, 10, 42, false, Device.AUTO, 0, true, cache, null, 0, schedule),
+            1e-4, 10, 42, false, Device.AUTO, 0, true, cache, null, 0, schedule, 2),
             ProgressListener.NONE);
         System.out.printf(Locale.ROOT, "schedule %s: validation accuracy %.4f (loss %.4f),"
                 + " best epoch %d of %d%n", schedule.id(), s.validation().accuracy(),
@@ -123,7 +123,7 @@ public final class TrainingBenchmark {
       TrainingResult m = Trainer.train(new TrainingRequest(data, backbone, Mode.FEATURE_EXTRACTOR,
           null, Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2, 1e-4, 10, 42, false,
           Device.AUTO, 0, true, null,
-          copies == 0 ? null : dev.kiln.runtime.image.Augmentation.defaults(), copies, null),
+          copies == 0 ? null : dev.kiln.runtime.image.Augmentation.defaults(), copies, null, 2),
           ProgressListener.NONE);
       System.out.printf(Locale.ROOT, "memory run: %d training examples (%d x %d photos),"
               + " validation accuracy %.4f%n", data.train().size() * (copies + 1), copies + 1,
@@ -134,7 +134,7 @@ public final class TrainingBenchmark {
     long t0 = System.nanoTime();
     TrainingResult r = Trainer.train(new TrainingRequest(data, backbone, Mode.FEATURE_EXTRACTOR,
         null, Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2, 1e-4, 10, 42, false,
-        Device.AUTO, 0, true, null, null, 0, null), ProgressListener.NONE);
+        Device.AUTO, 0, true, null, null, 0, null, 2), ProgressListener.NONE);
     long total = (System.nanoTime() - t0) / 1_000_000;
     TrainingResult.Timings t = r.timings();
     System.out.printf(Locale.ROOT, "hymenoptera feature-extractor (%d train + %d val images):"
@@ -152,7 +152,7 @@ public final class TrainingBenchmark {
       TrainingResult ra = Trainer.train(new TrainingRequest(data, backbone,
           Mode.FEATURE_EXTRACTOR, null, Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2, 1e-4,
           10, 42, false, Device.AUTO, 0, true, null,
-          copies == 0 ? null : dev.kiln.runtime.image.Augmentation.defaults(), copies, null),
+          copies == 0 ? null : dev.kiln.runtime.image.Augmentation.defaults(), copies, null, 2),
           ProgressListener.NONE);
       System.out.printf(Locale.ROOT, "augmented copies %d: validation accuracy %.4f (loss %.4f),"
               + " best epoch %d, %d ms%n", copies, ra.validation().accuracy(),

@@ -25,7 +25,7 @@ class FeatureCacheTest {
     var data = DatasetScanner.scan(new DatasetScanner.Request(images, List.of(), List.of(), 0.3, 1));
     return Trainer.train(new TrainingRequest(data, backbone, Mode.FEATURE_EXTRACTOR, null,
         Preprocessing.Resize.CENTER_CROP, 3, 8, 1e-3, 0, 0, 3, 42, false, Device.CPU, 0, true,
-        cache, null, 0, null), ProgressListener.NONE);
+        cache, null, 0, null, 2), ProgressListener.NONE);
   }
 
   @Test

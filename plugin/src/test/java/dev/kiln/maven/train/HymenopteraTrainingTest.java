@@ -31,7 +31,7 @@ class HymenopteraTrainingTest {
   static TrainingRequest request() {
     return new TrainingRequest(data, backbone, Mode.FEATURE_EXTRACTOR, null,
         Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2, 1e-4, 10, 42, false, Device.AUTO,
-        0, true, null, null, 0, null);
+        0, true, null, null, 0, null, 2);
   }
 
   @BeforeAll

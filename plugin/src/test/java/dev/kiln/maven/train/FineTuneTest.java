@@ -1,0 +1,61 @@
+package dev.kiln.maven.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.maven.backbone.Backbone;
+import dev.kiln.maven.backbone.BackboneResolver;
+import dev.kiln.maven.dataset.Dataset;
+import dev.kiln.maven.dataset.DatasetScanner;
+import dev.kiln.maven.export.ParityChecker;
+import dev.kiln.runtime.ClassifierOptions;
+import dev.kiln.runtime.Device;
+import dev.kiln.runtime.Fixtures;
+import dev.kiln.runtime.ImageClassifier;
+import dev.kiln.runtime.image.Preprocessing;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Fine-tune mode on the real hymenoptera photos with the real MobileNet weights. */
+class FineTuneTest {
+
+  static TrainingRequest request(Dataset data, Backbone backbone, Mode mode) {
+    return new TrainingRequest(data, backbone, mode, null, Preprocessing.Resize.CENTER_CROP, 50,
+        16, 1e-3, 0.2, 1e-4, 10, 42, false, Device.AUTO, 0, true, null, null, 0, null, 2);
+  }
+
+  @Test
+  void fineTuneReachesFeatureExtractorAccuracyWithParity() throws Exception {
+    Dataset data = DatasetScanner.scan(new DatasetScanner.Request(Fixtures.hymenoptera(),
+        List.of(), List.of(), 0.2, 42));
+    Backbone backbone = BackboneResolver.resolve(Fixtures.mobilenetH5().toString(), Path.of("."),
+        224);
+    TrainingResult extractor = Trainer.train(request(data, backbone, Mode.FEATURE_EXTRACTOR),
+        ProgressListener.NONE);
+    TrainingResult tuned = Trainer.train(request(data, backbone, Mode.FINE_TUNE),
+        new ProgressListener() {
+          @Override
+          public void phase(String name, String detail) {
+            System.out.println("[" + name + "] " + detail);
+          }
+
+          @Override
+          public void epoch(EpochStats stats) {
+            System.out.println(stats.line());
+          }
+        });
+    System.out.printf("fine-tune: val accuracy %.4f (feature extractor %.4f), parity %.2e,"
+            + " best epoch %d of %d, timings %s%n", tuned.validation().accuracy(),
+        extractor.validation().accuracy(), tuned.parity().maxAbsDiff(), tuned.bestEpoch(),
+        tuned.history().size(), tuned.timings());
+    assertTrue(tuned.parity().passed(ParityChecker.TOLERANCE), "parity " + tuned.parity());
+    assertTrue(tuned.validation().accuracy() >= extractor.validation().accuracy(),
+        tuned.validation().accuracy() + " vs " + extractor.validation().accuracy());
+    assertTrue(tuned.history().size() > extractor.history().size(), "fine-tuning epochs follow");
+    try (ImageClassifier c = ImageClassifier.load(tuned.onnx(), "tuned",
+        ClassifierOptions.defaults().withDevice(Device.CPU))) {
+      assertEquals("fine-tune", c.metadata().training().get("mode"));
+    }
+  }
+}
