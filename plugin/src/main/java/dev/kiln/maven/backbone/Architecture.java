@@ -30,7 +30,21 @@ public interface Architecture {
    * @param cutAt the last layer to add (one of {@link #featureLayers()})
    * @return channels of the {@code cutAt} output
    */
-  int addFeatures(GraphBuilder b, String input, String cutAt);
+  default int addFeatures(GraphBuilder b, String input, String cutAt) {
+    return addFeatures(b, input, cutAt, false);
+  }
+
+  /**
+   * Adds the feature layers up to and including {@code cutAt}, optionally in trainable form.
+   *
+   * @param b the graph builder
+   * @param input the name of the image input
+   * @param cutAt the last layer to add (one of {@link #featureLayers()})
+   * @param folded true: every BatchNorm folded into a biased convolution (statistics frozen as
+   *     pretrained, i.e. inference mode); false: convolutions without bias, then BatchNorm
+   * @return channels of the {@code cutAt} output
+   */
+  int addFeatures(GraphBuilder b, String input, String cutAt, boolean folded);
 
   /** @return how many units (blocks) can be unfrozen for fine-tuning */
   int trainableUnits();

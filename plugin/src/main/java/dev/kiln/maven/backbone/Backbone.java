@@ -212,6 +212,33 @@ public record Backbone(String source, String sha256, Architecture architecture, 
     return init(b);
   }
 
+  /**
+   * The whole network in trainable form with a new head, from the image input: for mode
+   * {@code full} with the pretrained weights and every BatchNorm folded into its convolution
+   * (statistics frozen, the Keras guide's inference mode), for mode {@code scratch} randomly
+   * initialised with real BatchNorm layers that learn their statistics.
+   *
+   * @param pretrained true: pretrained weights, BatchNorm folded; false: random initialisation
+   * @param classes number of labels
+   * @param dropout dropout rate before the head
+   * @param seed initialisation seed
+   * @param updater optimiser (its learning rate applies to every layer)
+   * @return the graph
+   */
+  public ComputationGraph wholeGraph(boolean pretrained, int classes, double dropout, long seed,
+      IUpdater updater) {
+    String cut = architecture.lastFeatureLayer();
+    GraphBuilder b = builder(seed, updater);
+    int c = architecture.addFeatures(b, INPUT, cut, pretrained);
+    head(b, cut, c, classes, dropout);
+    ComputationGraph g = new ComputationGraph(b.validateOutputLayerConfig(false).build());
+    g.init();
+    if (pretrained) {
+      KerasWeightLoader.load(g, weights, pretrained(g));
+    }
+    return g;
+  }
+
   private ComputationGraph init(GraphBuilder b) {
     ComputationGraph g = new ComputationGraph(b.validateOutputLayerConfig(false).build());
     g.init();

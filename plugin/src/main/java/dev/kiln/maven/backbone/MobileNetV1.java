@@ -61,20 +61,20 @@ public record MobileNetV1(double alpha) implements Architecture {
   }
 
   @Override
-  public int addFeatures(GraphBuilder b, String input, String cutAt) {
+  public int addFeatures(GraphBuilder b, String input, String cutAt, boolean folded) {
     if (!featureLayers().contains(cutAt)) {
       throw new IllegalArgumentException("MobileNet v1 has no layer '" + cutAt + "'; valid: "
           + featureLayers());
     }
     int channels = filters(32);
     b.addLayer("conv1", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nIn(3).nOut(channels)
-        .hasBias(false).convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY)
+        .hasBias(folded).convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY)
         .build(), input);
-    String last = bnRelu(b, "conv1", channels);
+    String last = folded ? relu(b, "conv1") : bnRelu(b, "conv1", channels);
     if (cutAt.equals(last)) {
       return channels;
     }
-    return addBlocks(b, last, channels, 1, cutAt, false);
+    return addBlocks(b, last, channels, 1, cutAt, folded);
   }
 
   /**

@@ -115,6 +115,40 @@ final class HeadTrainer {
   }
 
   /**
+   * Examples a graph is trained or evaluated on: in memory (feature rows, feature maps) or
+   * streamed (images decoded per batch).
+   */
+  interface Inputs {
+    /** @return number of examples */
+    int size();
+
+    /** @return label index per example */
+    int[] labels();
+
+    /**
+     * @param idx example indices
+     * @param epoch 1-based training epoch, 0 for evaluation (no augmentation)
+     * @return the graph input for those examples
+     */
+    INDArray batch(int[] idx, int epoch);
+  }
+
+  /** Examples held as one array, one row per example, reshaped to {@code sampleShape}. */
+  record ArrayInputs(INDArray x, long[] sampleShape, int[] labels) implements Inputs {
+    @Override
+    public int size() {
+      return labels.length;
+    }
+
+    @Override
+    public INDArray batch(int[] idx, int epoch) {
+      INDArray rows = x.getRows(idx);
+      return sampleShape == null ? rows
+          : rows.reshape('c', rows.size(0), sampleShape[0], sampleShape[1], sampleShape[2]);
+    }
+  }
+
+  /**
    * Trains any graph with one input and a softmax output: seeded shuffling, per-epoch metrics,
    * the best epoch by validation loss restored, early stopping after {@code patience} epochs.
    *
@@ -128,6 +162,18 @@ final class HeadTrainer {
   static Result fit(ComputationGraph g, INDArray x, long[] sampleShape, int[] trainY,
       INDArray vx, int[] valY, int classes, Config c, boolean startIsCandidate,
       ProgressListener listener) {
+    return fit(g, new ArrayInputs(x, sampleShape, trainY), new ArrayInputs(vx, sampleShape, valY),
+        classes, c, startIsCandidate, listener);
+  }
+
+  /**
+   * {@link #fit(ComputationGraph, INDArray, long[], int[], INDArray, int[], int, Config, boolean,
+   * ProgressListener)} on any {@link Inputs}.
+   */
+  static Result fit(ComputationGraph g, Inputs train, Inputs val, int classes, Config c,
+      boolean startIsCandidate, ProgressListener listener) {
+    int[] trainY = train.labels();
+    int[] valY = val.labels();
     INDArray y = oneHot(trainY, classes);
     if (c.labelSmoothing() > 0) {
       y.muli(1 - c.labelSmoothing()).addi(c.labelSmoothing() / classes);
@@ -136,7 +182,7 @@ final class HeadTrainer {
     List<EpochStats> history = new ArrayList<>();
     INDArray best = g.params().dup();
     double bestLoss = startIsCandidate
-        ? crossEntropy(output(g, vx, sampleShape), valY) : Double.POSITIVE_INFINITY;
+        ? crossEntropy(output(g, val), valY) : Double.POSITIVE_INFINITY;
     int bestEpoch = 0;
     long start = System.nanoTime();
     int[] order = new int[trainY.length];
@@ -149,12 +195,12 @@ final class HeadTrainer {
       for (int from = 0; from < order.length; from += c.batchSize()) {
         int to = Math.min(order.length, from + c.batchSize());
         int[] idx = java.util.Arrays.copyOfRange(order, from, to);
-        g.fit(new DataSet(shaped(x.getRows(idx), sampleShape), y.getRows(idx)));
+        g.fit(new DataSet(train.batch(idx, epoch), y.getRows(idx)));
         lossSum += g.score() * idx.length;
       }
       double trainLoss = lossSum / order.length;
-      double trainAcc = accuracy(output(g, x, sampleShape), trainY);
-      INDArray vp = output(g, vx, sampleShape);
+      double trainAcc = accuracy(output(g, train), trainY);
+      INDArray vp = output(g, val);
       double valLoss = crossEntropy(vp, valY);
       double valAcc = accuracy(vp, valY);
       long elapsed = (System.nanoTime() - start) / 1_000_000;
@@ -177,24 +223,13 @@ final class HeadTrainer {
     return new Result(g, history, bestEpoch);
   }
 
-  private static INDArray shaped(INDArray rows, long[] sampleShape) {
-    if (sampleShape == null) {
-      return rows;
-    }
-    return rows.reshape('c', rows.size(0), sampleShape[0], sampleShape[1], sampleShape[2]);
-  }
-
   /** Inference in chunks, so large image inputs never need one huge activation. */
-  static INDArray output(ComputationGraph g, INDArray x, long[] sampleShape) {
-    if (sampleShape == null) {
-      return g.outputSingle(false, x);
-    }
+  static INDArray output(ComputationGraph g, Inputs inputs) {
     List<INDArray> parts = new ArrayList<>();
-    for (long from = 0; from < x.size(0); from += 64) {
-      long to = Math.min(x.size(0), from + 64);
-      parts.add(g.outputSingle(false, shaped(x.get(
-          org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
-          org.nd4j.linalg.indexing.NDArrayIndex.all()).dup('c'), sampleShape)));
+    for (int from = 0; from < inputs.size(); from += 64) {
+      int to = Math.min(inputs.size(), from + 64);
+      int[] idx = java.util.stream.IntStream.range(from, to).toArray();
+      parts.add(g.outputSingle(false, inputs.batch(idx, 0)));
     }
     return Nd4j.vstack(parts.toArray(INDArray[]::new));
   }

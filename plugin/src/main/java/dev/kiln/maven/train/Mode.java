@@ -9,7 +9,20 @@ public enum Mode {
    * unfrozen and trained with it at a hundredth of the learning rate, BatchNorm in inference
    * mode.
    */
-  FINE_TUNE;
+  FINE_TUNE,
+  /**
+   * Seeds' case 4: the head is trained on the frozen backbone first, then every layer (stem
+   * included) is trained with it at a hundredth of the learning rate, BatchNorm in inference
+   * mode.
+   */
+  FULL,
+  /**
+   * Seeds' case 5: the same architecture with random weights and BatchNorm that learns its
+   * statistics, trained from the pixels at the full learning rate.
+   */
+  SCRATCH,
+  /** Picks one of the others from the data set's size ({@link AutoMode}), and logs why. */
+  AUTO;
 
   /** @return the configuration id, e.g. {@code feature-extractor} */
   public String id() {

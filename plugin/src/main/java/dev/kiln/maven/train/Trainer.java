@@ -32,10 +32,13 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 
 /**
- * Orchestrates one training run in feature-extractor mode: the frozen backbone is exported to
- * ONNX and run once per image by ONNX Runtime; DL4J trains only the new head on those features;
- * the backbone and trained head are exported together (normalisation and softmax inside) and the
- * export is checked against the DL4J network on the validation images through the runtime.
+ * Orchestrates one training run. In the pretrained modes the frozen backbone is exported to ONNX
+ * and run once per image by ONNX Runtime (features cached across builds) and DL4J trains the new
+ * head on those features; {@code fine-tune} then trains the top blocks on cached feature maps,
+ * {@code full} every layer on streamed images, both at a hundredth of the rate. {@code scratch}
+ * trains the randomly initialised network on streamed images. {@code auto} picks one by the data
+ * set's size ({@link AutoMode}). The trained network is exported whole (normalisation and softmax
+ * inside) and the export is checked against DL4J on the validation images through the runtime.
  */
 public final class Trainer {
 
@@ -57,6 +60,14 @@ public final class Trainer {
     Preprocessing raw = request.modelPreprocessing();
     long[] imageShape = {3, backbone.inputSize(), backbone.inputSize()};
     listener.phase("dataset", data.summary());
+    Mode mode = request.mode();
+    String why = null;
+    if (mode == Mode.AUTO) {
+      AutoMode.Choice choice = AutoMode.choose(data.counts(data.train()));
+      mode = choice.mode();
+      why = choice.reason();
+      listener.phase("mode", "auto: " + why);
+    }
 
     int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
     ExecutorService pool = Executors.newFixedThreadPool(cores, r -> {
@@ -64,65 +75,20 @@ public final class Trainer {
       t.setDaemon(true);
       return t;
     });
-    String cut = request.featureLayer() == null ? backbone.architecture().lastFeatureLayer()
-        : request.featureLayer();
-    FeatureCache cache = request.cacheDir() == null ? null : new FeatureCache(request.cacheDir(),
-        backbone.sha256(), cut, raw.toSpec());
-    try (FeatureSource source = new FeatureSource(backbone, request.featureLayer(), true, raw,
-        request.device(), cache, pool)) {
+    Work work = new Work();
+    try {
       List<SkippedImage> skipped = new ArrayList<>();
-      FeatureSource.Features train = source.features(data.train(), skipped);
-      FeatureSource.Features val = source.features(data.validation(), skipped);
-      for (int copy = 1; copy <= request.augmentedCopies(); copy++) {
-        train = concat(train, source.features(data.train(), new ArrayList<>(),
-            request.augmentation(), request.seed(), copy));
-      }
-      listener.phase("features", "frozen " + backbone.architecture().id() + " up to " + cut
-          + ": " + source.computed() + " images computed on ONNX Runtime ("
-          + source.deviceInUse() + "), " + source.cached() + " from the cache");
-      for (SkippedImage s : skipped) {
-        listener.warn("skipped " + s.relativePath() + ": " + s.reason());
-      }
-      if (!skipped.isEmpty() && request.failOnBadImages()) {
-        throw new UserProblemException(skipped.size() + " image(s) could not be read and"
-            + " failOnBadImages is set: " + skipped + "; fix or remove them, or unset"
-            + " failOnBadImages (kiln.failOnBadImages) to skip them");
-      }
-      checkEveryLabelHasImages(data, train, "training");
-      if (val.labels().length == 0) {
-        throw new UserProblemException("no validation image could be read; see the skipped list");
-      }
+      Trained trained = mode == Mode.SCRATCH
+          ? scratch(request, raw, pool, skipped, work, listener)
+          : pretrained(request, mode, raw, pool, skipped, work, listener);
+      FeatureSource.Features val = trained.val();
+      HeadTrainer.Result head = trained.result();
 
-      listener.phase("training", "new head: " + data.labels().size() + " labels, "
-          + train.labels().length + " training examples ("
-          + (request.augmentedCopies() == 0 ? "no augmentation"
-              : request.augmentedCopies() + " augmented copies per image") + "), up to "
-          + request.epochs() + " epochs");
-      long t0 = System.nanoTime();
-      HeadTrainer.Result head = HeadTrainer.train(train.rows(), train.labels(), val.rows(), val.labels(),
-          data.labels().size(), new HeadTrainer.Config(request.epochs(), request.batchSize(),
-              request.learningRate(), request.dropout(), request.weightDecay(),
-              request.patience(), request.seed(), request.labelSmoothing(),
-              classWeights(request, train.labels(), data, listener), request.schedule()),
-          listener);
-      ComputationGraph full;
-      long[] extra = new long[4];
-      if (request.mode() == Mode.FINE_TUNE) {
-        FineTuned tuned = fineTune(request, head, raw, pool, listener, extra);
-        full = tuned.full();
-        head = tuned.result();
-      } else {
-        full = backbone.classifierGraph(request.featureLayer(), data.labels().size(),
-            request.dropout(), request.seed(), new Adam(request.learningRate()));
-        full.getLayer(Backbone.HEAD).setParams(head.head().getLayer(Backbone.HEAD).params());
-      }
-      long headMillis = (System.nanoTime() - t0) / 1_000_000 - extra[0] - extra[1];
-
-      listener.phase("export", "backbone + head to ONNX, parity check on "
+      listener.phase("export", "network to ONNX, parity check on "
           + val.images().size() + " validation images");
       long t1 = System.nanoTime();
-      Exported exported = export(request, full, head, val, skipped, imageShape);
-      Checked checked = check(full, exported, val, raw, backbone, pool);
+      Exported exported = export(request, mode, why, trained.full(), head, skipped, imageShape);
+      Checked checked = check(trained.full(), exported, val, raw, backbone, pool);
       long exportMillis = (System.nanoTime() - t1) / 1_000_000;
       if (!checked.parity.passed(ParityChecker.TOLERANCE)) {
         throw new IllegalStateException("the exported ONNX model differs from the trained network"
@@ -133,9 +99,8 @@ public final class Trainer {
           val.images().stream().map(LabelledImage::relativePath).toList(), 12);
       return new TrainingResult(exported.onnx, exported.metadata, evaluation, head.history(),
           head.bestEpoch(), List.copyOf(skipped), checked.parity,
-          new TrainingResult.Timings(source.decodeMillis() + extra[0],
-              source.forwardMillis() + extra[1], headMillis, exportMillis,
-              source.computed() + (int) extra[2], source.cached() + (int) extra[3]));
+          new TrainingResult.Timings(work.decodeMillis, work.forwardMillis, work.trainMillis,
+              exportMillis, work.computed, work.cached));
     } catch (KilnException e) {
       throw new IllegalStateException(e.getMessage(), e);
     } finally {
@@ -143,23 +108,113 @@ public final class Trainer {
     }
   }
 
+  /** Wall time and frozen-part counts, summed over the phases of one run. */
+  static final class Work {
+    long decodeMillis;
+    long forwardMillis;
+    long trainMillis;
+    int computed;
+    int cached;
+
+    void add(FeatureSource source) {
+      decodeMillis += source.decodeMillis();
+      forwardMillis += source.forwardMillis();
+      computed += source.computed();
+      cached += source.cached();
+    }
+  }
+
   /**
    * @param full the whole network for export
-   * @param result combined history (head first, then fine-tuning) and the best epoch overall
+   * @param result history (head first, then any later stage) and the best epoch overall
+   * @param val the readable validation images
    */
-  record FineTuned(ComputationGraph full, HeadTrainer.Result result) {}
+  record Trained(ComputationGraph full, HeadTrainer.Result result, FeatureSource.Features val) {}
+
+  /**
+   * The pretrained modes: the head is trained on frozen features (ONNX Runtime, cached); then,
+   * for fine-tune and full, more of the network is trained starting from that head.
+   */
+  private static Trained pretrained(TrainingRequest request, Mode mode, Preprocessing raw,
+      ExecutorService pool, List<SkippedImage> skipped, Work work, ProgressListener listener)
+      throws KilnException, UserProblemException {
+    Dataset data = request.dataset();
+    Backbone backbone = request.backbone();
+    String cut = request.featureLayer() == null ? backbone.architecture().lastFeatureLayer()
+        : request.featureLayer();
+    FeatureCache cache = request.cacheDir() == null ? null : new FeatureCache(request.cacheDir(),
+        backbone.sha256(), cut, raw.toSpec());
+    FeatureSource.Features plain;
+    FeatureSource.Features train;
+    FeatureSource.Features val;
+    try (FeatureSource source = new FeatureSource(backbone, request.featureLayer(), true, raw,
+        request.device(), cache, pool)) {
+      plain = source.features(data.train(), skipped);
+      val = source.features(data.validation(), skipped);
+      train = plain;
+      for (int copy = 1; copy <= request.augmentedCopies(); copy++) {
+        train = concat(train, source.features(data.train(), new ArrayList<>(),
+            request.augmentation(), request.seed(), copy));
+      }
+      listener.phase("features", "frozen " + backbone.architecture().id() + " up to " + cut
+          + ": " + source.computed() + " images computed on ONNX Runtime ("
+          + source.deviceInUse() + "), " + source.cached() + " from the cache");
+      work.add(source);
+    }
+    checkImages(request, data, train, val, skipped, listener);
+
+    listener.phase("training", "new head: " + data.labels().size() + " labels, "
+        + train.labels().length + " training examples ("
+        + (request.augmentedCopies() == 0 ? "no augmentation"
+            : request.augmentedCopies() + " augmented copies per image") + "), up to "
+        + request.epochs() + " epochs");
+    long t0 = System.nanoTime();
+    HeadTrainer.Result head = HeadTrainer.train(train.rows(), train.labels(), val.rows(),
+        val.labels(), data.labels().size(), new HeadTrainer.Config(request.epochs(),
+            request.batchSize(), request.learningRate(), request.dropout(),
+            request.weightDecay(), request.patience(), request.seed(), request.labelSmoothing(),
+            classWeights(request, train.labels(), data, listener), request.schedule()),
+        listener);
+    work.trainMillis += (System.nanoTime() - t0) / 1_000_000;
+    if (mode == Mode.FINE_TUNE) {
+      return fineTune(request, head, raw, pool, listener, work, val);
+    }
+    if (mode == Mode.FULL) {
+      return fullTune(request, head, plain, val, raw, pool, listener, work);
+    }
+    ComputationGraph full = backbone.classifierGraph(request.featureLayer(), data.labels().size(),
+        request.dropout(), request.seed(), new Adam(request.learningRate()));
+    full.getLayer(Backbone.HEAD).setParams(head.head().getLayer(Backbone.HEAD).params());
+    return new Trained(full, head, val);
+  }
+
+  private static void checkImages(TrainingRequest request, Dataset data,
+      FeatureSource.Features train, FeatureSource.Features val, List<SkippedImage> skipped,
+      ProgressListener listener) throws UserProblemException {
+    for (SkippedImage s : skipped) {
+      listener.warn("skipped " + s.relativePath() + ": " + s.reason());
+    }
+    if (!skipped.isEmpty() && request.failOnBadImages()) {
+      throw new UserProblemException(skipped.size() + " image(s) could not be read and"
+          + " failOnBadImages is set: " + skipped + "; fix or remove them, or unset"
+          + " failOnBadImages (kiln.failOnBadImages) to skip them");
+    }
+    checkEveryLabelHasImages(data, train, "training");
+    if (val.labels().length == 0) {
+      throw new UserProblemException("no validation image could be read; see the skipped list");
+    }
+  }
 
   /**
    * Fine-tuning after the head was trained on the frozen backbone: the frozen part runs once per
    * image on ONNX Runtime up to where the top blocks start (feature maps, cached); DL4J trains
    * the top blocks (BatchNorm folded, statistics frozen) and the head at a hundredth of the
    * learning rate, starting from the trained head; if no epoch beats the head alone on
-   * validation loss, the head alone is kept. {@code extra} receives decode and forward millis and
-   * computed / cached counts.
+   * validation loss, the head alone is kept.
    */
-  private static FineTuned fineTune(TrainingRequest request, HeadTrainer.Result head,
-      Preprocessing raw, ExecutorService pool, ProgressListener listener, long[] extra)
-      throws KilnException {
+  private static Trained fineTune(TrainingRequest request, HeadTrainer.Result head,
+      Preprocessing raw, ExecutorService pool, ProgressListener listener, Work work,
+      FeatureSource.Features pooledVal) throws KilnException {
     Backbone backbone = request.backbone();
     int blocks = request.fineTuneBlocks();
     String cut = backbone.architecture().cutBefore(blocks);
@@ -176,10 +231,7 @@ public final class Trainer {
         train = concat(train, maps.features(request.dataset().train(), new ArrayList<>(),
             request.augmentation(), request.seed(), copy));
       }
-      extra[0] = maps.decodeMillis();
-      extra[1] = maps.forwardMillis();
-      extra[2] = maps.computed();
-      extra[3] = maps.cached();
+      work.add(maps);
     }
     // the Keras fine-tuning guide: Adam at 1e-5 after the head was trained at 1e-3
     double lr = request.learningRate() / 100;
@@ -188,27 +240,120 @@ public final class Trainer {
     ComputationGraph top = backbone.topGraph(blocks, classes, request.dropout(), request.seed(),
         new Adam(lr));
     top.getLayer(Backbone.HEAD).setParams(head.head().getLayer(Backbone.HEAD).params());
+    long t0 = System.nanoTime();
     HeadTrainer.Result tuned = HeadTrainer.fit(top, Nd4j.create(train.rows()),
         backbone.architecture().shapeAfter(cut, backbone.inputSize()), train.labels(),
-        Nd4j.create(val.rows()), val.labels(), classes,
-        new HeadTrainer.Config(request.epochs(), request.batchSize(), lr, request.dropout(),
-            request.weightDecay(), request.patience(), request.seed(), request.labelSmoothing(),
-            null, request.schedule()), true, listener);
+        Nd4j.create(val.rows()), val.labels(), classes, lowRate(request, lr), true, listener);
+    work.trainMillis += (System.nanoTime() - t0) / 1_000_000;
     ComputationGraph full = backbone.fineTunedGraph(blocks, classes, request.dropout(),
         request.seed());
-    for (Layer layer : top.getLayers()) {
-      if (layer.numParams() > 0) {
-        // per parameter: a flat setParams mis-orders DepthwiseConvolution2D's W and b
-        Layer target = full.getLayer(layer.conf().getLayer().getLayerName());
-        layer.paramTable().forEach((key, value) -> target.getParam(key).assign(value));
-      }
-    }
+    copyParameters(top, full);
+    return new Trained(full, combine(head, tuned, full, listener), pooledVal);
+  }
+
+  /**
+   * Mode full, after the head was trained on the frozen backbone: every layer (stem included,
+   * BatchNorm folded so its statistics stay as pretrained) and the head are trained from the
+   * pixels at a hundredth of the learning rate, images streamed per batch (fresh augmented
+   * variants each epoch when augmentation is on). If no epoch beats the head alone on
+   * validation loss, the head alone is kept.
+   */
+  private static Trained fullTune(TrainingRequest request, HeadTrainer.Result head,
+      FeatureSource.Features train, FeatureSource.Features val, Preprocessing raw,
+      ExecutorService pool, ProgressListener listener, Work work) {
+    Backbone backbone = request.backbone();
+    int classes = request.dataset().labels().size();
+    double lr = request.learningRate() / 100;
+    listener.phase("full fine-tuning", "every layer and the head from the pixels, learning rate "
+        + lr + ", BatchNorm statistics frozen, " + train.images().size() + " images per epoch"
+        + (request.augmentedCopies() == 0 ? ""
+            : " + " + request.augmentedCopies() + " fresh augmented copies each"));
+    ComputationGraph full = backbone.wholeGraph(true, classes, request.dropout(), request.seed(),
+        new Adam(lr));
+    full.getLayer(Backbone.HEAD).setParams(head.head().getLayer(Backbone.HEAD).params());
+    ImageInputs trainIn = new ImageInputs(train.images(), raw, backbone.normalization(), pool,
+        request.augmentation(), request.augmentedCopies(), request.seed());
+    ImageInputs valIn = new ImageInputs(val.images(), raw, backbone.normalization(), pool, null,
+        0, request.seed());
+    long t0 = System.nanoTime();
+    HeadTrainer.Result tuned = HeadTrainer.fit(full, trainIn, valIn, classes,
+        lowRate(request, lr), true, listener);
+    work.decodeMillis += trainIn.decodeMillis() + valIn.decodeMillis();
+    work.trainMillis += (System.nanoTime() - t0) / 1_000_000 - trainIn.decodeMillis()
+        - valIn.decodeMillis();
+    return new Trained(full, combine(head, tuned, full, listener), val);
+  }
+
+  /**
+   * Mode scratch: the architecture with random weights and BatchNorm layers that learn their
+   * statistics, trained from the pixels at the configured learning rate and schedule, images
+   * streamed per batch. The pretrained weights are not used.
+   */
+  private static Trained scratch(TrainingRequest request, Preprocessing raw,
+      ExecutorService pool, List<SkippedImage> skipped, Work work, ProgressListener listener)
+      throws UserProblemException {
+    Dataset data = request.dataset();
+    Backbone backbone = request.backbone();
+    int classes = data.labels().size();
+    long t0 = System.nanoTime();
+    List<LabelledImage> trainImages = ImageInputs.readable(data.train(), raw, pool, skipped);
+    List<LabelledImage> valImages = ImageInputs.readable(data.validation(), raw, pool, skipped);
+    work.decodeMillis += (System.nanoTime() - t0) / 1_000_000;
+    FeatureSource.Features val = new FeatureSource.Features(valImages, new float[0][],
+        valImages.stream().mapToInt(LabelledImage::label).toArray());
+    checkImages(request, data, new FeatureSource.Features(trainImages, new float[0][],
+        trainImages.stream().mapToInt(LabelledImage::label).toArray()), val, skipped, listener);
+    ImageInputs trainIn = new ImageInputs(trainImages, raw, backbone.normalization(), pool,
+        request.augmentation(), request.augmentedCopies(), request.seed());
+    ImageInputs valIn = new ImageInputs(valImages, raw, backbone.normalization(), pool, null, 0,
+        request.seed());
+    int iterations = (trainIn.size() + request.batchSize() - 1) / request.batchSize();
+    LearningRateSchedule schedule = request.schedule() == null ? LearningRateSchedule.CONSTANT
+        : request.schedule();
+    listener.phase("training", backbone.architecture().id() + " from random weights (pretrained"
+        + " weights unused), " + trainIn.size() + " examples per epoch, learning rate "
+        + request.learningRate() + " (" + schedule.id() + "), up to " + request.epochs()
+        + " epochs");
+    ComputationGraph g = backbone.wholeGraph(false, classes, request.dropout(), request.seed(),
+        schedule == LearningRateSchedule.CONSTANT ? new Adam(request.learningRate())
+            : new Adam(schedule.toSchedule(request.learningRate(), request.epochs(),
+                iterations)));
+    long t1 = System.nanoTime();
+    HeadTrainer.Result result = HeadTrainer.fit(g, trainIn, valIn, classes,
+        new HeadTrainer.Config(request.epochs(), request.batchSize(), request.learningRate(),
+            request.dropout(), request.weightDecay(), request.patience(), request.seed(),
+            request.labelSmoothing(), null, schedule), false, listener);
+    work.decodeMillis += trainIn.decodeMillis() + valIn.decodeMillis();
+    work.trainMillis += (System.nanoTime() - t1) / 1_000_000 - trainIn.decodeMillis()
+        - valIn.decodeMillis();
+    return new Trained(g, result, val);
+  }
+
+  private static HeadTrainer.Config lowRate(TrainingRequest request, double lr) {
+    return new HeadTrainer.Config(request.epochs(), request.batchSize(), lr, request.dropout(),
+        request.weightDecay(), request.patience(), request.seed(), request.labelSmoothing(), null,
+        request.schedule());
+  }
+
+  /** The head's history, then the later stage's; best epoch counted over both. */
+  private static HeadTrainer.Result combine(HeadTrainer.Result head, HeadTrainer.Result tuned,
+      ComputationGraph full, ProgressListener listener) {
     List<EpochStats> history = new ArrayList<>(head.history());
     history.addAll(tuned.history());
     int best = tuned.bestEpoch() == 0 ? head.bestEpoch()
         : head.history().size() + tuned.bestEpoch();
-    listener.debug("fine-tuning best epoch " + tuned.bestEpoch() + " (0 = the head alone)");
-    return new FineTuned(full, new HeadTrainer.Result(full, history, best));
+    listener.debug("second stage best epoch " + tuned.bestEpoch() + " (0 = the head alone)");
+    return new HeadTrainer.Result(full, history, best);
+  }
+
+  private static void copyParameters(ComputationGraph from, ComputationGraph to) {
+    for (Layer layer : from.getLayers()) {
+      if (layer.numParams() > 0) {
+        // per parameter: a flat setParams mis-orders DepthwiseConvolution2D's W and b
+        Layer target = to.getLayer(layer.conf().getLayer().getLayerName());
+        layer.paramTable().forEach((key, value) -> target.getParam(key).assign(value));
+      }
+    }
   }
 
   private static FeatureSource.Features concat(FeatureSource.Features a,
@@ -262,8 +407,9 @@ public final class Trainer {
 
   record Exported(byte[] onnx, ModelMetadata metadata) {}
 
-  private static Exported export(TrainingRequest request, ComputationGraph full,
-      HeadTrainer.Result head, FeatureSource.Features val, List<SkippedImage> skipped, long[] imageShape) {
+  private static Exported export(TrainingRequest request, Mode mode, String why,
+      ComputationGraph full, HeadTrainer.Result head, List<SkippedImage> skipped,
+      long[] imageShape) {
     List<EpochStats> h = head.history();
     EpochStats best = h.get(head.bestEpoch() - 1);
     Map<String, Object> metrics = new LinkedHashMap<>();
@@ -276,7 +422,10 @@ public final class Trainer {
     Backbone b = request.backbone();
     training.put("backbone", b.architecture().id() + " (" + java.nio.file.Path.of(b.source())
         .getFileName() + ", sha256 " + b.sha256() + ")");
-    training.put("mode", request.mode().id());
+    training.put("mode", mode.id());
+    if (why != null) {
+      training.put("mode_reason", "auto: " + why);
+    }
     training.put("feature_layer", request.featureLayer() == null
         ? b.architecture().lastFeatureLayer() : request.featureLayer());
     training.put("images", request.dataset().train().size() + " train, "

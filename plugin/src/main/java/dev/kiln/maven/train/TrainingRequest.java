@@ -56,9 +56,12 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, Mode mode, Str
         "augmentedCopies > 0 needs an augmentation");
     check(labelSmoothing >= 0 && labelSmoothing < 0.5,
         "labelSmoothing must be in [0, 0.5), was " + labelSmoothing);
-    if (mode == Mode.FINE_TUNE) {
-      check(featureLayer == null, "featureLayer cannot be combined with mode fine-tune: the"
-          + " frozen part ends where the fine-tuned blocks start (set fineTuneBlocks)");
+    if (mode != Mode.FEATURE_EXTRACTOR) {
+      check(featureLayer == null, "featureLayer cannot be combined with mode " + mode.id()
+          + ": only feature-extractor cuts the backbone (fine-tune sets where the frozen part"
+          + " ends with fineTuneBlocks)");
+    }
+    if (mode == Mode.FINE_TUNE || mode == Mode.AUTO) {
       check(fineTuneBlocks >= 1 && fineTuneBlocks <= backbone.architecture().trainableUnits(),
           "fineTuneBlocks must be between 1 and " + backbone.architecture().trainableUnits()
               + ", was " + fineTuneBlocks);

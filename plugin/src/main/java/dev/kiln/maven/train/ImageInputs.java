@@ -1,0 +1,131 @@
+package dev.kiln.maven.train;
+
+import dev.kiln.maven.dataset.LabelledImage;
+import dev.kiln.runtime.KilnException;
+import dev.kiln.runtime.image.Augmentation;
+import dev.kiln.runtime.image.ImageDecoder;
+import dev.kiln.runtime.image.Preprocessing;
+import dev.kiln.runtime.image.Preprocessor;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Images streamed to a network that trains from the pixels (modes {@code full} and
+ * {@code scratch}): each batch is decoded in parallel through the runtime's preprocessing and
+ * normalised as the backbone expects, so memory holds one batch of images whatever the data
+ * set's size. With an augmentation, every epoch draws fresh variants: example {@code i} is image
+ * {@code i mod n}, plain for the first {@code n} examples and augmented for the
+ * {@code copies · n} after them (seeded by seed, path, epoch and copy: reproducible).
+ */
+final class ImageInputs implements HeadTrainer.Inputs {
+
+  private final List<LabelledImage> images;
+  private final Preprocessing raw;
+  private final Preprocessing norm;
+  private final ExecutorService pool;
+  private final Augmentation augmentation;
+  private final int copies;
+  private final long seed;
+  private final int[] labels;
+  private long decodeNanos;
+
+  /**
+   * @param images readable images (see {@link #readable})
+   * @param raw the model's preprocessing (size and resize policy)
+   * @param norm the backbone's normalisation
+   * @param augmentation augmentation for the extra copies, or null for none
+   * @param copies augmented examples per image and epoch
+   */
+  ImageInputs(List<LabelledImage> images, Preprocessing raw, Preprocessing norm,
+      ExecutorService pool, Augmentation augmentation, int copies, long seed) {
+    this.images = List.copyOf(images);
+    this.raw = raw;
+    this.norm = norm;
+    this.pool = pool;
+    this.augmentation = augmentation;
+    this.copies = augmentation == null ? 0 : copies;
+    this.seed = seed;
+    int n = this.images.size();
+    this.labels = new int[n * (1 + this.copies)];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = this.images.get(i % n).label();
+    }
+  }
+
+  /**
+   * Decodes every image once (in parallel, nothing kept) so that unreadable ones are reported
+   * before training starts rather than in the middle of an epoch.
+   *
+   * @return the readable images, in order; the others are added to {@code skipped}
+   */
+  static List<LabelledImage> readable(List<LabelledImage> images, Preprocessing raw,
+      ExecutorService pool, List<SkippedImage> skipped) {
+    List<LabelledImage> ok = new ArrayList<>();
+    for (int from = 0; from < images.size(); from += FeatureSource.BATCH) {
+      ImageLoader.Chunk chunk = ImageLoader.load(
+          images.subList(from, Math.min(images.size(), from + FeatureSource.BATCH)), raw, pool);
+      ok.addAll(chunk.images());
+      skipped.addAll(chunk.skipped());
+    }
+    return ok;
+  }
+
+  @Override
+  public int size() {
+    return labels.length;
+  }
+
+  @Override
+  public int[] labels() {
+    return labels.clone();
+  }
+
+  @Override
+  public INDArray batch(int[] idx, int epoch) {
+    long t0 = System.nanoTime();
+    int n = images.size();
+    List<Future<BufferedImage>> futures = new ArrayList<>(idx.length);
+    for (int i : idx) {
+      LabelledImage image = images.get(i % n);
+      int copy = i / n;
+      futures.add(pool.submit(() -> {
+        if (copy == 0 || epoch == 0) {
+          return Preprocessor.load(image.file(), raw);
+        }
+        BufferedImage decoded = ImageDecoder.decode(image.file(), Math.min(raw.width(),
+            raw.height()));
+        return augmentation.apply(decoded, raw, new Random(seed * 31
+            + image.relativePath().hashCode() * 1_000_003L + epoch * 7_919L + copy));
+      }));
+    }
+    int size = norm.tensorSize();
+    float[] tensor = new float[idx.length * size];
+    for (int k = 0; k < idx.length; k++) {
+      try {
+        Preprocessor.writeTensor(futures.get(k).get(), norm, tensor, k * size);
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        throw new IllegalStateException("image " + images.get(idx[k] % n).relativePath()
+            + " became unreadable during training: " + (cause instanceof KilnException
+                ? cause.getMessage() : cause.toString()), cause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while decoding images", e);
+      }
+    }
+    decodeNanos += System.nanoTime() - t0;
+    return Nd4j.create(tensor, new long[] {idx.length, 3, norm.height(), norm.width()}, 'c');
+  }
+
+  /** @return time spent decoding and preprocessing so far */
+  long decodeMillis() {
+    return decodeNanos / 1_000_000;
+  }
+}

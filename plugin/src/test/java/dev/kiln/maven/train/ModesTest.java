@@ -1,0 +1,105 @@
+package dev.kiln.maven.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.maven.backbone.Backbone;
+import dev.kiln.maven.backbone.BackboneResolver;
+import dev.kiln.maven.dataset.Dataset;
+import dev.kiln.maven.dataset.DatasetScanner;
+import dev.kiln.maven.export.ParityChecker;
+import dev.kiln.runtime.ClassifierOptions;
+import dev.kiln.runtime.Device;
+import dev.kiln.runtime.Fixtures;
+import dev.kiln.runtime.ImageClassifier;
+import dev.kiln.runtime.image.Preprocessing;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Modes auto, full and scratch end to end on the real hymenoptera photos with the real MobileNet
+ * weights, at input size 128 and few epochs to keep the build short (training from the pixels
+ * runs in DL4J on the CPU).
+ */
+class ModesTest {
+
+  static Dataset data;
+  static Backbone backbone;
+
+  @BeforeAll
+  static void load() throws Exception {
+    data = DatasetScanner.scan(new DatasetScanner.Request(Fixtures.hymenoptera(), List.of(),
+        List.of(), 0.2, 42));
+    backbone = BackboneResolver.resolve(Fixtures.mobilenetH5().toString(), Path.of("."), 128);
+  }
+
+  static TrainingRequest request(Mode mode, int epochs, double learningRate) {
+    return new TrainingRequest(data, backbone, mode, null, Preprocessing.Resize.CENTER_CROP,
+        epochs, 16, learningRate, 0.2, 1e-4, 3, 42, false, Device.AUTO, 0, true, null, null, 0,
+        null, 2);
+  }
+
+  static final ProgressListener PRINT = new ProgressListener() {
+    @Override
+    public void phase(String name, String detail) {
+      System.out.println("[" + name + "] " + detail);
+    }
+
+    @Override
+    public void epoch(EpochStats stats) {
+      System.out.println(stats.line());
+    }
+  };
+
+  static Map<String, String> training(TrainingResult r) throws Exception {
+    try (ImageClassifier c = ImageClassifier.load(r.onnx(), "model",
+        ClassifierOptions.defaults().withDevice(Device.CPU))) {
+      return c.metadata().training();
+    }
+  }
+
+  @Test
+  void autoPicksFeatureExtractorForSmallDataAndFullFineTuneKeepsItsAccuracy() throws Exception {
+    TrainingResult auto = Trainer.train(request(Mode.AUTO, 8, 1e-3), PRINT);
+    Map<String, String> meta = training(auto);
+    assertEquals("feature-extractor", meta.get("mode"));
+    assertTrue(meta.get("mode_reason").contains("small data"), meta.get("mode_reason"));
+    assertTrue(auto.parity().passed(ParityChecker.TOLERANCE), "parity " + auto.parity());
+
+    TrainingResult full = Trainer.train(request(Mode.FULL, 8, 1e-3), PRINT);
+    System.out.printf("full: val accuracy %.4f (auto/feature-extractor %.4f), parity %.2e, best"
+            + " epoch %d of %d, timings %s%n", full.validation().accuracy(),
+        auto.validation().accuracy(), full.parity().maxAbsDiff(), full.bestEpoch(),
+        full.history().size(), full.timings());
+    assertEquals("full", training(full).get("mode"));
+    assertTrue(full.parity().passed(ParityChecker.TOLERANCE), "parity " + full.parity());
+    assertTrue(full.history().size() > auto.history().size(), "full-network epochs follow");
+    assertTrue(full.validation().accuracy() >= auto.validation().accuracy() - 0.03,
+        full.validation().accuracy() + " vs " + auto.validation().accuracy());
+  }
+
+  @Test
+  void scratchTrainsTheRandomlyInitialisedNetworkAndExportsItWithParity() throws Exception {
+    TrainingResult scratch = Trainer.train(request(Mode.SCRATCH, 2, 1e-3), PRINT);
+    System.out.printf("scratch: val accuracy %.4f, parity %.2e, timings %s%n",
+        scratch.validation().accuracy(), scratch.parity().maxAbsDiff(), scratch.timings());
+    assertEquals("scratch", training(scratch).get("mode"));
+    assertTrue(scratch.parity().passed(ParityChecker.TOLERANCE), "parity " + scratch.parity());
+    assertEquals(2, scratch.history().size());
+    assertEquals(0, scratch.timings().frozenImages(), "no pretrained frozen part");
+    assertNotEquals(scratch.history().get(0).trainLoss(), scratch.history().get(1).trainLoss());
+  }
+
+  @Test
+  void autoFollowsTheSeedsTableBySize() {
+    assertEquals(Mode.FEATURE_EXTRACTOR, AutoMode.choose(new int[] {124, 121}).mode());
+    assertEquals(Mode.FEATURE_EXTRACTOR, AutoMode.choose(new int[] {5000, 40}).mode());
+    assertEquals(Mode.FINE_TUNE, AutoMode.choose(new int[] {600, 500}).mode());
+    assertEquals(Mode.FULL, AutoMode.choose(new int[] {6000, 5000}).mode());
+    assertTrue(AutoMode.choose(new int[] {6000, 5000}).reason().contains("scratch"));
+  }
+}
