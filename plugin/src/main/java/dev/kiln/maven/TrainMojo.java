@@ -16,7 +16,7 @@ import org.apache.maven.plugins.annotations.Parameter;
  * @since 0.1.0
  */
 @Mojo(name = "train", defaultPhase = LifecyclePhase.PROCESS_CLASSES, threadSafe = true)
-public class TrainMojo extends AbstractKilnMojo {
+public class TrainMojo extends AbstractTrainingMojo {
 
   /** The pretrained backbone, relative to the project: a keras-applications MobileNet v1 {@code .h5}
    * weights file or a TF.js layers {@code model.json}. Example: {@code models/mobilenet.h5}.
@@ -29,7 +29,9 @@ public class TrainMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.inputSize", defaultValue = "224")
   private int inputSize;
 
-  /** Transfer mode: {@code feature-extractor} (backbone frozen, new head) or {@code fine-tune}.
+  /** Transfer mode: {@code feature-extractor} (backbone frozen, new head), {@code fine-tune}
+   * (then the top blocks), {@code full} (then every layer), {@code scratch} (random weights) or
+   * {@code auto} (by data set size; the log says why). Default {@code feature-extractor}.
    * @since 0.1.0 */
   @Parameter(property = "kiln.mode", defaultValue = "feature-extractor")
   private String mode;
@@ -49,43 +51,6 @@ public class TrainMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.resize", defaultValue = "center-crop")
   private String resize;
 
-  /** Maximum epochs (early stopping may end sooner). Default {@code 50}.
-   * @since 0.1.0 */
-  @Parameter(property = "kiln.epochs", defaultValue = "50")
-  private int epochs;
-
-  /** Minibatch size. Default {@code 16}.
-   * @since 0.1.0 */
-  @Parameter(property = "kiln.batchSize", defaultValue = "16")
-  private int batchSize;
-
-  /** Adam learning rate of the head. Default {@code 0.001}.
-   * @since 0.1.0 */
-  @Parameter(property = "kiln.learningRate", defaultValue = "0.001")
-  private double learningRate;
-
-  /** Learning-rate schedule: {@code constant}, {@code warmup-cosine} or {@code step}.
-   * Default {@code constant}.
-   * @since 0.1.0 */
-  @Parameter(property = "kiln.learningRateSchedule", defaultValue = "constant")
-  private String learningRateSchedule;
-
-  /** Dropout rate before the head. Default {@code 0.2}.
-   * @since 0.1.0 */
-  @Parameter(property = "kiln.dropout", defaultValue = "0.2")
-  private double dropout;
-
-  /** Weight decay of the head. Default {@code 0.0001}.
-   * @since 0.1.0 */
-  @Parameter(property = "kiln.weightDecay", defaultValue = "0.0001")
-  private double weightDecay;
-
-  /** Epochs without validation-loss improvement before stopping; the best epoch is kept.
-   * Default {@code 10}.
-   * @since 0.1.0 */
-  @Parameter(property = "kiln.patience", defaultValue = "10")
-  private int patience;
-
   /** Fail the build on an unreadable image instead of skipping it. Default {@code false}.
    *
    * @since 0.1.0 */
@@ -103,25 +68,6 @@ public class TrainMojo extends AbstractKilnMojo {
    * @since 0.1.0 */
   @Parameter(property = "kiln.force", defaultValue = "false")
   private boolean force;
-
-  /** Augmentation: how many randomly cropped, flipped, rotated (±10°) and colour-jittered copies
-   * of each training photo are added (validation photos are never augmented); 0 turns it off.
-   * Default {@code 0}. Example: {@code 4}.
-   * @since 0.1.0 */
-  @Parameter(property = "kiln.augmentedCopies", defaultValue = "0")
-  private int augmentedCopies;
-
-  /** Label smoothing ε (0 ≤ ε &lt; 0.5): targets become (1 − ε)·one-hot + ε/labels. Default
-   * {@code 0}.
-   * @since 0.1.0 */
-  @Parameter(property = "kiln.labelSmoothing", defaultValue = "0")
-  private double labelSmoothing;
-
-  /** When the largest label has at least 1.5× the photos of the smallest, weight the loss by
-   * inverse label frequency so every label counts equally. Default {@code true}.
-   * @since 0.1.0 */
-  @Parameter(property = "kiln.balanceClasses", defaultValue = "true")
-  private boolean balanceClasses;
 
   /** Cache of frozen-backbone outputs, keyed by image content, backbone, cut layer and
    * preprocessing: later builds compute only new or changed photos. Default

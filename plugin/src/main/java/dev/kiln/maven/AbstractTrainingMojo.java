@@ -1,0 +1,69 @@
+package dev.kiln.maven;
+
+import org.apache.maven.plugins.annotations.Parameter;
+
+/**
+ * The training hyper-parameters of {@link TrainMojo}: how long, how fast and how regularised the
+ * network is trained. Kept apart so that the goal itself stays a thin mapping.
+ *
+ * @since 0.1.0
+ */
+public abstract class AbstractTrainingMojo extends AbstractKilnMojo {
+
+  /** Maximum epochs (early stopping may end sooner). Default {@code 50}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.epochs", defaultValue = "50")
+  protected int epochs;
+
+  /** Minibatch size. Default {@code 16}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.batchSize", defaultValue = "16")
+  protected int batchSize;
+
+  /** Adam learning rate of the head (and of the whole network in mode {@code scratch}); the later
+   * stages of {@code fine-tune} and {@code full} use a hundredth of it. Default {@code 0.001}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.learningRate", defaultValue = "0.001")
+  protected double learningRate;
+
+  /** Learning-rate schedule: {@code constant}, {@code warmup-cosine} or {@code step}.
+   * Default {@code constant}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.learningRateSchedule", defaultValue = "constant")
+  protected String learningRateSchedule;
+
+  /** Dropout rate before the head. Default {@code 0.2}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.dropout", defaultValue = "0.2")
+  protected double dropout;
+
+  /** Weight decay of the head. Default {@code 0.0001}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.weightDecay", defaultValue = "0.0001")
+  protected double weightDecay;
+
+  /** Epochs without validation-loss improvement before stopping; the best epoch is kept.
+   * Default {@code 10}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.patience", defaultValue = "10")
+  protected int patience;
+
+  /** Augmentation: how many randomly cropped, flipped, rotated (±10°) and colour-jittered copies
+   * of each training photo are added (validation photos are never augmented); 0 turns it off.
+   * Default {@code 0}. Example: {@code 4}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.augmentedCopies", defaultValue = "0")
+  protected int augmentedCopies;
+
+  /** Label smoothing ε (0 ≤ ε &lt; 0.5): targets become (1 − ε)·one-hot + ε/labels. Default
+   * {@code 0}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.labelSmoothing", defaultValue = "0")
+  protected double labelSmoothing;
+
+  /** When the largest label has at least 1.5× the photos of the smallest, weight the loss by
+   * inverse label frequency so every label counts equally. Default {@code true}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.balanceClasses", defaultValue = "true")
+  protected boolean balanceClasses;
+}
