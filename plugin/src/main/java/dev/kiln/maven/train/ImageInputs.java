@@ -14,7 +14,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Images streamed to a network that trains from the pixels (modes {@code full} and
@@ -22,7 +21,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * normalised as the backbone expects, so memory holds one batch of images whatever the data
  * set's size. With an augmentation, every epoch draws fresh variants: example {@code i} is image
  * {@code i mod n}, plain for the first {@code n} examples and augmented for the
- * {@code copies · n} after them (seeded by seed, path, epoch and copy: reproducible).
+ * {@code copies · n} after them (seeded by seed, path, epoch and copy: reproducible). A batch is
+ * written into a reused array: valid until the next call.
  */
 final class ImageInputs implements HeadTrainer.Inputs {
 
@@ -35,6 +35,7 @@ final class ImageInputs implements HeadTrainer.Inputs {
   private final long seed;
   private final int[] labels;
   private long decodeNanos;
+  private final HeadTrainer.ReusedArrays reused = new HeadTrainer.ReusedArrays();
 
   /**
    * @param images readable images (see {@link #readable})
@@ -121,7 +122,11 @@ final class ImageInputs implements HeadTrainer.Inputs {
       }
     }
     decodeNanos += System.nanoTime() - t0;
-    return Nd4j.create(tensor, new long[] {idx.length, 3, norm.height(), norm.width()}, 'c');
+    INDArray batch = reused.get(idx.length, 3, norm.height(), norm.width());
+    java.nio.FloatBuffer data = batch.data().asNioFloat();
+    data.position(0);
+    data.put(tensor);
+    return batch;
   }
 
   /** @return time spent decoding and preprocessing so far */
