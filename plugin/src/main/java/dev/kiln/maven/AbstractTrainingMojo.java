@@ -55,6 +55,16 @@ public abstract class AbstractTrainingMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.augmentedCopies", defaultValue = "0")
   protected int augmentedCopies;
 
+  /** Which augmentation the copies get, as {@code key=value;...}; keys left out keep their
+   * defaults: {@code crop} (smallest area fraction of the random resized crop, 1 = none),
+   * {@code flip} (true/false), {@code rotate} (max degrees either way), {@code brightness},
+   * {@code contrast}, {@code saturation} (max relative change). Default
+   * {@code crop=0.6;flip=true;rotate=10;brightness=0.2;contrast=0.2;saturation=0.2}. Example:
+   * {@code flip=false;rotate=0} for photos whose orientation matters.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.augmentation")
+  protected String augmentation;
+
   /** Label smoothing ε (0 ≤ ε &lt; 0.5): targets become (1 − ε)·one-hot + ε/labels. Default
    * {@code 0}.
    * @since 0.1.0 */

@@ -87,7 +87,7 @@ public class TrainMojo extends AbstractTrainingMojo {
           excludes, validationSplit, backbone, inputSize, mode, featureLayer, resize, epochs,
           batchSize, learningRate, dropout, weightDecay, patience, seed, failOnBadImages,
           minAccuracy, className, classesDir.toPath(), workDir.toPath(), force, pluginVersion,
-          device(), labelSmoothing, balanceClasses, cacheDir.toPath(), augmentedCopies,
+          device(), labelSmoothing, balanceClasses, cacheDir.toPath(), augmentedCopies, augmentation,
           learningRateSchedule, fineTuneBlocks);
     } catch (IllegalArgumentException e) {
       throw new MojoFailureException(e.getMessage(), e);

@@ -66,7 +66,8 @@ public final class TrainBuild {
    * @param labelSmoothing label smoothing ε
    * @param balanceClasses weight the loss by inverse label frequency
    * @param cacheDir frozen-feature cache, or null for none
-   * @param augmentedCopies augmented copies per training image (default augmentation)
+   * @param augmentedCopies augmented copies per training image
+   * @param augmentation the copies' augmentation as {@code key=value;...} (null: defaults)
    * @param schedule learning-rate schedule id
    * @param fineTuneBlocks top blocks trained in mode fine-tune
    */
@@ -76,7 +77,7 @@ public final class TrainBuild {
       double weightDecay, int patience, long seed, boolean failOnBadImages, double minAccuracy,
       String className, Path classesDir, Path workDir, boolean force, String pluginVersion,
       Device device, double labelSmoothing, boolean balanceClasses, Path cacheDir,
-      int augmentedCopies, String schedule, int fineTuneBlocks) {
+      int augmentedCopies, String augmentation, String schedule, int fineTuneBlocks) {
     public Request {
       Objects.requireNonNull(baseDir, "baseDir");
       Objects.requireNonNull(images, "images");
@@ -133,6 +134,9 @@ public final class TrainBuild {
     Mode mode = parse(() -> Mode.parse(r.mode()), "mode (kiln.mode)");
     LearningRateSchedule schedule = parse(() -> LearningRateSchedule.parse(r.schedule()),
         "learningRateSchedule (kiln.learningRateSchedule)");
+    dev.kiln.runtime.image.Augmentation augmentation = parse(
+        () -> dev.kiln.runtime.image.Augmentation.parse(r.augmentation()),
+        "augmentation (kiln.augmentation)");
     Preprocessing.Resize resize = parse(() -> Preprocessing.Resize.valueOf(
         r.resize().trim().toUpperCase(Locale.ROOT).replace('-', '_')),
         "resize (kiln.resize); valid: stretch, center-crop");
@@ -169,6 +173,7 @@ public final class TrainBuild {
     config.put("labelSmoothing", Double.toString(r.labelSmoothing()));
     config.put("balanceClasses", Boolean.toString(r.balanceClasses()));
     config.put("augmentedCopies", Integer.toString(r.augmentedCopies()));
+    config.put("augmentation", augmentation.toSpec());
     config.put("schedule", schedule.id());
     config.put("fineTuneBlocks", Integer.toString(r.fineTuneBlocks()));
     String fingerprint = Fingerprint.of(files, config, backboneFile, r.pluginVersion());
@@ -201,7 +206,7 @@ public final class TrainBuild {
         blankToNull(r.featureLayer()), resize, r.epochs(), r.batchSize(), r.learningRate(),
         r.dropout(), r.weightDecay(), r.patience(), r.seed(), r.failOnBadImages(), r.device(),
         r.labelSmoothing(), r.balanceClasses(), r.cacheDir(),
-        r.augmentedCopies() > 0 ? dev.kiln.runtime.image.Augmentation.defaults() : null,
+        r.augmentedCopies() > 0 ? augmentation : null,
         r.augmentedCopies(), schedule, r.fineTuneBlocks()),
         "training configuration");
     TrainingResult result = Trainer.train(request, listener);

@@ -70,6 +70,10 @@ public final class TrainingBenchmark {
     int iterations = 20;
     double[] kiln = new double[5];
     double[] raw = new double[5];
+    double[] dl4j = new double[5];
+    org.deeplearning4j.nn.graph.ComputationGraph dl4jGraph = backbone.featureGraph(null);
+    org.nd4j.linalg.api.ndarray.INDArray dl4jInput = org.nd4j.linalg.factory.Nd4j.create(input,
+        new long[] {batch, 3, 224, 224}, 'c');
     try (FrozenForward forward = new FrozenForward(frozen, shape, Device.AUTO);
         OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -91,18 +95,27 @@ public final class TrainingBenchmark {
             }
           }
           long c = System.nanoTime();
+          // the same frozen part in DL4J (oneDNN helpers on): the engine ONNX Runtime replaced
+          for (int i = 0; i < iterations / 4; i++) {
+            dl4jGraph.outputSingle(false, dl4jInput);
+          }
+          long d = System.nanoTime();
           if (round >= 0) {
             kiln[round] = batch * iterations * 1e9 / (b - a);
             raw[round] = batch * iterations * 1e9 / (c - b);
+            dl4j[round] = batch * (iterations / 4) * 1e9 / (d - c);
           }
         }
       }
     }
     Arrays.sort(kiln);
     Arrays.sort(raw);
+    Arrays.sort(dl4j);
     System.out.printf(Locale.ROOT, "frozen forward, batch %d, %s: Kiln FrozenForward %.0f img/s,"
         + " raw OrtSession (direct buffer) %.0f img/s, ratio %.2f (before any DL4J training in this JVM)%n", batch, backbone.architecture().id(),
         kiln[2], raw[2], kiln[2] / raw[2]);
+    System.out.printf(Locale.ROOT, "frozen forward, batch %d: DL4J oneDNN %.0f img/s; Kiln"
+        + " (ONNX Runtime) / DL4J = %.1fx%n", batch, dl4j[2], kiln[2] / dl4j[2]);
     if (args.length == 1 && args[0].equals("schedules")) {
       // learning-rate schedules on the same cached features
       Path cache = Files.createTempDirectory("kiln-bench-cache");

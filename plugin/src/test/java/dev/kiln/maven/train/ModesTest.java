@@ -83,7 +83,7 @@ class ModesTest {
   }
 
   @Test
-  void scratchTrainsTheRandomlyInitialisedNetworkAndExportsItWithParity() throws Exception {
+  void scratchTrainsTheRandomlyInitialisedNetworkReproduciblyAndExportsItWithParity() throws Exception {
     TrainingResult scratch = Trainer.train(request(Mode.SCRATCH, 2, 1e-3), PRINT);
     System.out.printf("scratch: val accuracy %.4f, parity %.2e, timings %s%n",
         scratch.validation().accuracy(), scratch.parity().maxAbsDiff(), scratch.timings());
@@ -92,6 +92,13 @@ class ModesTest {
     assertEquals(2, scratch.history().size());
     assertEquals(0, scratch.timings().frozenImages(), "no pretrained frozen part");
     assertNotEquals(scratch.history().get(0).trainLoss(), scratch.history().get(1).trainLoss());
+    // reproducible: same data, configuration and seed give the same metrics
+    TrainingResult again = Trainer.train(request(Mode.SCRATCH, 2, 1e-3), ProgressListener.NONE);
+    for (int i = 0; i < 2; i++) {
+      assertEquals(scratch.history().get(i).trainLoss(), again.history().get(i).trainLoss(), 1e-6);
+      assertEquals(scratch.history().get(i).valLoss(), again.history().get(i).valLoss(), 1e-6);
+    }
+    assertEquals(scratch.validation().accuracy(), again.validation().accuracy());
   }
 
   @Test

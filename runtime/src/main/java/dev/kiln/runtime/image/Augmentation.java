@@ -41,6 +41,68 @@ public record Augmentation(double minCropArea, boolean flip, double rotationDegr
     return new Augmentation(0.6, true, 10, 0.2, 0.2, 0.2);
   }
 
+  /** Keys of the text form, in order. */
+  private static final java.util.List<String> KEYS =
+      java.util.List.of("crop", "flip", "rotate", "brightness", "contrast", "saturation");
+
+  /**
+   * Parses the text form {@code key=value;...} (see {@link #toSpec()}); keys left out keep their
+   * {@link #defaults()}, so {@code "flip=false;rotate=0"} is the defaults without flips and
+   * rotation, and {@code "none"} turns every transform off.
+   *
+   * @param spec e.g. {@code crop=0.8;flip=true;rotate=5;brightness=0.1;contrast=0.1;saturation=0}
+   * @return the augmentation
+   * @throws IllegalArgumentException naming the bad key or value and the valid keys
+   */
+  public static Augmentation parse(String spec) {
+    Augmentation d = defaults();
+    if (spec == null || spec.isBlank()) {
+      return d;
+    }
+    if (spec.trim().equalsIgnoreCase("none")) {
+      return new Augmentation(1, false, 0, 0, 0, 0);
+    }
+    double crop = d.minCropArea;
+    boolean flip = d.flip;
+    double rotate = d.rotationDegrees;
+    double brightness = d.brightness;
+    double contrast = d.contrast;
+    double saturation = d.saturation;
+    for (String part : spec.split("[;,]")) {
+      if (part.isBlank()) {
+        continue;
+      }
+      String[] kv = part.split("=", 2);
+      String key = kv[0].trim().toLowerCase(java.util.Locale.ROOT);
+      if (kv.length != 2 || !KEYS.contains(key)) {
+        throw new IllegalArgumentException("augmentation entry '" + part.trim()
+            + "' is not key=value with a known key; valid keys: " + KEYS + ", e.g. "
+            + defaults().toSpec());
+      }
+      String value = kv[1].trim();
+      try {
+        switch (key) {
+          case "crop" -> crop = Double.parseDouble(value);
+          case "flip" -> {
+            if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+              throw new IllegalArgumentException("augmentation flip must be true or false, was '"
+                  + value + "'");
+            }
+            flip = Boolean.parseBoolean(value);
+          }
+          case "rotate" -> rotate = Double.parseDouble(value);
+          case "brightness" -> brightness = Double.parseDouble(value);
+          case "contrast" -> contrast = Double.parseDouble(value);
+          default -> saturation = Double.parseDouble(value);
+        }
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("augmentation " + key + " must be a number, was '"
+            + value + "'", e);
+      }
+    }
+    return new Augmentation(crop, flip, rotate, brightness, contrast, saturation);
+  }
+
   /** @return a stable text form, part of cache keys */
   public String toSpec() {
     return "crop=" + minCropArea + ";flip=" + flip + ";rotate=" + rotationDegrees + ";brightness="

@@ -61,4 +61,26 @@ class AugmentationTest {
     assertThrows(IllegalArgumentException.class, () -> new Augmentation(1, true, 90, 0, 0, 0));
     assertThrows(IllegalArgumentException.class, () -> new Augmentation(1, true, 0, 1.5, 0, 0));
   }
+
+  @Test
+  void parsesTheTextFormKeepingDefaultsForLeftOutKeys() {
+    Augmentation d = Augmentation.defaults();
+    org.junit.jupiter.api.Assertions.assertEquals(d, Augmentation.parse(d.toSpec()));
+    org.junit.jupiter.api.Assertions.assertEquals(d, Augmentation.parse(""));
+    Augmentation a = Augmentation.parse("flip=false; rotate=0;crop=0.8");
+    org.junit.jupiter.api.Assertions.assertEquals(
+        new Augmentation(0.8, false, 0, d.brightness(), d.contrast(), d.saturation()), a);
+    org.junit.jupiter.api.Assertions.assertEquals(new Augmentation(1, false, 0, 0, 0, 0),
+        Augmentation.parse("none"));
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> Augmentation.parse("zoom=2"));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("valid keys: [crop, flip,"),
+        e.getMessage());
+    e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Augmentation.parse("rotate=90"));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("rotationDegrees"),
+        e.getMessage());
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Augmentation.parse("flip=yes"));
+  }
 }
