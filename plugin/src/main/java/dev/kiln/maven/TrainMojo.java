@@ -1,5 +1,6 @@
 package dev.kiln.maven;
 
+import dev.kiln.maven.backbone.BackboneResolver;
 import dev.kiln.maven.build.TrainBuild;
 import java.io.File;
 import org.apache.maven.plugin.MojoFailureException;
@@ -18,11 +19,35 @@ import org.apache.maven.plugins.annotations.Parameter;
 @Mojo(name = "train", defaultPhase = LifecyclePhase.PROCESS_CLASSES, threadSafe = true)
 public class TrainMojo extends AbstractTrainingMojo {
 
-  /** The pretrained backbone, relative to the project: a keras-applications MobileNet v1 {@code .h5}
-   * weights file or a TF.js layers {@code model.json}. Example: {@code models/mobilenet.h5}.
+  /** The pretrained backbone: a catalogue name ({@code mobilenet_v1_<alpha>_<size>}, e.g.
+   * {@code mobilenet_v1_0.25_224}; downloaded once into {@code backboneCache}, SHA-256 verified),
+   * an {@code https} URL (with {@code backboneSha256}), or a file relative to the project: a
+   * keras-applications MobileNet v1 {@code .h5} weights file or a TF.js layers {@code model.json}.
+   * Example: {@code mobilenet_v1_0.25_224} or {@code models/mobilenet.h5}.
    * @since 0.1.0 */
   @Parameter(property = "kiln.backbone")
   private String backbone;
+
+  /** SHA-256 of the backbone file, required for a URL and for catalogue names Kiln has no pinned
+   * hash for. Example: {@code dbdb03ee…b0bf}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.backboneSha256")
+  private String backboneSha256;
+
+  /** Where downloaded backbones are kept, shared by all projects. Default
+   * {@code ${user.home}/.kiln/backbones}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.backboneCache", defaultValue = "${user.home}/.kiln/backbones")
+  private File backboneCache;
+
+  /** A folder or base URL holding backbone files under their own names, used instead of the
+   * original download URLs (company mirrors, air-gapped builds). Example: {@code /opt/models}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.backboneMirror")
+  private String backboneMirror;
+
+  @Parameter(defaultValue = "${settings.offline}", readonly = true)
+  private boolean offline;
 
   /** Input width and height in pixels (MobileNet v1: 128–224). Default {@code 224}.
    * @since 0.1.0 */
@@ -88,7 +113,8 @@ public class TrainMojo extends AbstractTrainingMojo {
           batchSize, learningRate, dropout, weightDecay, patience, seed, failOnBadImages,
           minAccuracy, className, classesDir.toPath(), workDir.toPath(), force, pluginVersion,
           device(), labelSmoothing, balanceClasses, cacheDir.toPath(), augmentedCopies, augmentation,
-          learningRateSchedule, fineTuneBlocks);
+          learningRateSchedule, fineTuneBlocks, new BackboneResolver.Source(backboneSha256,
+              backboneCache.toPath(), backboneMirror, offline));
     } catch (IllegalArgumentException e) {
       throw new MojoFailureException(e.getMessage(), e);
     }

@@ -3,19 +3,122 @@ package dev.kiln.maven.backbone;
 import dev.kiln.maven.UserProblemException;
 import dev.kiln.maven.fingerprint.Hashes;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Turns the user's {@code backbone} setting into a {@link Backbone}. Today the setting is a local
- * file: a keras-applications {@code .h5} weights file or a TF.js layers {@code model.json}; the
- * architecture and width are recognised from the weights. Catalogue names with downloads slot in
- * here later, behind the same string.
+ * Turns the user's {@code backbone} setting into a {@link Backbone}. The setting is a local file
+ * (a keras-applications {@code .h5} weights file or a TF.js layers {@code model.json}), a
+ * {@link BackboneCatalog} name such as {@code mobilenet_v1_0.25_224}, or an {@code https} URL with
+ * its SHA-256; names and URLs are downloaded once into a cache ({@link BackboneDownloader}),
+ * optionally from a mirror. The architecture and width are recognised from the weights.
  */
 public final class BackboneResolver {
 
   private BackboneResolver() {}
+
+  /**
+   * Where names and URLs are fetched from.
+   *
+   * @param sha256 the user's SHA-256 for a URL or an unpinned catalogue name, or null
+   * @param cacheDir the download cache
+   * @param mirror a folder or base URL holding the files under their own names (null: the
+   *     original URLs)
+   * @param offline true when Maven runs offline
+   */
+  public record Source(String sha256, Path cacheDir, String mirror, boolean offline) {
+    public Source {
+      sha256 = sha256 == null || sha256.isBlank() ? null : sha256.trim();
+      mirror = mirror == null || mirror.isBlank() ? null : mirror.trim();
+    }
+  }
+
+  /**
+   * @param spec the backbone setting: a file, a catalogue name or a URL
+   * @param baseDir directory relative paths (files, a mirror folder) are resolved against
+   * @param source cache and mirror for names and URLs
+   * @param log progress lines
+   * @return the local weights file (downloaded and verified when needed)
+   * @throws UserProblemException naming the setting and the accepted forms
+   */
+  public static Path file(String spec, Path baseDir, Source source,
+      java.util.function.Consumer<String> log) throws UserProblemException {
+    if (spec == null || spec.isBlank()) {
+      return file(spec, baseDir);
+    }
+    String s = spec.trim();
+    if (s.startsWith("http://") || s.startsWith("https://")) {
+      if (source.sha256() == null) {
+        throw new UserProblemException("backbone " + s + " is a URL: set <backboneSha256>"
+            + " (kiln.backboneSha256) to the file's SHA-256 so that Kiln can verify the download");
+      }
+      String name = s.substring(s.lastIndexOf('/') + 1);
+      if (name.isEmpty()) {
+        throw new UserProblemException("backbone URL " + s + " does not end with a file name");
+      }
+      return fetch(uri(s), name, source.sha256(), baseDir, source, log);
+    }
+    var entry = BackboneCatalog.find(s);
+    if (entry.isPresent() && !Files.exists(baseDir.resolve(s))) {
+      BackboneCatalog.Entry e = entry.get();
+      String sha = e.sha256();
+      if (sha == null && source.sha256() == null) {
+        throw new UserProblemException("Kiln has no pinned SHA-256 for backbone " + e.name()
+            + " yet (pinned: " + BackboneCatalog.entries().stream().filter(x -> x.sha256() != null)
+                .map(BackboneCatalog.Entry::name).toList() + "); set <backboneSha256>"
+            + " (kiln.backboneSha256) to the SHA-256 of " + e.fileName() + " from " + e.url());
+      }
+      if (sha != null && source.sha256() != null && !sha.equalsIgnoreCase(source.sha256())) {
+        throw new UserProblemException("backboneSha256 " + source.sha256() + " differs from the"
+            + " SHA-256 Kiln pins for " + e.name() + " (" + sha + "); remove <backboneSha256>");
+      }
+      return fetch(e.url(), e.fileName(), sha != null ? sha : source.sha256(), baseDir, source,
+          log);
+    }
+    return file(s, baseDir);
+  }
+
+  private static Path fetch(URI original, String fileName, String sha256, Path baseDir,
+      Source source, java.util.function.Consumer<String> log) throws UserProblemException {
+    URI url = original;
+    if (source.mirror() != null) {
+      url = source.mirror().contains("://")
+          ? uri(source.mirror().replaceAll("/*$", "/") + fileName)
+          : baseDir.resolve(source.mirror()).resolve(fileName).normalize().toUri();
+    }
+    try {
+      return new BackboneDownloader().fetch(new BackboneDownloader.Request(url, sha256,
+          source.cacheDir(), fileName, source.offline()), log);
+    } catch (IllegalArgumentException e) {
+      throw new UserProblemException("invalid backboneSha256: " + e.getMessage(), e);
+    }
+  }
+
+  private static URI uri(String s) throws UserProblemException {
+    try {
+      return URI.create(s);
+    } catch (IllegalArgumentException e) {
+      throw new UserProblemException("invalid URL '" + s + "': " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * @param file a local weights file
+   * @param inputSize input width and height (MobileNet v1: 128..224)
+   * @return the backbone with its weights
+   * @throws UserProblemException when the file is not a supported backbone
+   */
+  public static Backbone resolve(Path file, int inputSize) throws UserProblemException {
+    if (inputSize < 128 || inputSize > 224) {
+      throw new UserProblemException("inputSize " + inputSize
+          + " is not supported for MobileNet v1; use a value from 128 to 224 (224 is the default)");
+    }
+    Map<String, WeightTensor> weights = KerasWeights.read(file);
+    Architecture arch = recognise(weights, file);
+    return new Backbone(file.toString(), sha256(file), arch, inputSize, weights);
+  }
 
   /**
    * @param spec the backbone setting (a file path)
@@ -26,14 +129,7 @@ public final class BackboneResolver {
    */
   public static Backbone resolve(String spec, Path baseDir, int inputSize)
       throws UserProblemException {
-    Path file = file(spec, baseDir);
-    if (inputSize < 128 || inputSize > 224) {
-      throw new UserProblemException("inputSize " + inputSize
-          + " is not supported for MobileNet v1; use a value from 128 to 224 (224 is the default)");
-    }
-    Map<String, WeightTensor> weights = KerasWeights.read(file);
-    Architecture arch = recognise(weights, file);
-    return new Backbone(file.toString(), sha256(file), arch, inputSize, weights);
+    return resolve(file(spec, baseDir), inputSize);
   }
 
   /**
@@ -45,13 +141,16 @@ public final class BackboneResolver {
   public static Path file(String spec, Path baseDir) throws UserProblemException {
     if (spec == null || spec.isBlank()) {
       throw new UserProblemException("no backbone configured: set <backbone> (kiln.backbone) to a"
-          + " keras-applications MobileNet .h5 weights file or a TF.js layers model.json");
+          + " catalogue name (e.g. mobilenet_v1_0.25_224), a keras-applications MobileNet .h5"
+          + " weights file or a TF.js layers model.json");
     }
     Path file = baseDir.resolve(spec.trim()).normalize();
     if (!Files.isRegularFile(file)) {
       throw new UserProblemException("unknown backbone '" + spec + "': no such file " + file
-          + ". This version accepts a local keras-applications MobileNet v1 .h5 weights file"
-          + " (e.g. mobilenet_2_5_224_tf_no_top.h5) or a TF.js layers model.json");
+          + " and no catalogue name. Use a catalogue name (" + String.join(", ",
+              BackboneCatalog.names()) + "), an https URL with <backboneSha256>, or a local"
+          + " keras-applications MobileNet v1 .h5 weights file (e.g."
+          + " mobilenet_2_5_224_tf_no_top.h5) or TF.js layers model.json");
     }
     return file;
   }

@@ -70,6 +70,7 @@ public final class TrainBuild {
    * @param augmentation the copies' augmentation as {@code key=value;...} (null: defaults)
    * @param schedule learning-rate schedule id
    * @param fineTuneBlocks top blocks trained in mode fine-tune
+   * @param backboneSource cache, mirror and SHA-256 for catalogue names and URLs
    */
   public record Request(Path baseDir, Path images, List<String> includes, List<String> excludes,
       double validationSplit, String backbone, int inputSize, String mode, String featureLayer,
@@ -77,12 +78,14 @@ public final class TrainBuild {
       double weightDecay, int patience, long seed, boolean failOnBadImages, double minAccuracy,
       String className, Path classesDir, Path workDir, boolean force, String pluginVersion,
       Device device, double labelSmoothing, boolean balanceClasses, Path cacheDir,
-      int augmentedCopies, String augmentation, String schedule, int fineTuneBlocks) {
+      int augmentedCopies, String augmentation, String schedule, int fineTuneBlocks,
+      BackboneResolver.Source backboneSource) {
     public Request {
       Objects.requireNonNull(baseDir, "baseDir");
       Objects.requireNonNull(images, "images");
       Objects.requireNonNull(classesDir, "classesDir");
       Objects.requireNonNull(workDir, "workDir");
+      Objects.requireNonNull(backboneSource, "backboneSource");
       includes = includes == null ? List.of() : List.copyOf(includes);
       excludes = excludes == null ? List.of() : List.copyOf(excludes);
       if (minAccuracy < 0 || minAccuracy > 1) {
@@ -148,7 +151,8 @@ public final class TrainBuild {
         throw new WrappedProblem(e);
       }
     }, "validationSplit (kiln.validationSplit)");
-    Path backboneFile = BackboneResolver.file(r.backbone(), r.baseDir());
+    Path backboneFile = BackboneResolver.file(r.backbone(), r.baseDir(), r.backboneSource(),
+        line -> listener.phase("backbone", line));
     Map<String, Path> files = new LinkedHashMap<>();
     for (LabelledImage i : data.train()) {
       files.put("train:" + i.relativePath(), i.file());
@@ -201,7 +205,7 @@ public final class TrainBuild {
       listener.debug("previous fingerprint unreadable, retraining: " + e.getMessage());
     }
 
-    Backbone backbone = BackboneResolver.resolve(r.backbone(), r.baseDir(), r.inputSize());
+    Backbone backbone = BackboneResolver.resolve(backboneFile, r.inputSize());
     TrainingRequest request = parse(() -> new TrainingRequest(data, backbone, mode,
         blankToNull(r.featureLayer()), resize, r.epochs(), r.batchSize(), r.learningRate(),
         r.dropout(), r.weightDecay(), r.patience(), r.seed(), r.failOnBadImages(), r.device(),

@@ -1,0 +1,73 @@
+package dev.kiln.maven.backbone;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Backbones Kiln knows by name: the keras-applications MobileNet v1 ImageNet weights without the
+ * classifier top ({@code mobilenet_v1_<alpha>_<size>}, the files Keras itself downloads into
+ * {@code ~/.keras/models}). A SHA-256 is pinned where Kiln has verified the file; the other names
+ * need the user's {@code backboneSha256}, so that no unverified download is ever used.
+ */
+public final class BackboneCatalog {
+
+  /** Where Keras downloads MobileNet v1 weights from. */
+  static final String KERAS_BASE =
+      "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet/";
+
+  /** SHA-256 of the files Kiln has verified, by file name. */
+  private static final Map<String, String> PINNED = Map.of(
+      "mobilenet_2_5_224_tf_no_top.h5",
+      "dbdb03ee2a22fd895301636cd328b234bb3a9952358f436d82f46b81e0d5b0bf");
+
+  /**
+   * @param name catalogue name, e.g. {@code mobilenet_v1_0.25_224}
+   * @param fileName the file's name in the cache and on mirrors
+   * @param url where it is downloaded from
+   * @param sha256 pinned SHA-256 (lower-case hex), or null when Kiln has none
+   * @param inputSize the input size the weights were trained at
+   */
+  public record Entry(String name, String fileName, URI url, String sha256, int inputSize) {}
+
+  private static final List<Entry> ENTRIES;
+
+  static {
+    List<Entry> entries = new ArrayList<>();
+    String[][] alphas = {{"0.25", "2_5"}, {"0.5", "5_0"}, {"0.75", "7_5"}, {"1.0", "1_0"}};
+    for (String[] alpha : alphas) {
+      for (int size : new int[] {128, 160, 192, 224}) {
+        String file = String.format(Locale.ROOT, "mobilenet_%s_%d_tf_no_top.h5", alpha[1], size);
+        entries.add(new Entry("mobilenet_v1_" + alpha[0] + "_" + size, file,
+            URI.create(KERAS_BASE + file), PINNED.get(file), size));
+      }
+    }
+    ENTRIES = Collections.unmodifiableList(entries);
+  }
+
+  private BackboneCatalog() {}
+
+  /** @return every entry */
+  public static List<Entry> entries() {
+    return ENTRIES;
+  }
+
+  /** @return the catalogue names, for messages */
+  public static List<String> names() {
+    return ENTRIES.stream().map(Entry::name).toList();
+  }
+
+  /**
+   * @param name a catalogue name (case-insensitive; {@code mobilenet_v1_0.25} means 224)
+   * @return the entry, if the name is known
+   */
+  public static Optional<Entry> find(String name) {
+    String n = name.trim().toLowerCase(Locale.ROOT);
+    String full = n.matches("mobilenet_v1_[0-9.]+") ? n + "_224" : n;
+    return ENTRIES.stream().filter(e -> e.name().equals(full)).findFirst();
+  }
+}

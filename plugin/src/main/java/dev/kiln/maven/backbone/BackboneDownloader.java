@@ -1,0 +1,218 @@
+package dev.kiln.maven.backbone;
+
+import dev.kiln.maven.UserProblemException;
+import dev.kiln.maven.fingerprint.Hashes;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.URLConnection;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Fetches a weights file into a local cache, verified by SHA-256: a cached file with the right
+ * hash is used without any network access; otherwise the file is streamed to a temporary file
+ * beside its final place while hashing, its length and hash are checked, and only then moved into
+ * place atomically. A failed, truncated or tampered download never replaces a good cached file and
+ * leaves no partial file behind. Network errors are retried; a wrong hash is not.
+ */
+public final class BackboneDownloader {
+
+  /**
+   * @param url where to download from ({@code http}, {@code https} or {@code file})
+   * @param sha256 the expected SHA-256, lower-case hex
+   * @param cacheDir the cache folder (created when missing)
+   * @param fileName the file's name in the cache
+   * @param offline true when the build must not touch the network (Maven {@code -o}); files
+   *     from {@code file:} URLs (mirror folders) are still copied
+   */
+  public record Request(URI url, String sha256, Path cacheDir, String fileName, boolean offline) {
+    public Request {
+      Objects.requireNonNull(url, "url");
+      Objects.requireNonNull(cacheDir, "cacheDir");
+      Objects.requireNonNull(fileName, "fileName");
+      if (sha256 == null || !sha256.matches("[0-9a-fA-F]{64}")) {
+        throw new IllegalArgumentException("a SHA-256 is 64 hex digits, was '" + sha256 + "'");
+      }
+      sha256 = sha256.toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** Attempts per download before giving up on network errors. */
+  static final int ATTEMPTS = 3;
+
+  private final long backoffMillis;
+  private final int timeoutMillis;
+
+  /** A downloader with production timing: 30 s connect/read timeouts, 1 s then 2 s backoff. */
+  public BackboneDownloader() {
+    this(1_000, 30_000);
+  }
+
+  BackboneDownloader(long backoffMillis, int timeoutMillis) {
+    this.backoffMillis = backoffMillis;
+    this.timeoutMillis = timeoutMillis;
+  }
+
+  /**
+   * @param r what to fetch
+   * @param log progress lines (info level)
+   * @return the verified file in the cache
+   * @throws UserProblemException naming the URL, the cache file and what to do
+   */
+  public Path fetch(Request r, Consumer<String> log) throws UserProblemException {
+    Path target = r.cacheDir().resolve(r.fileName());
+    if (Files.isRegularFile(target)) {
+      String actual = hash(target);
+      if (actual.equals(r.sha256())) {
+        return target;
+      }
+      log.accept("cached " + target + " has SHA-256 " + actual + ", expected " + r.sha256()
+          + ": downloading it again");
+    }
+    if (r.offline() && !"file".equalsIgnoreCase(r.url().getScheme())) {
+      throw new UserProblemException("backbone " + r.fileName() + " is not in the cache (" + target
+          + ") and Maven runs offline (-o): build once online, or copy the file there (SHA-256 "
+          + r.sha256() + ", from " + r.url() + "), or set <backboneMirror> to a folder holding"
+          + " it, or set <backbone> to a local file");
+    }
+    try {
+      Files.createDirectories(r.cacheDir());
+    } catch (IOException e) {
+      throw new UserProblemException("cannot create the backbone cache folder " + r.cacheDir()
+          + ": " + e.getMessage() + "; set <backboneCache> (kiln.backboneCache) to a writable"
+          + " folder", e);
+    }
+    IOException last = null;
+    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      Path part = null;
+      try {
+        part = Files.createTempFile(r.cacheDir(), r.fileName() + ".", ".part");
+        long start = System.nanoTime();
+        log.accept("downloading " + r.url() + (attempt > 1 ? " (attempt " + attempt + ")" : "")
+            + " to " + target);
+        String actual = download(r.url(), part);
+        if (!actual.equals(r.sha256())) {
+          throw new UserProblemException("downloaded " + r.url() + " but its SHA-256 is " + actual
+              + ", expected " + r.sha256() + ": the file on the server is not the one Kiln"
+              + " expects (changed, or altered on the way). Nothing was cached"
+              + (Files.isRegularFile(target) ? " and " + target + " is unchanged" : "")
+              + ". Check <backboneSha256> and the URL or mirror");
+        }
+        move(part, target);
+        log.accept(String.format(Locale.ROOT, "downloaded %s (%.1f MB) in %.1f s, SHA-256"
+            + " verified", r.fileName(), Files.size(target) / 1e6,
+            (System.nanoTime() - start) / 1e9));
+        return target;
+      } catch (IOException e) {
+        last = e;
+        if (e instanceof java.io.FileNotFoundException || e instanceof NotThere) {
+          break; // retrying will not make it appear
+        }
+        if (attempt < ATTEMPTS) {
+          log.accept("download of " + r.url() + " failed (" + e + "), retrying");
+          sleep(backoffMillis << (attempt - 1));
+        }
+      } finally {
+        deleteQuietly(part);
+      }
+    }
+    throw new UserProblemException("cannot download backbone " + r.url() + ": " + last + ". Check the network or proxy (https.proxyHost in MAVEN_OPTS),"
+        + " or put the file (SHA-256 " + r.sha256() + ") into " + r.cacheDir()
+        + ", or set <backboneMirror> (kiln.backboneMirror) to a folder or URL that has it", last);
+  }
+
+  /** Streams {@code url} to {@code file}, checking the length; returns the SHA-256. */
+  private String download(URI url, Path file) throws IOException {
+    URLConnection c = url.toURL().openConnection();
+    c.setConnectTimeout(timeoutMillis);
+    c.setReadTimeout(timeoutMillis);
+    c.setRequestProperty("User-Agent", "kiln-maven-plugin");
+    if (c instanceof HttpURLConnection http) {
+      int status = http.getResponseCode();
+      if (status != HttpURLConnection.HTTP_OK) {
+        http.disconnect();
+        String message = "HTTP " + status + " from " + url;
+        throw status >= 400 && status < 500 ? new NotThere(message) : new IOException(message);
+      }
+    }
+    long expected = c.getContentLengthLong();
+    MessageDigest sha = sha256();
+    long received = 0;
+    try (InputStream in = c.getInputStream(); OutputStream out = Files.newOutputStream(file)) {
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        sha.update(buf, 0, n);
+        out.write(buf, 0, n);
+        received += n;
+      }
+    }
+    if (expected >= 0 && received != expected) {
+      throw new IOException("transfer ended after " + received + " of " + expected + " bytes");
+    }
+    return HexFormat.of().formatHex(sha.digest());
+  }
+
+  /** The server says the file is not there (4xx): not retried. */
+  private static final class NotThere extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    NotThere(String message) {
+      super(message);
+    }
+  }
+
+  private static void move(Path part, Path target) throws IOException {
+    try {
+      Files.move(part, target, StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  private static String hash(Path file) throws UserProblemException {
+    try {
+      return Hashes.sha256(file);
+    } catch (IOException e) {
+      throw new UserProblemException("cannot read the cached backbone " + file + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    if (p != null) {
+      try {
+        Files.deleteIfExists(p);
+      } catch (IOException ignored) {
+        // a leftover .part file is harmless: it is never read
+      }
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

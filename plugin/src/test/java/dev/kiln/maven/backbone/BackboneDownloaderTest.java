@@ -1,0 +1,205 @@
+package dev.kiln.maven.backbone;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.kiln.maven.UserProblemException;
+import dev.kiln.maven.fingerprint.Hashes;
+import dev.kiln.runtime.Fixtures;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Backbone downloads against a real HTTP server on 127.0.0.1 serving the fixture weights, and a
+ * mirror folder: verification, caching, atomic replacement, retries and the error messages.
+ */
+class BackboneDownloaderTest {
+
+  static final String FILE = "mobilenet_2_5_224_tf_no_top.h5";
+
+  @TempDir
+  Path tmp;
+  HttpServer server;
+  byte[] weights;
+  String sha;
+  /** What the server sends for the file: "ok", "tampered", "truncated" or "missing". */
+  volatile String behaviour = "ok";
+  final AtomicInteger hits = new AtomicInteger();
+  final List<String> log = new ArrayList<>();
+
+  @BeforeEach
+  void serve() throws IOException {
+    weights = Files.readAllBytes(Fixtures.mobilenetH5());
+    sha = Hashes.sha256(Fixtures.mobilenetH5());
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/mobilenet/", exchange -> {
+      hits.incrementAndGet();
+      try (exchange) {
+        if (!exchange.getRequestURI().getPath().endsWith("/" + FILE)
+            || behaviour.equals("missing")) {
+          exchange.sendResponseHeaders(404, -1);
+          return;
+        }
+        byte[] body = weights.clone();
+        if (behaviour.equals("tampered")) {
+          body[body.length / 2] ^= 1;
+        }
+        exchange.sendResponseHeaders(200, body.length);
+        OutputStream out = exchange.getResponseBody();
+        out.write(body, 0, behaviour.equals("truncated") ? body.length / 2 : body.length);
+        out.flush();
+        if (behaviour.equals("truncated")) {
+          throw new IOException("cut the connection");
+        }
+      }
+    });
+    server.start();
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop(0);
+  }
+
+  URI url() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/mobilenet/" + FILE);
+  }
+
+  BackboneDownloader downloader() {
+    return new BackboneDownloader(1, 5_000);
+  }
+
+  BackboneDownloader.Request request(Path cache) {
+    return new BackboneDownloader.Request(url(), sha, cache, FILE, false);
+  }
+
+  static List<Path> leftovers(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> p.getFileName().toString().endsWith(".part")).toList();
+    }
+  }
+
+  @Test
+  void downloadsVerifiesAndCachesThenUsesTheCacheWithoutTheNetwork() throws Exception {
+    Path cache = tmp.resolve("cache");
+    Path file = downloader().fetch(request(cache), log::add);
+    assertEquals(cache.resolve(FILE), file);
+    assertArrayEquals(weights, Files.readAllBytes(file));
+    assertEquals(1, hits.get());
+    assertTrue(log.stream().anyMatch(l -> l.contains("SHA-256 verified")), log.toString());
+
+    server.stop(0); // the second build must not need the server at all
+    assertEquals(file, downloader().fetch(request(cache), log::add));
+    assertEquals(1, hits.get());
+    assertEquals(List.of(), leftovers(cache));
+  }
+
+  @Test
+  void aTamperedDownloadFailsAndNeverReplacesTheCachedFile() throws Exception {
+    Path cache = Files.createDirectories(tmp.resolve("cache"));
+    byte[] old = "an older, different file".getBytes();
+    Files.write(cache.resolve(FILE), old);
+    behaviour = "tampered";
+    UserProblemException e = assertThrows(UserProblemException.class,
+        () -> downloader().fetch(request(cache), log::add));
+    assertTrue(e.getMessage().contains("expected " + sha), e.getMessage());
+    assertTrue(e.getMessage().contains(url().toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("is unchanged"), e.getMessage());
+    assertEquals(1, hits.get(), "a wrong hash is not retried");
+    assertArrayEquals(old, Files.readAllBytes(cache.resolve(FILE)));
+    assertEquals(List.of(), leftovers(cache));
+  }
+
+  @Test
+  void aTruncatedTransferIsRetriedThenFailsLeavingNothing() throws Exception {
+    Path cache = tmp.resolve("cache");
+    behaviour = "truncated";
+    UserProblemException e = assertThrows(UserProblemException.class,
+        () -> downloader().fetch(request(cache), log::add));
+    assertEquals(BackboneDownloader.ATTEMPTS, hits.get());
+    assertTrue(e.getMessage().contains("cannot download backbone " + url()), e.getMessage());
+    assertTrue(e.getMessage().contains("backboneMirror"), e.getMessage());
+    assertFalse(Files.exists(cache.resolve(FILE)));
+    assertEquals(List.of(), leftovers(cache));
+
+    behaviour = "ok"; // the next build succeeds
+    assertArrayEquals(weights, Files.readAllBytes(downloader().fetch(request(cache), log::add)));
+  }
+
+  @Test
+  void missingFileIsNotRetriedAndUnreachableServerIsNamed() throws Exception {
+    Path cache = tmp.resolve("cache");
+    behaviour = "missing";
+    UserProblemException e = assertThrows(UserProblemException.class,
+        () -> downloader().fetch(request(cache), log::add));
+    assertEquals(1, hits.get());
+    assertTrue(e.getMessage().contains("HTTP 404"), e.getMessage());
+
+    URI dead = url();
+    server.stop(0);
+    UserProblemException down = assertThrows(UserProblemException.class,
+        () -> downloader().fetch(new BackboneDownloader.Request(dead, sha, cache, FILE, false),
+            log::add));
+    assertTrue(down.getMessage().contains(dead.toString()), down.getMessage());
+    assertTrue(down.getMessage().contains("Connection refused"), down.getMessage());
+  }
+
+  @Test
+  void offlineWithoutACachedFileSaysWhatToDo() {
+    UserProblemException e = assertThrows(UserProblemException.class,
+        () -> downloader().fetch(new BackboneDownloader.Request(url(), sha, tmp, FILE, true),
+            log::add));
+    assertTrue(e.getMessage().contains("offline"), e.getMessage());
+    assertTrue(e.getMessage().contains(sha), e.getMessage());
+    assertEquals(0, hits.get());
+  }
+
+  @Test
+  void catalogueNamesResolveThroughAMirrorUrlOrFolder() throws Exception {
+    String mirrorUrl = "http://127.0.0.1:" + server.getAddress().getPort() + "/mobilenet";
+    Path viaHttp = BackboneResolver.file("mobilenet_v1_0.25_224", tmp,
+        new BackboneResolver.Source(null, tmp.resolve("a"), mirrorUrl, false), log::add);
+    assertEquals(1, hits.get());
+    assertEquals(0.25, ((MobileNetV1) BackboneResolver.resolve(viaHttp, 224).architecture())
+        .alpha());
+
+    Path folder = Fixtures.mobilenetH5().getParent(); // a mirror folder works offline too
+    Path viaFolder = BackboneResolver.file("MobileNet_v1_0.25", tmp,
+        new BackboneResolver.Source(null, tmp.resolve("b"), folder.toString(), true), log::add);
+    assertEquals(sha, Hashes.sha256(viaFolder));
+    assertEquals(1, hits.get());
+  }
+
+  @Test
+  void urlsAndUnpinnedNamesNeedASha256() {
+    BackboneResolver.Source none = new BackboneResolver.Source(null, tmp, null, false);
+    UserProblemException url = assertThrows(UserProblemException.class,
+        () -> BackboneResolver.file(url().toString(), tmp, none, log::add));
+    assertTrue(url.getMessage().contains("backboneSha256"), url.getMessage());
+    UserProblemException name = assertThrows(UserProblemException.class,
+        () -> BackboneResolver.file("mobilenet_v1_1.0_224", tmp, none, log::add));
+    assertTrue(name.getMessage().contains("no pinned SHA-256"), name.getMessage());
+    assertTrue(name.getMessage().contains(BackboneCatalog.KERAS_BASE + "mobilenet_1_0_224_tf_no_top.h5"),
+        name.getMessage());
+    UserProblemException unknown = assertThrows(UserProblemException.class,
+        () -> BackboneResolver.file("resnet50", tmp, none, log::add));
+    assertTrue(unknown.getMessage().contains("mobilenet_v1_0.25_224"), unknown.getMessage());
+    assertEquals(0, hits.get());
+  }
+}
