@@ -180,7 +180,12 @@ public final class TrainBuild {
     config.put("augmentation", augmentation.toSpec());
     config.put("schedule", schedule.id());
     config.put("fineTuneBlocks", Integer.toString(r.fineTuneBlocks()));
-    String fingerprint = Fingerprint.of(files, config, backboneFile, r.pluginVersion());
+    dev.kiln.maven.fingerprint.FileHashes hashes = dev.kiln.maven.fingerprint.FileHashes.load(
+        r.workDir().resolve("file-hashes.tsv"));
+    String fingerprint = Fingerprint.of(files, config, backboneFile, r.pluginVersion(), hashes);
+    hashes.save();
+    listener.debug("fingerprint: " + hashes.read() + " files read, " + hashes.remembered()
+        + " unchanged (size and time) and not read");
 
     Path model = r.classesDir().resolve(ClassifierGenerator.modelResource(r.className()));
     Path kept = r.workDir().resolve("model.onnx");

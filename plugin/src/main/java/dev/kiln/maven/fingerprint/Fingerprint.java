@@ -3,23 +3,25 @@ package dev.kiln.maven.fingerprint;
 import dev.kiln.maven.UserProblemException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The identity of a training run: dataset contents (every image's relative path and bytes), the
+ * The identity of a training run: dataset contents (every image's relative path and SHA-256), the
  * configuration, the backbone file and the plugin version. When it matches the previous build's,
- * the previous model is reused and nothing is trained.
+ * the previous model is reused and nothing is trained. File hashes come from {@link FileHashes},
+ * so unchanged files are not read again.
  */
 public final class Fingerprint {
 
   private final MessageDigest digest;
+  private final FileHashes hashes;
 
-  private Fingerprint() {
+  private Fingerprint(FileHashes hashes) {
     digest = Hashes.sha256();
+    this.hashes = hashes;
   }
 
   /**
@@ -32,8 +34,16 @@ public final class Fingerprint {
    */
   public static String of(Map<String, Path> images, Map<String, String> configuration,
       Path backbone, String pluginVersion) throws UserProblemException {
-    Fingerprint f = new Fingerprint();
-    f.text("kiln-fingerprint-1");
+    return of(images, configuration, backbone, pluginVersion, FileHashes.load(null));
+  }
+
+  /**
+   * As {@link #of(Map, Map, Path, String)}, with file hashes remembered in {@code hashes}.
+   */
+  public static String of(Map<String, Path> images, Map<String, String> configuration,
+      Path backbone, String pluginVersion, FileHashes hashes) throws UserProblemException {
+    Fingerprint f = new Fingerprint(hashes);
+    f.text("kiln-fingerprint-2");
     f.text(pluginVersion);
     for (Map.Entry<String, String> e : new TreeMap<>(configuration).entrySet()) {
       f.text(e.getKey() + "=" + e.getValue());
@@ -54,8 +64,7 @@ public final class Fingerprint {
 
   private void file(Path p) throws UserProblemException {
     try {
-      digest.update(lengthPrefix(Files.size(p)));
-      Hashes.update(digest, p);
+      text(hashes.sha256(p));
     } catch (IOException e) {
       throw new UserProblemException("cannot read " + p + ": " + e.getMessage(), e);
     }

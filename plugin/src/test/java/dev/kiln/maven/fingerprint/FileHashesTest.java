@@ -1,0 +1,75 @@
+package dev.kiln.maven.fingerprint;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileHashesTest {
+
+  @TempDir
+  Path tmp;
+
+  Path write(String name, String content, long ageMillis) throws Exception {
+    Path p = Files.writeString(tmp.resolve(name), content);
+    Files.setLastModifiedTime(p, FileTime.fromMillis(System.currentTimeMillis() - ageMillis));
+    return p;
+  }
+
+  @Test
+  void unchangedFilesAreNotReadAgainChangedOnesAre() throws Exception {
+    Path store = tmp.resolve("kiln/file-hashes.tsv");
+    Path a = write("a.jpg", "aaaa", 60_000);
+    Path b = write("b.jpg", "bbbb", 60_000);
+    FileHashes first = FileHashes.load(store);
+    assertEquals(Hashes.sha256(a), first.sha256(a));
+    String before = first.sha256(b);
+    assertEquals(Hashes.sha256(b), before);
+    assertEquals(2, first.read());
+    first.save();
+
+    FileHashes second = FileHashes.load(store);
+    assertEquals(Hashes.sha256(a), second.sha256(a));
+    assertEquals(0, second.read());
+    assertEquals(1, second.remembered());
+
+    write("b.jpg", "BBBBB", 30_000); // edited: new size and time
+    String changed = second.sha256(b);
+    assertNotEquals(before, changed);
+    assertEquals(Hashes.sha256(b), changed);
+    assertEquals(1, second.read());
+  }
+
+  @Test
+  void aFileTouchedRightBeforeHashingIsHashedAgain() throws Exception {
+    Path store = tmp.resolve("hashes.tsv");
+    Path fresh = write("fresh.jpg", "xxxx", 0);
+    FileHashes first = FileHashes.load(store);
+    first.sha256(fresh);
+    first.save();
+    // same size and time, but the time was too close to the hash to prove nothing changed after
+    Files.writeString(fresh, "yyyy");
+    Files.setLastModifiedTime(fresh, FileTime.fromMillis(
+        Files.getLastModifiedTime(fresh).toMillis()));
+    FileHashes second = FileHashes.load(store);
+    assertEquals(Hashes.sha256(fresh), second.sha256(fresh));
+    assertEquals(1, second.read());
+  }
+
+  @Test
+  void aDamagedStoreOnlyCostsAReRead() throws Exception {
+    Path store = Files.writeString(tmp.resolve("hashes.tsv"), "garbage\tline\n1\t2\n");
+    Path a = write("a.jpg", "aaaa", 60_000);
+    FileHashes h = FileHashes.load(store);
+    assertEquals(Hashes.sha256(a), h.sha256(a));
+    assertEquals(1, h.read());
+    // and the fingerprint built on it equals the one without a store
+    assertEquals(Fingerprint.of(Map.of("t:a.jpg", a), Map.of("k", "v"), a, "1"),
+        Fingerprint.of(Map.of("t:a.jpg", a), Map.of("k", "v"), a, "1", FileHashes.load(store)));
+  }
+}
