@@ -101,6 +101,13 @@ public class TrainMojo extends AbstractTrainingMojo {
   @Parameter(property = "kiln.cacheDir", defaultValue = "${project.build.directory}/kiln/cache")
   private File cacheDir;
 
+  /** Where {@code generate} put the class; its javadoc is refreshed after a training. Default
+   * {@code ${project.build.directory}/generated-sources/kiln}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.generatedSources",
+      defaultValue = "${project.build.directory}/generated-sources/kiln")
+  private File generatedSources;
+
   @Parameter(defaultValue = "${plugin.version}", readonly = true)
   private String pluginVersion;
 
@@ -118,6 +125,11 @@ public class TrainMojo extends AbstractTrainingMojo {
     } catch (IllegalArgumentException e) {
       throw new MojoFailureException(e.getMessage(), e);
     }
-    getLog().info(TrainBuild.run(request, new MavenProgress(getLog())).line());
+    TrainBuild.Outcome outcome = TrainBuild.run(request, new MavenProgress(getLog()));
+    if (!outcome.upToDate() && TrainBuild.refreshGeneratedClass(workDir.toPath(), className,
+        outcome.labels(), generatedSources.toPath())) {
+      getLog().debug("refreshed the metrics in the javadoc of " + className);
+    }
+    getLog().info(outcome.line());
   }
 }

@@ -234,6 +234,35 @@ public final class TrainBuild {
     return new Outcome(false, model, accuracy, report, data.labels());
   }
 
+  /**
+   * After a training, rewrites the generated class's source (when {@code generate} made one)
+   * with the new metrics in its javadoc. The class was compiled before training; javadoc does not
+   * change its bytecode, so the source just catches up for IDEs, javadoc and source jars.
+   *
+   * @param workDir Kiln's work folder (holds the summary)
+   * @param className the generated class
+   * @param labels labels in model order
+   * @param generatedSources the generated-sources root of {@code generate}
+   * @return true when the source was rewritten
+   * @throws UserProblemException when the class name is invalid
+   */
+  public static boolean refreshGeneratedClass(Path workDir, String className, List<String> labels,
+      Path generatedSources) throws UserProblemException {
+    Path source = generatedSources.resolve(className.replace('.', '/') + ".java");
+    if (!Files.isRegularFile(source) || !Files.isRegularFile(summaryFile(workDir))) {
+      return false;
+    }
+    try {
+      String summary = Files.readString(summaryFile(workDir)).strip();
+      long before = Files.getLastModifiedTime(source).toMillis();
+      ClassifierGenerator.generate(new ClassifierGenerator.Request(className, labels, summary,
+          generatedSources));
+      return Files.getLastModifiedTime(source).toMillis() != before;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   private static void gate(double accuracy, double min, Path report) throws UserProblemException {
     if (accuracy < min) {
       throw new UserProblemException(String.format(Locale.ROOT,
