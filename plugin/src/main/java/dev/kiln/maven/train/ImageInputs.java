@@ -18,8 +18,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Images streamed to a network that trains from the pixels (modes {@code full} and
  * {@code scratch}): each batch is decoded in parallel through the runtime's preprocessing and
- * normalised as the backbone expects, so memory holds one batch of images whatever the data
- * set's size. With an augmentation, every epoch draws fresh variants: example {@code i} is image
+ * normalised as the backbone expects. Fitted plain images are kept between epochs up to a fixed
+ * memory budget ({@link #KEEP_BYTES}); the rest are decoded again, so memory is bounded whatever
+ * the data set's size. With an augmentation, every epoch draws fresh variants: example {@code i} is image
  * {@code i mod n}, plain for the first {@code n} examples and augmented for the
  * {@code copies · n} after them (seeded by seed, path, epoch and copy: reproducible). A batch is
  * written into a reused array: valid until the next call.
@@ -35,6 +36,18 @@ final class ImageInputs implements HeadTrainer.Inputs {
   private final long seed;
   private final int[] labels;
   private long decodeNanos;
+  /** Fitted plain images kept between epochs, up to {@link #KEEP_BYTES}. */
+  private final java.util.Map<Integer, BufferedImage> kept =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong keptBytes =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * Memory for fitted plain images kept between epochs (256 MB: about 1,300 photos at 224 px);
+   * photos beyond it are decoded again each epoch, so memory stays bounded whatever the data
+   * set's size.
+   */
+  static final long KEEP_BYTES = 256L << 20;
   private final HeadTrainer.ReusedArrays reused = new HeadTrainer.ReusedArrays();
 
   /**
@@ -96,9 +109,20 @@ final class ImageInputs implements HeadTrainer.Inputs {
     for (int i : idx) {
       LabelledImage image = images.get(i % n);
       int copy = i / n;
+      int index = i % n;
       futures.add(pool.submit(() -> {
         if (copy == 0 || epoch == 0) {
-          return Preprocessor.load(image.file(), raw);
+          BufferedImage img = kept.get(index);
+          if (img == null) {
+            img = Preprocessor.load(image.file(), raw);
+            long bytes = 4L * img.getWidth() * img.getHeight();
+            if (keptBytes.addAndGet(bytes) <= KEEP_BYTES) {
+              kept.put(index, img);
+            } else {
+              keptBytes.addAndGet(-bytes);
+            }
+          }
+          return img;
         }
         BufferedImage decoded = ImageDecoder.decode(image.file(), Math.min(raw.width(),
             raw.height()));
