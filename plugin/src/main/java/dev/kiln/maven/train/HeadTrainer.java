@@ -64,6 +64,22 @@ final class HeadTrainer {
   }
 
   /**
+   * Weights the cross-entropy of a built graph's softmax head per label (for graphs built
+   * elsewhere, e.g. the whole network in modes full and scratch).
+   *
+   * @param g a graph whose output layer is {@link dev.kiln.maven.backbone.Backbone#HEAD}
+   * @param classWeights one weight per label, or null to leave the loss as it is
+   */
+  static void weighLoss(ComputationGraph g, double[] classWeights) {
+    if (classWeights == null) {
+      return;
+    }
+    var layer = (org.deeplearning4j.nn.conf.layers.BaseOutputLayer) g.getLayer(
+        dev.kiln.maven.backbone.Backbone.HEAD).conf().getLayer();
+    layer.setLossFn(new LossMCXENT(Nd4j.create(classWeights).castTo(DataType.FLOAT)));
+  }
+
+  /**
    * @param head the trained head, best epoch's parameters
    * @param history per-epoch metrics
    * @param bestEpoch 1-based epoch whose parameters were kept

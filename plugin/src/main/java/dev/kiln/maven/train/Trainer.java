@@ -169,18 +169,19 @@ public final class Trainer {
             : request.augmentedCopies() + " augmented copies per image") + "), up to "
         + request.epochs() + " epochs");
     long t0 = System.nanoTime();
+    double[] weights = classWeights(request, train.labels(), data, listener);
     HeadTrainer.Result head = HeadTrainer.train(train.rows(), train.labels(), val.rows(),
         val.labels(), data.labels().size(), new HeadTrainer.Config(request.epochs(),
             request.batchSize(), request.learningRate(), request.dropout(),
             request.weightDecay(), request.patience(), request.seed(), request.labelSmoothing(),
-            classWeights(request, train.labels(), data, listener), request.schedule()),
+            weights, request.schedule()),
         listener);
     work.trainMillis += (System.nanoTime() - t0) / 1_000_000;
     if (mode == Mode.FINE_TUNE) {
-      return fineTune(request, head, raw, pool, listener, work, val);
+      return fineTune(request, head, weights, raw, pool, listener, work, val);
     }
     if (mode == Mode.FULL) {
-      return fullTune(request, head, plain, val, raw, pool, listener, work);
+      return fullTune(request, head, weights, plain, val, raw, pool, listener, work);
     }
     ComputationGraph full = backbone.classifierGraph(request.featureLayer(), data.labels().size(),
         request.dropout(), request.seed(), new Adam(request.learningRate()));
@@ -213,7 +214,7 @@ public final class Trainer {
    * validation loss, the head alone is kept.
    */
   private static Trained fineTune(TrainingRequest request, HeadTrainer.Result head,
-      Preprocessing raw, ExecutorService pool, ProgressListener listener, Work work,
+      double[] weights, Preprocessing raw, ExecutorService pool, ProgressListener listener, Work work,
       FeatureSource.Features pooledVal) throws KilnException {
     Backbone backbone = request.backbone();
     int blocks = request.fineTuneBlocks();
@@ -240,6 +241,7 @@ public final class Trainer {
     ComputationGraph top = backbone.topGraph(blocks, classes, request.dropout(), request.seed(),
         new Adam(lr));
     top.getLayer(Backbone.HEAD).setParams(head.head().getLayer(Backbone.HEAD).params());
+    HeadTrainer.weighLoss(top, weights);
     long t0 = System.nanoTime();
     HeadTrainer.Result tuned = HeadTrainer.fit(top, Nd4j.create(train.rows()),
         backbone.architecture().shapeAfter(cut, backbone.inputSize()), train.labels(),
@@ -259,7 +261,7 @@ public final class Trainer {
    * validation loss, the head alone is kept.
    */
   private static Trained fullTune(TrainingRequest request, HeadTrainer.Result head,
-      FeatureSource.Features train, FeatureSource.Features val, Preprocessing raw,
+      double[] weights, FeatureSource.Features train, FeatureSource.Features val, Preprocessing raw,
       ExecutorService pool, ProgressListener listener, Work work) {
     Backbone backbone = request.backbone();
     int classes = request.dataset().labels().size();
@@ -271,6 +273,7 @@ public final class Trainer {
     ComputationGraph full = backbone.wholeGraph(true, classes, request.dropout(), request.seed(),
         new Adam(lr));
     full.getLayer(Backbone.HEAD).setParams(head.head().getLayer(Backbone.HEAD).params());
+    HeadTrainer.weighLoss(full, weights);
     ImageInputs trainIn = new ImageInputs(train.images(), raw, backbone.normalization(), pool,
         request.augmentation(), request.augmentedCopies(), request.seed());
     ImageInputs valIn = new ImageInputs(val.images(), raw, backbone.normalization(), pool, null,
@@ -318,6 +321,7 @@ public final class Trainer {
         schedule == LearningRateSchedule.CONSTANT ? new Adam(request.learningRate())
             : new Adam(schedule.toSchedule(request.learningRate(), request.epochs(),
                 iterations)));
+    HeadTrainer.weighLoss(g, classWeights(request, trainIn.labels(), data, listener));
     long t1 = System.nanoTime();
     HeadTrainer.Result result = HeadTrainer.fit(g, trainIn, valIn, classes,
         new HeadTrainer.Config(request.epochs(), request.batchSize(), request.learningRate(),

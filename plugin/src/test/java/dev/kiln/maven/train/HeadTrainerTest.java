@@ -38,6 +38,11 @@ class HeadTrainerTest {
           HeadTrainer.oneHot(new int[] {label, label}, 2));
       double ratio = weighted.score(onlyThisLabel) / plain.score(onlyThisLabel);
       assertEquals(w[label], ratio, 1e-4, "label " + label + " loss is scaled by its weight");
+      // the same weighting applied to an already built graph (modes full and scratch)
+      ComputationGraph later = HeadTrainer.build(3, 2, config(1, 1, 0, null));
+      later.setParams(plain.params().dup());
+      HeadTrainer.weighLoss(later, w);
+      assertEquals(w[label], later.score(onlyThisLabel) / plain.score(onlyThisLabel), 1e-4);
     }
   }
 
