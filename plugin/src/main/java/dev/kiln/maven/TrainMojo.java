@@ -101,6 +101,13 @@ public class TrainMojo extends AbstractTrainingMojo {
   @Parameter(property = "kiln.cacheDir", defaultValue = "${project.build.directory}/kiln/cache")
   private File cacheDir;
 
+  /** Accuracy-drop gate: the model being replaced is run on the same validation photos, and the
+   * build fails (keeping it) when the new model's accuracy is lower by more than this (0–1).
+   * Unset by default (no comparison). Example: {@code 0.02}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.maxAccuracyDrop")
+  private Double maxAccuracyDrop;
+
   /** Where {@code generate} put the class; its javadoc is refreshed after a training. Default
    * {@code ${project.build.directory}/generated-sources/kiln}.
    * @since 0.1.0 */
@@ -121,7 +128,8 @@ public class TrainMojo extends AbstractTrainingMojo {
           minAccuracy, className, classesDir.toPath(), workDir.toPath(), force, pluginVersion,
           device(), labelSmoothing, balanceClasses, cacheDir.toPath(), augmentedCopies, augmentation,
           learningRateSchedule, fineTuneBlocks, new BackboneResolver.Source(backboneSha256,
-              backboneCache.toPath(), backboneMirror, offline));
+              backboneCache.toPath(), backboneMirror, offline),
+          maxAccuracyDrop == null ? -1 : maxAccuracyDrop);
     } catch (IllegalArgumentException e) {
       throw new MojoFailureException(e.getMessage(), e);
     }

@@ -71,6 +71,8 @@ public final class TrainBuild {
    * @param schedule learning-rate schedule id
    * @param fineTuneBlocks top blocks trained in mode fine-tune
    * @param backboneSource cache, mirror and SHA-256 for catalogue names and URLs
+   * @param maxAccuracyDrop how much lower than the replaced model's accuracy (on the same
+   *     validation photos) the new one may be, 0–1; negative: no comparison
    */
   public record Request(Path baseDir, Path images, List<String> includes, List<String> excludes,
       double validationSplit, String backbone, int inputSize, String mode, String featureLayer,
@@ -79,7 +81,7 @@ public final class TrainBuild {
       String className, Path classesDir, Path workDir, boolean force, String pluginVersion,
       Device device, double labelSmoothing, boolean balanceClasses, Path cacheDir,
       int augmentedCopies, String augmentation, String schedule, int fineTuneBlocks,
-      BackboneResolver.Source backboneSource) {
+      BackboneResolver.Source backboneSource, double maxAccuracyDrop) {
     public Request {
       Objects.requireNonNull(baseDir, "baseDir");
       Objects.requireNonNull(images, "images");
@@ -88,6 +90,10 @@ public final class TrainBuild {
       Objects.requireNonNull(backboneSource, "backboneSource");
       includes = includes == null ? List.of() : List.copyOf(includes);
       excludes = excludes == null ? List.of() : List.copyOf(excludes);
+      if (maxAccuracyDrop > 1) {
+        throw new IllegalArgumentException("maxAccuracyDrop must be between 0 and 1 (e.g. 0.02),"
+            + " was " + maxAccuracyDrop);
+      }
       if (minAccuracy < 0 || minAccuracy > 1) {
         throw new IllegalArgumentException("minAccuracy must be between 0 and 1 (e.g. 0.9), was "
             + minAccuracy);
@@ -224,6 +230,9 @@ public final class TrainBuild {
       AtomicFiles.write(report, ReportWriter.html(r.className(), result, data.root()));
       AtomicFiles.write(metricsFile(r.workDir()), metricsJson(result, fingerprint, data));
       gate(accuracy, r.minAccuracy(), report);
+      if (r.maxAccuracyDrop() >= 0 && Files.isRegularFile(kept)) {
+        regressionGate(r, kept, data, result, listener);
+      }
       AtomicFiles.write(kept, result.onnx());
       AtomicFiles.write(model, result.onnx());
       AtomicFiles.write(summaryFile(r.workDir()), summary(result));
@@ -260,6 +269,32 @@ public final class TrainBuild {
       return Files.getLastModifiedTime(source).toMillis() != before;
     } catch (IOException e) {
       return false;
+    }
+  }
+
+  private static void regressionGate(Request r, Path kept, Dataset data, TrainingResult result,
+      ProgressListener listener) throws UserProblemException {
+    java.util.Set<String> skipped = new java.util.HashSet<>();
+    result.skipped().forEach(s -> skipped.add(s.relativePath()));
+    List<LabelledImage> measured = data.validation().stream()
+        .filter(i -> !skipped.contains(i.relativePath())).toList();
+    RegressionGate.Comparison previous = RegressionGate.previousAccuracy(kept, data.labels(),
+        measured);
+    double accuracy = result.validation().accuracy();
+    if (previous == null) {
+      listener.phase("accuracy-drop", "the previous model has other labels (or is unreadable):"
+          + " no comparison");
+      return;
+    }
+    listener.phase("accuracy-drop", String.format(Locale.ROOT, "on the same %d validation"
+        + " photos: previous model %.1f%%, new model %.1f%% (maxAccuracyDrop %.3f)",
+        previous.images(), previous.accuracy() * 100, accuracy * 100, r.maxAccuracyDrop()));
+    if (accuracy < previous.accuracy() - r.maxAccuracyDrop() - 1e-9) {
+      throw new UserProblemException(String.format(Locale.ROOT, "validation accuracy dropped from"
+          + " %.1f%% (the previous model, on the same %d photos) to %.1f%%, more than"
+          + " maxAccuracyDrop %.3f; the previous model is kept. Undo the change that caused it,"
+          + " or accept the drop with a larger maxAccuracyDrop (kiln.maxAccuracyDrop)",
+          previous.accuracy() * 100, previous.images(), accuracy * 100, r.maxAccuracyDrop()));
     }
   }
 

@@ -1,0 +1,15 @@
+import java.security.MessageDigest
+
+def log = new File(basedir, 'build.log').text
+assert log.contains('validation accuracy dropped from') : 'the second build failed on the accuracy drop'
+assert log.contains('the previous model is kept') : 'the message says the good model stays'
+assert log.contains('maxAccuracyDrop') : 'the message names the setting'
+def metrics = new groovy.json.JsonSlurper().parse(new File(basedir, 'target/kiln/metrics.json'))
+def kept = new File(basedir, 'target/kiln/model.onnx')
+def bundled = new File(basedir, 'target/classes/com/acme/Insects.onnx')
+assert kept.isFile() && bundled.isFile()
+def sha = { f -> MessageDigest.getInstance('SHA-256').digest(f.bytes).encodeHex().toString() }
+assert sha(kept) == sha(bundled) : 'the bundled model is the kept (first) model'
+def fingerprint = new File(basedir, 'target/kiln/fingerprint').readLines()
+assert (fingerprint[1] as double) > metrics.accuracy : 'the kept model is the better one; metrics.json describes the rejected run'
+return true
