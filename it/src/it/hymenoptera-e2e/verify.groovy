@@ -50,4 +50,9 @@ if (chromium == null) {
     assert dom.contains('<polyline') : 'rendered page lacks the learning curves'
   }
 }
+// build 2: kiln:classify on a bee, a truncated JPEG and the val/ants folder (37 photos)
+def buildLog = new File(basedir, 'build.log').text
+assert buildLog =~ /1032546534_06907fe3b3\.jpg: bees 0\.\d{3}, ants 0\.\d{3}/ : 'the bee photo is classified bees first, two labels'
+assert buildLog.contains('pillow__truncated_jpeg.jpg: not classified:') : 'an unreadable photo gets a line, not a crash'
+assert buildLog.contains('38 photo(s) classified, 1 not readable') : 'one photo + the 37 ants of the folder'
 return true
