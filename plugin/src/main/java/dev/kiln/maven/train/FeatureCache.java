@@ -61,7 +61,13 @@ final class FeatureCache {
     }
   }
 
-  void put(String key, float[] row) {
+  /** @return true when an entry exists for the key */
+  boolean contains(String key) {
+    return Files.isRegularFile(file(key));
+  }
+
+  /** @return true when the row was written (false: it could not be, e.g. a full disk) */
+  boolean put(String key, float[] row) {
     Path f = file(key);
     try {
       Files.createDirectories(f.getParent());
@@ -70,8 +76,9 @@ final class FeatureCache {
       Path tmp = Files.createTempFile(f.getParent(), ".", ".tmp");
       Files.write(tmp, b.array());
       Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      return true;
     } catch (IOException e) {
-      // a cache that cannot be written only costs time next build
+      return false; // a cache that cannot be written only costs time next build
     }
   }
 

@@ -33,6 +33,9 @@ final class FeatureSource implements AutoCloseable {
   private final FeatureCache cache;
   private final ExecutorService pool;
   private final boolean pooled;
+  private boolean keepRows = true;
+  /** Marks a row left in the cache. */
+  private static final float[] IN_CACHE = new float[0];
   private FrozenForward forward;
   private long decodeNanos;
   private long forwardNanos;
@@ -54,8 +57,18 @@ final class FeatureSource implements AutoCloseable {
     this.pool = pool;
   }
 
-  /** Feature rows of the images that could be read, in input order. */
-  record Features(List<LabelledImage> images, float[][] rows, int[] labels) {}
+  /**
+   * Feature rows of the images that could be read, in input order.
+   *
+   * @param rows the rows, or null entries when they were left in the cache ({@code keys})
+   * @param keys cache keys per row, or null without a cache
+   */
+  record Features(List<LabelledImage> images, float[][] rows, int[] labels, String[] keys) {
+    Features(List<LabelledImage> images, float[][] rows, int[] labels) {
+      this(images, rows, labels, null);
+    }
+
+  }
 
   Features features(List<LabelledImage> images, List<SkippedImage> skipped)
       throws KilnException {
@@ -82,7 +95,7 @@ final class FeatureSource implements AutoCloseable {
       if (cache != null) {
         try {
           keys[i] = cache.key(images.get(i).file(), variant);
-          rows[i] = cache.get(keys[i]);
+          rows[i] = keepRows ? cache.get(keys[i]) : cache.contains(keys[i]) ? IN_CACHE : null;
         } catch (IOException e) {
           skipped.add(new SkippedImage(images.get(i).relativePath(),
               "cannot read the file: " + e.getMessage()));
@@ -121,22 +134,25 @@ final class FeatureSource implements AutoCloseable {
       for (int index : part) {
         if (chunk.images().contains(images.get(index))) {
           rows[index] = out[o++];
-          if (cache != null) {
-            cache.put(keys[index], rows[index]);
+          if (cache != null && cache.put(keys[index], rows[index]) && !keepRows) {
+            rows[index] = IN_CACHE;
           }
         }
       }
     }
     List<LabelledImage> ok = new ArrayList<>();
     List<float[]> okRows = new ArrayList<>();
+    List<String> okKeys = new ArrayList<>();
     for (int i = 0; i < images.size(); i++) {
       if (rows[i] != null) {
         ok.add(images.get(i));
-        okRows.add(rows[i]);
+        okRows.add(rows[i] == IN_CACHE ? null : rows[i]);
+        okKeys.add(keys[i]);
       }
     }
     return new Features(ok, okRows.toArray(float[][]::new),
-        ok.stream().mapToInt(LabelledImage::label).toArray());
+        ok.stream().mapToInt(LabelledImage::label).toArray(),
+        cache == null ? null : okKeys.toArray(String[]::new));
   }
 
   private FrozenForward forward() throws KilnException {
@@ -148,6 +164,18 @@ final class FeatureSource implements AutoCloseable {
       forward = new FrozenForward(onnx, shape, device);
     }
     return forward;
+  }
+
+  /**
+   * Leaves rows in the cache instead of memory (when there is a cache): {@link Features#rows()}
+   * then holds nulls and {@link Features#keys()} the keys to read them back per batch. For
+   * feature maps, which are large (about 100 KB per photo at 224 px).
+   *
+   * @return this
+   */
+  FeatureSource leaveRowsInCache() {
+    keepRows = cache == null;
+    return this;
   }
 
   /** @return where the frozen part ran, or "not needed" when everything came from the cache */

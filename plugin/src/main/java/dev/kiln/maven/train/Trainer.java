@@ -226,6 +226,7 @@ public final class Trainer {
     FeatureSource.Features val;
     try (FeatureSource maps = new FeatureSource(backbone, cut, false, raw, request.device(),
         cache, pool)) {
+      maps.leaveRowsInCache(); // maps are large: read back per batch, memory stays flat
       train = maps.features(request.dataset().train(), new ArrayList<>());
       val = maps.features(request.dataset().validation(), new ArrayList<>());
       for (int copy = 1; copy <= request.augmentedCopies(); copy++) {
@@ -243,9 +244,9 @@ public final class Trainer {
     top.getLayer(Backbone.HEAD).setParams(head.head().getLayer(Backbone.HEAD).params());
     HeadTrainer.weighLoss(top, weights);
     long t0 = System.nanoTime();
-    HeadTrainer.Result tuned = HeadTrainer.fit(top, Nd4j.create(train.rows()),
-        backbone.architecture().shapeAfter(cut, backbone.inputSize()), train.labels(),
-        Nd4j.create(val.rows()), val.labels(), classes, lowRate(request, lr), true, listener);
+    long[] shape = backbone.architecture().shapeAfter(cut, backbone.inputSize());
+    HeadTrainer.Result tuned = HeadTrainer.fit(top, mapInputs(cache, train, shape),
+        mapInputs(cache, val, shape), classes, lowRate(request, lr), true, listener);
     work.trainMillis += (System.nanoTime() - t0) / 1_000_000;
     ComputationGraph full = backbone.fineTunedGraph(blocks, classes, request.dropout(),
         request.seed());
@@ -360,6 +361,12 @@ public final class Trainer {
     }
   }
 
+  private static HeadTrainer.Inputs mapInputs(FeatureCache cache, FeatureSource.Features f,
+      long[] shape) {
+    return f.keys() != null ? new CachedRowsInputs(cache, f, shape)
+        : new HeadTrainer.ArrayInputs(Nd4j.create(f.rows()), shape, f.labels());
+  }
+
   private static FeatureSource.Features concat(FeatureSource.Features a,
       FeatureSource.Features b) {
     List<LabelledImage> images = new ArrayList<>(a.images());
@@ -368,7 +375,10 @@ public final class Trainer {
         java.util.Arrays.stream(b.rows())).toArray(float[][]::new);
     int[] labels = java.util.stream.IntStream.concat(java.util.Arrays.stream(a.labels()),
         java.util.Arrays.stream(b.labels())).toArray();
-    return new FeatureSource.Features(images, rows, labels);
+    String[] keys = a.keys() == null || b.keys() == null ? null
+        : java.util.stream.Stream.concat(java.util.Arrays.stream(a.keys()),
+            java.util.Arrays.stream(b.keys())).toArray(String[]::new);
+    return new FeatureSource.Features(images, rows, labels, keys);
   }
 
   /** Imbalance at which balanced class weights are applied (largest / smallest label). */

@@ -130,17 +130,22 @@ public final class TrainingBenchmark {
       }
       System.exit(0);
     }
-    if (args.length == 2 && args[0].equals("memory")) {
-      // one training with N augmented copies (N + 1 times the training examples), then peak RSS
+    if ((args.length == 2 || args.length == 3) && args[0].equals("memory")) {
+      // one training with N augmented copies (N + 1 times the training examples), then peak RSS;
+      // optional third argument: the mode (fine-tune runs with a feature cache in a temp folder,
+      // as in a Maven build, so that its maps are read back per batch)
       int copies = Integer.parseInt(args[1]);
-      TrainingResult m = Trainer.train(new TrainingRequest(data, backbone, Mode.FEATURE_EXTRACTOR,
+      Mode mode = args.length == 3 ? Mode.parse(args[2]) : Mode.FEATURE_EXTRACTOR;
+      Path cache = mode == Mode.FEATURE_EXTRACTOR ? null
+          : Files.createTempDirectory("kiln-memory-cache");
+      TrainingResult m = Trainer.train(new TrainingRequest(data, backbone, mode,
           null, Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2, 1e-4, 10, 42, false,
-          Device.AUTO, 0, true, null,
+          Device.AUTO, 0, true, cache,
           copies == 0 ? null : dev.kiln.runtime.image.Augmentation.defaults(), copies, null, 2),
           ProgressListener.NONE);
-      System.out.printf(Locale.ROOT, "memory run: %d training examples (%d x %d photos),"
-              + " validation accuracy %.4f%n", data.train().size() * (copies + 1), copies + 1,
-          data.train().size(), m.validation().accuracy());
+      System.out.printf(Locale.ROOT, "memory run, %s: %d training examples (%d x %d photos),"
+              + " validation accuracy %.4f%n", mode.id(), data.train().size() * (copies + 1),
+          copies + 1, data.train().size(), m.validation().accuracy());
       printPeakMemory();
       System.exit(0);
     }

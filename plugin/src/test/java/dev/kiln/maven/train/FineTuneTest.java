@@ -20,10 +20,13 @@ import org.junit.jupiter.api.Test;
 /** Fine-tune mode on the real hymenoptera photos with the real MobileNet weights. */
 class FineTuneTest {
 
-  static TrainingRequest request(Dataset data, Backbone backbone, Mode mode) {
+  static TrainingRequest request(Dataset data, Backbone backbone, Mode mode, Path cache) {
     return new TrainingRequest(data, backbone, mode, null, Preprocessing.Resize.CENTER_CROP, 50,
-        16, 1e-3, 0.2, 1e-4, 10, 42, false, Device.AUTO, 0, true, null, null, 0, null, 2);
+        16, 1e-3, 0.2, 1e-4, 10, 42, false, Device.AUTO, 0, true, cache, null, 0, null, 2);
   }
+
+  @org.junit.jupiter.api.io.TempDir
+  Path cache;
 
   @Test
   void fineTuneReachesFeatureExtractorAccuracyWithParity() throws Exception {
@@ -31,9 +34,10 @@ class FineTuneTest {
         List.of(), List.of(), 0.2, 42));
     Backbone backbone = BackboneResolver.resolve(Fixtures.mobilenetH5().toString(), Path.of("."),
         224);
-    TrainingResult extractor = Trainer.train(request(data, backbone, Mode.FEATURE_EXTRACTOR),
+    TrainingResult extractor = Trainer.train(request(data, backbone, Mode.FEATURE_EXTRACTOR, null),
         ProgressListener.NONE);
-    TrainingResult tuned = Trainer.train(request(data, backbone, Mode.FINE_TUNE),
+    // with a feature cache: the maps are read back from it per batch (CachedRowsInputs)
+    TrainingResult tuned = Trainer.train(request(data, backbone, Mode.FINE_TUNE, cache),
         new ProgressListener() {
           @Override
           public void phase(String name, String detail) {
