@@ -56,6 +56,10 @@ public final class ReportWriter {
         .append("; ONNX parity max abs diff ")
         .append(String.format(Locale.ROOT, "%.2e", result.parity().maxAbsDiff()))
         .append(".</p>\n");
+    String why = result.metadata().training().get("mode_reason");
+    if (why != null) {
+      b.append("<p id=\"mode-reason\">Mode ").append(esc(why)).append("</p>\n");
+    }
 
     b.append("<h2>Confusion matrix</h2>\n<table class=\"cm\" id=\"confusion\"><tr><th>actual \\ predicted</th>");
     for (String l : e.labels()) {
