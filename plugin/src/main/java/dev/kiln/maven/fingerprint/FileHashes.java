@@ -26,6 +26,7 @@ public final class FileHashes {
 
   private final Path store;
   private final Map<String, Entry> entries = new TreeMap<>();
+  private final java.util.Set<String> used = new java.util.HashSet<>();
   private int read;
   private int remembered;
 
@@ -65,6 +66,7 @@ public final class FileHashes {
     BasicFileAttributes a = Files.readAttributes(abs, BasicFileAttributes.class);
     long size = a.size();
     long modified = a.lastModifiedTime().toMillis();
+    used.add(abs.toString());
     Entry e = entries.get(abs.toString());
     if (e != null && e.size() == size && e.modified() == modified
         && modified + RACY_MILLIS <= e.hashedAt()) {
@@ -78,11 +80,15 @@ public final class FileHashes {
     return sha;
   }
 
-  /** Writes the remembered hashes back (atomically); failures only cost a re-read next time. */
+  /**
+   * Writes back the hashes of the files asked for in this build (atomically; files no longer in
+   * the data set are dropped); failures only cost a re-read next time.
+   */
   public void save() {
-    if (store == null || read == 0) {
+    if (store == null || (read == 0 && used.size() == entries.size())) {
       return;
     }
+    entries.keySet().retainAll(used);
     List<String> lines = new ArrayList<>();
     entries.forEach((path, e) -> lines.add(e.size() + "\t" + e.modified() + "\t" + e.hashedAt()
         + "\t" + e.sha256() + "\t" + path));

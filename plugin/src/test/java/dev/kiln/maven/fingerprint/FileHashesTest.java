@@ -43,6 +43,14 @@ class FileHashesTest {
     assertNotEquals(before, changed);
     assertEquals(Hashes.sha256(b), changed);
     assertEquals(1, second.read());
+    second.save();
+
+    // a file no longer asked for is dropped from the store
+    FileHashes third = FileHashes.load(store);
+    third.sha256(b);
+    third.save();
+    assertEquals(1, Files.readAllLines(store).size());
+    assertEquals(true, Files.readString(store).contains("b.jpg"));
   }
 
   @Test
