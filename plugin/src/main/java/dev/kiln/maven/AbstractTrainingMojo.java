@@ -32,6 +32,12 @@ public abstract class AbstractTrainingMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.learningRateSchedule", defaultValue = "constant")
   protected String learningRateSchedule;
 
+  /** Global pooling that turns the backbone's feature maps into the head's input: {@code avg}
+   * or {@code max} (Keras applications' {@code pooling}). Default {@code avg}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.pooling", defaultValue = "avg")
+  protected String pooling;
+
   /** Dropout rate before the head. Default {@code 0.2}.
    * @since 0.1.0 */
   @Parameter(property = "kiln.dropout", defaultValue = "0.2")

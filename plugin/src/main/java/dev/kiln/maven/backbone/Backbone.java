@@ -32,9 +32,10 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * @param architecture the network family
  * @param inputSize input width and height
  * @param weights Keras weights by name
+ * @param pooling how the feature maps become the head's input: global {@code AVG} or {@code MAX}
  */
 public record Backbone(String source, String sha256, Architecture architecture, int inputSize,
-    Map<String, WeightTensor> weights) {
+    Map<String, WeightTensor> weights, PoolingType pooling) {
 
   /** Name of the graph's image input. */
   public static final String INPUT = "input";
@@ -50,6 +51,23 @@ public record Backbone(String source, String sha256, Architecture architecture, 
       throw new IllegalArgumentException("input size must be 32..1024, was " + inputSize);
     }
     weights = Map.copyOf(weights);
+    if (pooling != PoolingType.AVG && pooling != PoolingType.MAX) {
+      throw new IllegalArgumentException("pooling must be avg or max, was " + pooling);
+    }
+  }
+
+  /** A backbone with global average pooling (the Keras applications' {@code pooling='avg'}). */
+  public Backbone(String source, String sha256, Architecture architecture, int inputSize,
+      Map<String, WeightTensor> weights) {
+    this(source, sha256, architecture, inputSize, weights, PoolingType.AVG);
+  }
+
+  /**
+   * @param type global pooling before the head: {@code AVG} or {@code MAX}
+   * @return this backbone with that pooling
+   */
+  public Backbone withPooling(PoolingType type) {
+    return new Backbone(source, sha256, architecture, inputSize, weights, type);
   }
 
   /** @return the normalisation the weights expect (applied to raw 0..255 RGB) */
@@ -93,7 +111,7 @@ public record Backbone(String source, String sha256, Architecture architecture, 
     String cut = cutAt == null ? architecture.lastFeatureLayer() : cutAt;
     GraphBuilder b = builder(0, new Adam(1e-3));
     architecture.addFeatures(b, INPUT, cut);
-    b.addLayer(POOL, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), cut);
+    b.addLayer(POOL, new GlobalPoolingLayer.Builder(pooling).build(), cut);
     b.setOutputs(POOL);
     return init(b);
   }
@@ -160,9 +178,9 @@ public record Backbone(String source, String sha256, Architecture architecture, 
     return init(b);
   }
 
-  private static void head(GraphBuilder b, String features, int channels, int classes,
+  private void head(GraphBuilder b, String features, int channels, int classes,
       double dropout) {
-    b.addLayer(POOL, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), features);
+    b.addLayer(POOL, new GlobalPoolingLayer.Builder(pooling).build(), features);
     String last = POOL;
     if (dropout > 0) {
       // DL4J's dropout argument is the probability of keeping an activation

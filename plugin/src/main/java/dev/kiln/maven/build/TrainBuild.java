@@ -71,6 +71,7 @@ public final class TrainBuild {
    * @param schedule learning-rate schedule id
    * @param fineTuneBlocks top blocks trained in mode fine-tune
    * @param backboneSource cache, mirror and SHA-256 for catalogue names and URLs
+   * @param pooling global pooling before the head: {@code avg} or {@code max}
    * @param maxAccuracyDrop how much lower than the replaced model's accuracy (on the same
    *     validation photos) the new one may be, 0–1; negative: no comparison
    */
@@ -81,7 +82,7 @@ public final class TrainBuild {
       String className, Path classesDir, Path workDir, boolean force, String pluginVersion,
       Device device, double labelSmoothing, boolean balanceClasses, Path cacheDir,
       int augmentedCopies, String augmentation, String schedule, int fineTuneBlocks,
-      BackboneResolver.Source backboneSource, double maxAccuracyDrop) {
+      BackboneResolver.Source backboneSource, String pooling, double maxAccuracyDrop) {
     public Request {
       Objects.requireNonNull(baseDir, "baseDir");
       Objects.requireNonNull(images, "images");
@@ -146,6 +147,13 @@ public final class TrainBuild {
     dev.kiln.runtime.image.Augmentation augmentation = parse(
         () -> dev.kiln.runtime.image.Augmentation.parse(r.augmentation()),
         "augmentation (kiln.augmentation)");
+    org.deeplearning4j.nn.conf.layers.PoolingType pooling = parse(() -> switch (
+        r.pooling() == null ? "avg" : r.pooling().trim().toLowerCase(Locale.ROOT)) {
+          case "avg", "average" -> org.deeplearning4j.nn.conf.layers.PoolingType.AVG;
+          case "max" -> org.deeplearning4j.nn.conf.layers.PoolingType.MAX;
+          default -> throw new IllegalArgumentException("unknown pooling '" + r.pooling()
+              + "'; valid: avg, max");
+        }, "pooling (kiln.pooling)");
     Preprocessing.Resize resize = parse(() -> Preprocessing.Resize.valueOf(
         r.resize().trim().toUpperCase(Locale.ROOT).replace('-', '_')),
         "resize (kiln.resize); valid: stretch, center-crop");
@@ -170,6 +178,7 @@ public final class TrainBuild {
     config.put("mode", mode.id());
     config.put("featureLayer", String.valueOf(r.featureLayer()));
     config.put("resize", resize.name());
+    config.put("pooling", pooling.name());
     config.put("inputSize", Integer.toString(r.inputSize()));
     config.put("epochs", Integer.toString(r.epochs()));
     config.put("batchSize", Integer.toString(r.batchSize()));
@@ -216,7 +225,8 @@ public final class TrainBuild {
       listener.debug("previous fingerprint unreadable, retraining: " + e.getMessage());
     }
 
-    Backbone backbone = BackboneResolver.resolve(backboneFile, r.inputSize());
+    Backbone backbone = BackboneResolver.resolve(backboneFile, r.inputSize())
+        .withPooling(pooling);
     TrainingRequest request = parse(() -> new TrainingRequest(data, backbone, mode,
         blankToNull(r.featureLayer()), resize, r.epochs(), r.batchSize(), r.learningRate(),
         r.dropout(), r.weightDecay(), r.patience(), r.seed(), r.failOnBadImages(), r.device(),

@@ -142,8 +142,11 @@ public final class Trainer {
     Backbone backbone = request.backbone();
     String cut = request.featureLayer() == null ? backbone.architecture().lastFeatureLayer()
         : request.featureLayer();
+    // pooled rows depend on the pooling (average rows keep their old keys)
+    String pooled = backbone.pooling() == org.deeplearning4j.nn.conf.layers.PoolingType.AVG ? cut
+        : cut + "|" + backbone.pooling();
     FeatureCache cache = request.cacheDir() == null ? null : new FeatureCache(request.cacheDir(),
-        backbone.sha256(), cut, raw.toSpec());
+        backbone.sha256(), pooled, raw.toSpec());
     FeatureSource.Features plain;
     FeatureSource.Features train;
     FeatureSource.Features val;
@@ -442,6 +445,7 @@ public final class Trainer {
     }
     training.put("feature_layer", request.featureLayer() == null
         ? b.architecture().lastFeatureLayer() : request.featureLayer());
+    training.put("pooling", b.pooling().name().toLowerCase(java.util.Locale.ROOT));
     training.put("images", request.dataset().train().size() + " train, "
         + request.dataset().validation().size() + " validation, " + skipped.size() + " skipped");
     training.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());

@@ -64,5 +64,13 @@ class FeatureCacheTest {
     TrainingResult third = train(images, cache, backbone);
     assertEquals(1, third.timings().frozenImages());
     assertEquals(9, third.timings().cachedImages());
+
+    // max pooling gives other rows: its own cache entries, and a parity-checked export
+    TrainingResult max = train(images, cache, backbone.withPooling(
+        org.deeplearning4j.nn.conf.layers.PoolingType.MAX));
+    assertEquals(10, max.timings().frozenImages(), "average-pooled rows are not reused");
+    org.junit.jupiter.api.Assertions.assertTrue(max.parity().passed(
+        dev.kiln.maven.export.ParityChecker.TOLERANCE), "parity " + max.parity());
+    assertEquals("max", max.metadata().training().get("pooling"));
   }
 }
