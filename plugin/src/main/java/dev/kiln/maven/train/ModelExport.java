@@ -1,0 +1,128 @@
+package dev.kiln.maven.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.maven.backbone.Backbone;
+import dev.kiln.maven.dataset.LabelledImage;
+import dev.kiln.maven.export.OnnxExporter;
+import dev.kiln.maven.export.ParityChecker;
+import dev.kiln.runtime.Classification;
+import dev.kiln.runtime.ClassifierOptions;
+import dev.kiln.runtime.Device;
+import dev.kiln.runtime.ImageClassifier;
+import dev.kiln.runtime.KilnException;
+import dev.kiln.runtime.ModelMetadata;
+import dev.kiln.runtime.image.Preprocessing;
+import dev.kiln.runtime.image.Preprocessor;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The trained network as a Kiln model: the model contract (labels, preprocessing, training
+ * facts) in the metadata, the ONNX export, and the parity check that runs the export through the
+ * runtime on the validation images beside DL4J.
+ */
+final class ModelExport {
+
+  private ModelExport() {}
+
+  record Exported(byte[] onnx, ModelMetadata metadata) {}
+
+  static Exported export(TrainingRequest request, Mode mode, String why,
+      ComputationGraph full, HeadTrainer.Result head, List<SkippedImage> skipped,
+      long[] imageShape) {
+    List<EpochStats> h = head.history();
+    EpochStats best = h.get(head.bestEpoch() - 1);
+    Map<String, Object> metrics = new LinkedHashMap<>();
+    metrics.put("validation_accuracy", best.valAccuracy());
+    metrics.put("validation_loss", best.valLoss());
+    metrics.put("train_accuracy", best.trainAccuracy());
+    metrics.put("best_epoch", head.bestEpoch());
+    metrics.put("epochs_run", h.size());
+    Map<String, String> training = new LinkedHashMap<>();
+    Backbone b = request.backbone();
+    training.put("backbone", b.architecture().id() + " (" + java.nio.file.Path.of(b.source())
+        .getFileName() + ", sha256 " + b.sha256() + ")");
+    training.put("mode", mode.id());
+    if (why != null) {
+      training.put("mode_reason", "auto: " + why);
+    }
+    training.put("feature_layer", request.featureLayer() == null
+        ? b.architecture().lastFeatureLayer() : request.featureLayer());
+    training.put("pooling", b.pooling().name().toLowerCase(java.util.Locale.ROOT));
+    training.put("images", request.dataset().train().size() + " train, "
+        + request.dataset().validation().size() + " validation, " + skipped.size() + " skipped");
+    training.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+    training.put("seed", Long.toString(request.seed()));
+    try {
+      training.put("metrics", new ObjectMapper().writeValueAsString(metrics));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    ModelMetadata metadata = new ModelMetadata(ModelMetadata.FORMAT_VERSION,
+        request.dataset().labels(), request.modelPreprocessing(),
+        ModelMetadata.Output.PROBABILITIES, training);
+    byte[] onnx = OnnxExporter.export(full, imageShape, new OnnxExporter.Options(
+        b.normalization(), metadata.toProperties(), "probabilities"));
+    return new Exported(onnx, metadata);
+  }
+
+  record Checked(ParityChecker.Result parity, float[][] probabilities) {}
+
+  /** Runs the exported model through the runtime on the validation images beside DL4J. */
+  static Checked check(ComputationGraph full, Exported exported,
+      FeatureSource.Features val,
+      Preprocessing raw, Backbone backbone, ExecutorService pool) throws KilnException {
+    Preprocessing norm = backbone.normalization();
+    float[][] probabilities = new float[val.images().size()][];
+    double max = 0;
+    long values = 0;
+    try (ImageClassifier classifier = ImageClassifier.load(exported.onnx, "exported model",
+        ClassifierOptions.defaults().withDevice(Device.CPU))) {
+      int size = raw.tensorSize();
+      for (int from = 0; from < val.images().size(); from += FeatureSource.BATCH) {
+        List<LabelledImage> part = val.images().subList(from,
+            Math.min(val.images().size(), from + FeatureSource.BATCH));
+        ImageLoader.Chunk chunk = ImageLoader.load(part, raw, pool);
+        int n = chunk.fitted().size();
+        float[] rawTensor = new float[n * size];
+        float[] netTensor = new float[n * size];
+        for (int i = 0; i < n; i++) {
+          Preprocessor.writeTensor(chunk.fitted().get(i), raw, rawTensor, i * size);
+          Preprocessor.writeTensor(chunk.fitted().get(i), norm, netTensor, i * size);
+        }
+        List<Classification> onnx = classifier.classifyTensor(rawTensor, n);
+        INDArray expected = full.outputSingle(false, Nd4j.create(netTensor,
+            new long[] {n, 3, raw.height(), raw.width()}, 'c'));
+        for (int i = 0; i < n; i++) {
+          float[] p = onnx.get(i).scores();
+          probabilities[from + i] = p;
+          for (int j = 0; j < p.length; j++) {
+            max = Math.max(max, Math.abs(p[j] - expected.getFloat(i, j)));
+            values++;
+          }
+        }
+      }
+    }
+    ParityChecker.Result result = new ParityChecker.Result(max, values, null);
+    if (!result.passed(ParityChecker.TOLERANCE)) {
+      // locate the layer on the first validation image
+      ImageLoader.Chunk first = ImageLoader.load(val.images().subList(0, 1), raw, pool);
+      float[] r = new float[raw.tensorSize()];
+      float[] x = new float[raw.tensorSize()];
+      Preprocessor.writeTensor(first.fitted().get(0), raw, r, 0);
+      Preprocessor.writeTensor(first.fitted().get(0), norm, x, 0);
+      ParityChecker.Result located = ParityChecker.check(full,
+          Nd4j.create(x, new long[] {1, 3, raw.height(), raw.width()}, 'c'), exported.onnx, r,
+          new OnnxExporter.Options(norm, Map.of(), "probabilities"), ParityChecker.TOLERANCE);
+      result = new ParityChecker.Result(max, values, located.divergingLayer());
+    }
+    return new Checked(result, probabilities);
+  }
+}
