@@ -38,6 +38,12 @@ public abstract class AbstractTrainingMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.pooling", defaultValue = "avg")
   protected String pooling;
 
+  /** Units of a ReLU dense layer between pooling and the softmax head (the tutorials' "small
+   * dense head"); 0 keeps the head a single softmax layer. Default {@code 0}. Example: {@code 256}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.hiddenUnits", defaultValue = "0")
+  protected int hiddenUnits;
+
   /** Dropout rate before the head. Default {@code 0.2}.
    * @since 0.1.0 */
   @Parameter(property = "kiln.dropout", defaultValue = "0.2")

@@ -128,7 +128,7 @@ public class TrainMojo extends AbstractTrainingMojo {
           minAccuracy, className, classesDir.toPath(), workDir.toPath(), force, pluginVersion,
           device(), labelSmoothing, balanceClasses, cacheDir.toPath(), augmentedCopies, augmentation,
           learningRateSchedule, fineTuneBlocks, new BackboneResolver.Source(backboneSha256,
-              backboneCache.toPath(), backboneMirror, offline), pooling,
+              backboneCache.toPath(), backboneMirror, offline), pooling, hiddenUnits,
           maxAccuracyDrop == null ? -1 : maxAccuracyDrop);
     } catch (IllegalArgumentException e) {
       throw new MojoFailureException(e.getMessage(), e);

@@ -33,14 +33,18 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * @param inputSize input width and height
  * @param weights Keras weights by name
  * @param pooling how the feature maps become the head's input: global {@code AVG} or {@code MAX}
+ * @param hiddenUnits units of a ReLU dense layer between pooling and the softmax head (0: none,
+ *     the head is a single softmax layer)
  */
 public record Backbone(String source, String sha256, Architecture architecture, int inputSize,
-    Map<String, WeightTensor> weights, PoolingType pooling) {
+    Map<String, WeightTensor> weights, PoolingType pooling, int hiddenUnits) {
 
   /** Name of the graph's image input. */
   public static final String INPUT = "input";
   /** Name of the global pooling layer after the features. */
   public static final String POOL = "global_average_pooling2d_1";
+  /** Name of the optional hidden layer of the new head. */
+  public static final String HIDDEN = "head_hidden";
   /** Name of the new classification head. */
   public static final String HEAD = "predictions";
 
@@ -54,12 +58,15 @@ public record Backbone(String source, String sha256, Architecture architecture, 
     if (pooling != PoolingType.AVG && pooling != PoolingType.MAX) {
       throw new IllegalArgumentException("pooling must be avg or max, was " + pooling);
     }
+    if (hiddenUnits < 0 || hiddenUnits > 4096) {
+      throw new IllegalArgumentException("hiddenUnits must be in [0, 4096], was " + hiddenUnits);
+    }
   }
 
   /** A backbone with global average pooling (the Keras applications' {@code pooling='avg'}). */
   public Backbone(String source, String sha256, Architecture architecture, int inputSize,
       Map<String, WeightTensor> weights) {
-    this(source, sha256, architecture, inputSize, weights, PoolingType.AVG);
+    this(source, sha256, architecture, inputSize, weights, PoolingType.AVG, 0);
   }
 
   /**
@@ -67,7 +74,15 @@ public record Backbone(String source, String sha256, Architecture architecture, 
    * @return this backbone with that pooling
    */
   public Backbone withPooling(PoolingType type) {
-    return new Backbone(source, sha256, architecture, inputSize, weights, type);
+    return new Backbone(source, sha256, architecture, inputSize, weights, type, hiddenUnits);
+  }
+
+  /**
+   * @param units units of a ReLU dense layer before the softmax head, 0 for none
+   * @return this backbone with that head
+   */
+  public Backbone withHiddenUnits(int units) {
+    return new Backbone(source, sha256, architecture, inputSize, weights, pooling, units);
   }
 
   /** @return the normalisation the weights expect (applied to raw 0..255 RGB) */
@@ -98,6 +113,7 @@ public record Backbone(String source, String sha256, Architecture architecture, 
       names.add(l.conf().getLayer().getLayerName());
     }
     names.remove(HEAD);
+    names.remove(HIDDEN);
     return names;
   }
 
@@ -182,12 +198,19 @@ public record Backbone(String source, String sha256, Architecture architecture, 
       double dropout) {
     b.addLayer(POOL, new GlobalPoolingLayer.Builder(pooling).build(), features);
     String last = POOL;
+    int in = channels;
+    if (hiddenUnits > 0) {
+      b.addLayer(HIDDEN, new DenseLayer.Builder().nIn(channels).nOut(hiddenUnits)
+          .activation(Activation.RELU).build(), POOL);
+      last = HIDDEN;
+      in = hiddenUnits;
+    }
     if (dropout > 0) {
       // DL4J's dropout argument is the probability of keeping an activation
-      b.addLayer("dropout", new DropoutLayer.Builder(1.0 - dropout).build(), POOL);
+      b.addLayer("dropout", new DropoutLayer.Builder(1.0 - dropout).build(), last);
       last = "dropout";
     }
-    b.addLayer(HEAD, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(channels)
+    b.addLayer(HEAD, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(in)
         .nOut(classes).activation(Activation.SOFTMAX).build(), last);
     b.setOutputs(HEAD);
   }

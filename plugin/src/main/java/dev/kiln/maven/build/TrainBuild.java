@@ -72,6 +72,7 @@ public final class TrainBuild {
    * @param fineTuneBlocks top blocks trained in mode fine-tune
    * @param backboneSource cache, mirror and SHA-256 for catalogue names and URLs
    * @param pooling global pooling before the head: {@code avg} or {@code max}
+   * @param hiddenUnits units of a ReLU dense layer before the softmax head (0: none)
    * @param maxAccuracyDrop how much lower than the replaced model's accuracy (on the same
    *     validation photos) the new one may be, 0–1; negative: no comparison
    */
@@ -82,7 +83,8 @@ public final class TrainBuild {
       String className, Path classesDir, Path workDir, boolean force, String pluginVersion,
       Device device, double labelSmoothing, boolean balanceClasses, Path cacheDir,
       int augmentedCopies, String augmentation, String schedule, int fineTuneBlocks,
-      BackboneResolver.Source backboneSource, String pooling, double maxAccuracyDrop) {
+      BackboneResolver.Source backboneSource, String pooling, int hiddenUnits,
+      double maxAccuracyDrop) {
     public Request {
       Objects.requireNonNull(baseDir, "baseDir");
       Objects.requireNonNull(images, "images");
@@ -179,6 +181,7 @@ public final class TrainBuild {
     config.put("featureLayer", String.valueOf(r.featureLayer()));
     config.put("resize", resize.name());
     config.put("pooling", pooling.name());
+    config.put("hiddenUnits", Integer.toString(r.hiddenUnits()));
     config.put("inputSize", Integer.toString(r.inputSize()));
     config.put("epochs", Integer.toString(r.epochs()));
     config.put("batchSize", Integer.toString(r.batchSize()));
@@ -225,8 +228,14 @@ public final class TrainBuild {
       listener.debug("previous fingerprint unreadable, retraining: " + e.getMessage());
     }
 
-    Backbone backbone = BackboneResolver.resolve(backboneFile, r.inputSize())
-        .withPooling(pooling);
+    Backbone backbone = parse(() -> {
+      try {
+        return BackboneResolver.resolve(backboneFile, r.inputSize()).withPooling(pooling)
+            .withHiddenUnits(r.hiddenUnits());
+      } catch (UserProblemException e) {
+        throw new WrappedProblem(e);
+      }
+    }, "hiddenUnits (kiln.hiddenUnits)");
     TrainingRequest request = parse(() -> new TrainingRequest(data, backbone, mode,
         blankToNull(r.featureLayer()), resize, r.epochs(), r.batchSize(), r.learningRate(),
         r.dropout(), r.weightDecay(), r.patience(), r.seed(), r.failOnBadImages(), r.device(),

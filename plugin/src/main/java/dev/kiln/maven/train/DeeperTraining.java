@@ -59,7 +59,7 @@ final class DeeperTraining {
         + " learning rate " + lr + ", BatchNorm statistics frozen");
     ComputationGraph top = backbone.topGraph(blocks, classes, request.dropout(), request.seed(),
         new Adam(lr));
-    top.getLayer(Backbone.HEAD).setParams(head.head().getLayer(Backbone.HEAD).params());
+    copyParameters(head.head(), top); // the trained head's layers, by name
     HeadTrainer.weighLoss(top, weights);
     long t0 = System.nanoTime();
     long[] shape = backbone.architecture().shapeAfter(cut, backbone.inputSize());
@@ -91,7 +91,7 @@ final class DeeperTraining {
             : " + " + request.augmentedCopies() + " fresh augmented copies each"));
     ComputationGraph full = backbone.wholeGraph(true, classes, request.dropout(), request.seed(),
         new Adam(lr));
-    full.getLayer(Backbone.HEAD).setParams(head.head().getLayer(Backbone.HEAD).params());
+    copyParameters(head.head(), full); // the trained head's layers, by name
     HeadTrainer.weighLoss(full, weights);
     ImageInputs trainIn = new ImageInputs(train.images(), raw, backbone.normalization(), pool,
         request.augmentation(), request.augmentedCopies(), request.seed());
@@ -145,7 +145,7 @@ final class DeeperTraining {
     HeadTrainer.Result result = HeadTrainer.fit(g, trainIn, valIn, classes,
         new HeadTrainer.Config(request.epochs(), request.batchSize(), request.learningRate(),
             request.dropout(), request.weightDecay(), request.patience(), request.seed(),
-            request.labelSmoothing(), null, schedule), false, listener);
+            request.labelSmoothing(), null, schedule, backbone.hiddenUnits()), false, listener);
     work.decodeMillis += trainIn.decodeMillis() + valIn.decodeMillis();
     work.trainMillis += (System.nanoTime() - t1) / 1_000_000 - trainIn.decodeMillis()
         - valIn.decodeMillis();
@@ -155,7 +155,7 @@ final class DeeperTraining {
   private static HeadTrainer.Config lowRate(TrainingRequest request, double lr) {
     return new HeadTrainer.Config(request.epochs(), request.batchSize(), lr, request.dropout(),
         request.weightDecay(), request.patience(), request.seed(), request.labelSmoothing(), null,
-        request.schedule());
+        request.schedule(), request.backbone().hiddenUnits());
   }
 
   /** The head's history, then the later stage's; best epoch counted over both. */
@@ -169,7 +169,7 @@ final class DeeperTraining {
     return new HeadTrainer.Result(full, history, best);
   }
 
-  private static void copyParameters(ComputationGraph from, ComputationGraph to) {
+  static void copyParameters(ComputationGraph from, ComputationGraph to) {
     for (Layer layer : from.getLayers()) {
       if (layer.numParams() > 0) {
         // per parameter: a flat setParams mis-orders DepthwiseConvolution2D's W and b

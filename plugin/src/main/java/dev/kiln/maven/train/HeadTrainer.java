@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Random;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -38,10 +39,11 @@ final class HeadTrainer {
    * @param labelSmoothing ε: targets become (1 − ε)·one-hot + ε/K
    * @param classWeights per-label loss weights, or null for none
    * @param schedule how the learning rate changes
+   * @param hiddenUnits units of a ReLU dense layer before the softmax (0: none)
    */
   record Config(int epochs, int batchSize, double learningRate, double dropout,
       double weightDecay, int patience, long seed, double labelSmoothing, double[] classWeights,
-      LearningRateSchedule schedule) {}
+      LearningRateSchedule schedule, int hiddenUnits) {}
 
   /**
    * "Balanced" class weights: {@code n / (K · count_k)}, so every label contributes equally to
@@ -107,14 +109,21 @@ final class HeadTrainer {
         .addInputs(FEATURES)
         .setInputTypes(InputType.feedForward(features));
     String last = FEATURES;
+    int in = features;
+    if (c.hiddenUnits() > 0) {
+      b.addLayer(dev.kiln.maven.backbone.Backbone.HIDDEN, new DenseLayer.Builder().nIn(features)
+          .nOut(c.hiddenUnits()).activation(Activation.RELU).build(), FEATURES);
+      last = dev.kiln.maven.backbone.Backbone.HIDDEN;
+      in = c.hiddenUnits();
+    }
     if (c.dropout() > 0) {
-      b.addLayer("dropout", new DropoutLayer.Builder(1.0 - c.dropout()).build(), FEATURES);
+      b.addLayer("dropout", new DropoutLayer.Builder(1.0 - c.dropout()).build(), last);
       last = "dropout";
     }
     b.addLayer(dev.kiln.maven.backbone.Backbone.HEAD,
         new OutputLayer.Builder(c.classWeights() == null ? new LossMCXENT()
             : new LossMCXENT(Nd4j.create(c.classWeights()).castTo(DataType.FLOAT)))
-            .nIn(features).nOut(classes).activation(Activation.SOFTMAX).build(), last);
+            .nIn(in).nOut(classes).activation(Activation.SOFTMAX).build(), last);
     b.setOutputs(dev.kiln.maven.backbone.Backbone.HEAD);
     ComputationGraph g = new ComputationGraph(b.build());
     g.init();

@@ -56,6 +56,9 @@ final class ModelExport {
     training.put("feature_layer", request.featureLayer() == null
         ? b.architecture().lastFeatureLayer() : request.featureLayer());
     training.put("pooling", b.pooling().name().toLowerCase(java.util.Locale.ROOT));
+    if (b.hiddenUnits() > 0) {
+      training.put("hidden_units", Integer.toString(b.hiddenUnits()));
+    }
     training.put("images", request.dataset().train().size() + " train, "
         + request.dataset().validation().size() + " validation, " + skipped.size() + " skipped");
     training.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());

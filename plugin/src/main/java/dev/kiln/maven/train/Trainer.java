@@ -164,7 +164,7 @@ public final class Trainer {
         val.labels(), data.labels().size(), new HeadTrainer.Config(request.epochs(),
             request.batchSize(), request.learningRate(), request.dropout(),
             request.weightDecay(), request.patience(), request.seed(), request.labelSmoothing(),
-            weights, request.schedule()),
+            weights, request.schedule(), backbone.hiddenUnits()),
         listener);
     work.trainMillis += (System.nanoTime() - t0) / 1_000_000;
     if (mode == Mode.FINE_TUNE) {
@@ -175,7 +175,7 @@ public final class Trainer {
     }
     ComputationGraph full = backbone.classifierGraph(request.featureLayer(), data.labels().size(),
         request.dropout(), request.seed(), new Adam(request.learningRate()));
-    full.getLayer(Backbone.HEAD).setParams(head.head().getLayer(Backbone.HEAD).params());
+    DeeperTraining.copyParameters(head.head(), full); // the head's layers, by name
     return new Trained(full, head, val);
   }
 

@@ -20,7 +20,7 @@ class HeadTrainerTest {
 
   static HeadTrainer.Config config(int epochs, int patience, double smoothing, double[] weights) {
     return new HeadTrainer.Config(epochs, 8, 1e-2, 0, 0, patience, 5, smoothing, weights,
-        LearningRateSchedule.CONSTANT);
+        LearningRateSchedule.CONSTANT, 0);
   }
 
   @Test

@@ -102,6 +102,24 @@ class ModesTest {
   }
 
   @Test
+  void aHiddenLayerHeadTrainsAndExportsWithParityAlsoWhenFineTuned() throws Exception {
+    Backbone original = backbone;
+    backbone = backbone.withHiddenUnits(32);
+    try {
+      TrainingResult extractor = Trainer.train(request(Mode.FEATURE_EXTRACTOR, 4, 1e-3), PRINT);
+      assertTrue(extractor.parity().passed(ParityChecker.TOLERANCE), "parity " + extractor.parity());
+      assertEquals("32", training(extractor).get("hidden_units"));
+      TrainingResult tuned = Trainer.train(request(Mode.FINE_TUNE, 3, 1e-3), PRINT);
+      assertTrue(tuned.parity().passed(ParityChecker.TOLERANCE), "parity " + tuned.parity());
+      // the fine-tuning stage starts from the trained hidden layer + head (3 head epochs first):
+      // its first epoch continues where the head ended instead of starting over from chance
+      assertEquals(tuned.history().get(2).valLoss(), tuned.history().get(3).valLoss(), 0.05);
+    } finally {
+      backbone = original;
+    }
+  }
+
+  @Test
   void autoFollowsTheSeedsTableBySize() {
     assertEquals(Mode.FEATURE_EXTRACTOR, AutoMode.choose(new int[] {124, 121}).mode());
     assertEquals(Mode.FEATURE_EXTRACTOR, AutoMode.choose(new int[] {5000, 40}).mode());
