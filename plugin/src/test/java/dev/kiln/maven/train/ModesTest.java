@@ -120,6 +120,20 @@ class ModesTest {
   }
 
   @Test
+  void featureLayerCutsTheBackboneEarlierAndExportsWithParity() throws Exception {
+    // the seeds' "block4_pool" example: the head on an intermediate layer
+    TrainingResult cut = Trainer.train(new TrainingRequest(data, backbone,
+        Mode.FEATURE_EXTRACTOR, "conv_pw_11_relu", Preprocessing.Resize.CENTER_CROP, 40, 16, 1e-3,
+        0.2, 1e-4, 10, 42, false, Device.AUTO, 0, true, null, null, 0, null, 2), PRINT);
+    System.out.printf("featureLayer conv_pw_11_relu: val accuracy %.4f, parity %.2e%n",
+        cut.validation().accuracy(), cut.parity().maxAbsDiff());
+    assertTrue(cut.parity().passed(ParityChecker.TOLERANCE), "parity " + cut.parity());
+    assertEquals("conv_pw_11_relu", training(cut).get("feature_layer"));
+    assertTrue(cut.validation().accuracy() > 0.6, "intermediate features still separate ants"
+        + " from bees: " + cut.validation().accuracy());
+  }
+
+  @Test
   void autoFollowsTheSeedsTableBySize() {
     assertEquals(Mode.FEATURE_EXTRACTOR, AutoMode.choose(new int[] {124, 121}).mode());
     assertEquals(Mode.FEATURE_EXTRACTOR, AutoMode.choose(new int[] {5000, 40}).mode());
