@@ -8,7 +8,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * holds one batch of maps however many photos there are; rows the cache could not take stay in
  * memory. Batches are written into reused arrays: valid until the next call.
  */
-final class CachedRowsInputs implements HeadTrainer.Inputs {
+final class CachedRowsInputs extends HeadTrainer.Inputs {
 
   private final FeatureCache cache;
   private final FeatureSource.Features features;
@@ -20,23 +20,14 @@ final class CachedRowsInputs implements HeadTrainer.Inputs {
    * @param sampleShape {@code [C, H, W]} of one map
    */
   CachedRowsInputs(FeatureCache cache, FeatureSource.Features features, long[] sampleShape) {
+    super(features.labels());
     this.cache = cache;
     this.features = features;
     this.sampleShape = sampleShape.clone();
   }
 
   @Override
-  public int size() {
-    return features.labels().length;
-  }
-
-  @Override
-  public int[] labels() {
-    return features.labels().clone();
-  }
-
-  @Override
-  public INDArray batch(int[] idx, int epoch) {
+  INDArray batch(int[] idx, int epoch) {
     INDArray batch = reused.get(idx.length, sampleShape[0], sampleShape[1], sampleShape[2]);
     FloatBuffer data = batch.data().asNioFloat();
     data.position(0);

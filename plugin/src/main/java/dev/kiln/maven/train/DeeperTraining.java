@@ -123,8 +123,9 @@ final class DeeperTraining {
     work.decodeMillis += (System.nanoTime() - t0) / 1_000_000;
     FeatureSource.Features val = new FeatureSource.Features(valImages, new float[0][],
         valImages.stream().mapToInt(LabelledImage::label).toArray());
-    Trainer.checkImages(request, data, new FeatureSource.Features(trainImages, new float[0][],
-        trainImages.stream().mapToInt(LabelledImage::label).toArray()), val, skipped, listener);
+    Trainer.checkImages(request, data,
+        trainImages.stream().mapToInt(LabelledImage::label).toArray(), valImages.size(), skipped,
+        listener);
     ImageInputs trainIn = new ImageInputs(trainImages, raw, backbone.normalization(), pool,
         request.augmentation(), request.augmentedCopies(), request.seed());
     ImageInputs valIn = new ImageInputs(valImages, raw, backbone.normalization(), pool, null, 0,

@@ -87,7 +87,7 @@ final class FeatureSource implements AutoCloseable {
     java.util.function.BiFunction<LabelledImage, java.awt.image.BufferedImage,
         java.awt.image.BufferedImage> fit = augmentation == null ? null
         : (image, decoded) -> augmentation.apply(decoded, raw,
-            new java.util.Random(seed * 31 + image.relativePath().hashCode() * 1_000_003L + copy));
+            ImageLoader.variantRandom(seed, image, 0, copy));
     float[][] rows = new float[images.size()][];
     String[] keys = new String[images.size()];
     List<Integer> misses = new ArrayList<>();

@@ -143,19 +143,30 @@ final class HeadTrainer {
    * Examples a graph is trained or evaluated on: in memory (feature rows, feature maps) or
    * streamed (images decoded per batch).
    */
-  interface Inputs {
+  abstract static class Inputs {
+    private final int[] labels;
+
+    /** @param labels label index per example */
+    Inputs(int[] labels) {
+      this.labels = labels.clone();
+    }
+
     /** @return number of examples */
-    int size();
+    final int size() {
+      return labels.length;
+    }
 
     /** @return label index per example */
-    int[] labels();
+    final int[] labels() {
+      return labels.clone();
+    }
 
     /**
      * @param idx example indices
      * @param epoch 1-based training epoch, 0 for evaluation (no augmentation)
      * @return the graph input for those examples
      */
-    INDArray batch(int[] idx, int epoch);
+    abstract INDArray batch(int[] idx, int epoch);
   }
 
   /**
@@ -184,30 +195,19 @@ final class HeadTrainer {
    * Examples held as one array, one row per example, reshaped to {@code sampleShape} (null:
    * flat rows). Batches are copied into reused arrays: valid until the next call.
    */
-  static final class ArrayInputs implements Inputs {
+  static final class ArrayInputs extends Inputs {
     private final INDArray x;
     private final long[] sampleShape;
-    private final int[] labels;
     private final ReusedArrays reused = new ReusedArrays();
 
     ArrayInputs(INDArray x, long[] sampleShape, int[] labels) {
+      super(labels);
       this.x = x;
       this.sampleShape = sampleShape;
-      this.labels = labels.clone();
     }
 
     @Override
-    public int size() {
-      return labels.length;
-    }
-
-    @Override
-    public int[] labels() {
-      return labels.clone();
-    }
-
-    @Override
-    public INDArray batch(int[] idx, int epoch) {
+    INDArray batch(int[] idx, int epoch) {
       INDArray rows = reused.rows(x, idx);
       return sampleShape == null ? rows
           : rows.reshape('c', rows.size(0), sampleShape[0], sampleShape[1], sampleShape[2]);

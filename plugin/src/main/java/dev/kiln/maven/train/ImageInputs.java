@@ -9,7 +9,6 @@ import dev.kiln.runtime.image.Preprocessor;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -25,7 +24,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code copies · n} after them (seeded by seed, path, epoch and copy: reproducible). A batch is
  * written into a reused array: valid until the next call.
  */
-final class ImageInputs implements HeadTrainer.Inputs {
+final class ImageInputs extends HeadTrainer.Inputs {
 
   private final List<LabelledImage> images;
   private final Preprocessing raw;
@@ -34,7 +33,6 @@ final class ImageInputs implements HeadTrainer.Inputs {
   private final Augmentation augmentation;
   private final int copies;
   private final long seed;
-  private final int[] labels;
   private long decodeNanos;
   /** Fitted plain images kept between epochs, up to {@link #KEEP_BYTES}. */
   private final java.util.Map<Integer, BufferedImage> kept =
@@ -59,6 +57,7 @@ final class ImageInputs implements HeadTrainer.Inputs {
    */
   ImageInputs(List<LabelledImage> images, Preprocessing raw, Preprocessing norm,
       ExecutorService pool, Augmentation augmentation, int copies, long seed) {
+    super(repeatedLabels(images, augmentation == null ? 0 : copies));
     this.images = List.copyOf(images);
     this.raw = raw;
     this.norm = norm;
@@ -66,11 +65,15 @@ final class ImageInputs implements HeadTrainer.Inputs {
     this.augmentation = augmentation;
     this.copies = augmentation == null ? 0 : copies;
     this.seed = seed;
-    int n = this.images.size();
-    this.labels = new int[n * (1 + this.copies)];
+  }
+
+  /** @return the labels of the plain images, then of each round of augmented copies */
+  private static int[] repeatedLabels(List<LabelledImage> images, int copies) {
+    int[] labels = new int[images.size() * (1 + copies)];
     for (int i = 0; i < labels.length; i++) {
-      labels[i] = this.images.get(i % n).label();
+      labels[i] = images.get(i % images.size()).label();
     }
+    return labels;
   }
 
   /**
@@ -92,17 +95,7 @@ final class ImageInputs implements HeadTrainer.Inputs {
   }
 
   @Override
-  public int size() {
-    return labels.length;
-  }
-
-  @Override
-  public int[] labels() {
-    return labels.clone();
-  }
-
-  @Override
-  public INDArray batch(int[] idx, int epoch) {
+  INDArray batch(int[] idx, int epoch) {
     long t0 = System.nanoTime();
     int n = images.size();
     List<Future<BufferedImage>> futures = new ArrayList<>(idx.length);
@@ -126,8 +119,8 @@ final class ImageInputs implements HeadTrainer.Inputs {
         }
         BufferedImage decoded = ImageDecoder.decode(image.file(), Math.min(raw.width(),
             raw.height()));
-        return augmentation.apply(decoded, raw, new Random(seed * 31
-            + image.relativePath().hashCode() * 1_000_003L + epoch * 7_919L + copy));
+        return augmentation.apply(decoded, raw,
+            ImageLoader.variantRandom(seed, image, epoch, copy));
       }));
     }
     int size = norm.tensorSize();

@@ -26,6 +26,16 @@ final class ImageLoader {
 
   private ImageLoader() {}
 
+  /**
+   * The random source of one augmented variant: seeded by the run's seed, the image's relative
+   * path, the epoch (0 for the cached copies of the head-first modes) and the copy number, so
+   * every variant is reproducible.
+   */
+  static java.util.Random variantRandom(long seed, LabelledImage image, int epoch, int copy) {
+    return new java.util.Random(seed * 31 + image.relativePath().hashCode() * 1_000_003L
+        + epoch * 7_919L + copy);
+  }
+
   static Chunk load(List<LabelledImage> images, Preprocessing spec, ExecutorService pool) {
     return load(images, spec, pool, null);
   }

@@ -151,7 +151,7 @@ public final class Trainer {
           + source.deviceInUse() + "), " + source.cached() + " from the cache");
       work.add(source);
     }
-    checkImages(request, data, train, val, skipped, listener);
+    checkImages(request, data, train.labels(), val.labels().length, skipped, listener);
 
     listener.phase("training", "new head: " + data.labels().size() + " labels, "
         + train.labels().length + " training examples ("
@@ -179,9 +179,13 @@ public final class Trainer {
     return new Trained(full, head, val);
   }
 
-  static void checkImages(TrainingRequest request, Dataset data,
-      FeatureSource.Features train, FeatureSource.Features val, List<SkippedImage> skipped,
-      ProgressListener listener) throws UserProblemException {
+  /**
+   * @param trainLabels label per readable training example
+   * @param readableValidation readable validation images
+   */
+  static void checkImages(TrainingRequest request, Dataset data, int[] trainLabels,
+      int readableValidation, List<SkippedImage> skipped, ProgressListener listener)
+      throws UserProblemException {
     for (SkippedImage s : skipped) {
       listener.warn("skipped " + s.relativePath() + ": " + s.reason());
     }
@@ -190,8 +194,8 @@ public final class Trainer {
           + " failOnBadImages is set: " + skipped + "; fix or remove them, or unset"
           + " failOnBadImages (kiln.failOnBadImages) to skip them");
     }
-    checkEveryLabelHasImages(data, train, "training");
-    if (val.labels().length == 0) {
+    checkEveryLabelHasImages(data, trainLabels, "training");
+    if (readableValidation == 0) {
       throw new UserProblemException("no validation image could be read; see the skipped list");
     }
   }
@@ -234,10 +238,10 @@ public final class Trainer {
     return w;
   }
 
-  private static void checkEveryLabelHasImages(Dataset data, FeatureSource.Features f, String side)
+  private static void checkEveryLabelHasImages(Dataset data, int[] labels, String side)
       throws UserProblemException {
     int[] counts = new int[data.labels().size()];
-    for (int l : f.labels()) {
+    for (int l : labels) {
       counts[l]++;
     }
     for (int i = 0; i < counts.length; i++) {
