@@ -96,6 +96,10 @@ public record Backbone(String source, String sha256, Architecture architecture, 
   }
 
   private GraphBuilder builder(long seed, IUpdater updater) {
+    return builder(seed, updater, InputType.convolutional(inputSize, inputSize, 3));
+  }
+
+  private static GraphBuilder builder(long seed, IUpdater updater, InputType input) {
     Dl4jSetup.init();
     return new NeuralNetConfiguration.Builder()
         .seed(seed)
@@ -104,7 +108,7 @@ public record Backbone(String source, String sha256, Architecture architecture, 
         .weightInit(WeightInit.XAVIER)
         .graphBuilder()
         .addInputs(INPUT)
-        .setInputTypes(InputType.convolutional(inputSize, inputSize, 3));
+        .setInputTypes(input);
   }
 
   private Set<String> pretrained(ComputationGraph g) {
@@ -160,15 +164,8 @@ public record Backbone(String source, String sha256, Architecture architecture, 
   public ComputationGraph topGraph(int topUnits, int classes, double dropout, long seed,
       IUpdater updater) {
     long[] shape = architecture.shapeAfter(architecture.cutBefore(topUnits), inputSize);
-    Dl4jSetup.init();
-    GraphBuilder b = new NeuralNetConfiguration.Builder()
-        .seed(seed)
-        .dataType(DataType.FLOAT)
-        .updater(updater)
-        .weightInit(WeightInit.XAVIER)
-        .graphBuilder()
-        .addInputs(INPUT)
-        .setInputTypes(InputType.convolutional(shape[1], shape[2], shape[0]));
+    GraphBuilder b = builder(seed, updater,
+        InputType.convolutional(shape[1], shape[2], shape[0]));
     int c = architecture.addTop(b, INPUT, topUnits);
     head(b, architecture.lastFeatureLayer(), c, classes, dropout);
     return init(b);
@@ -272,18 +269,20 @@ public record Backbone(String source, String sha256, Architecture architecture, 
     GraphBuilder b = builder(seed, updater);
     int c = architecture.addFeatures(b, INPUT, cut, pretrained);
     head(b, cut, c, classes, dropout);
-    ComputationGraph g = new ComputationGraph(b.validateOutputLayerConfig(false).build());
-    g.init();
-    if (pretrained) {
-      KerasWeightLoader.load(g, weights, pretrained(g));
-    }
-    return g;
+    return init(b, pretrained);
   }
 
   private ComputationGraph init(GraphBuilder b) {
+    return init(b, true);
+  }
+
+  /** @param load true: load the pretrained weights into every layer but the new head's */
+  private ComputationGraph init(GraphBuilder b, boolean load) {
     ComputationGraph g = new ComputationGraph(b.validateOutputLayerConfig(false).build());
     g.init();
-    KerasWeightLoader.load(g, weights, pretrained(g));
+    if (load) {
+      KerasWeightLoader.load(g, weights, pretrained(g));
+    }
     return g;
   }
 }
