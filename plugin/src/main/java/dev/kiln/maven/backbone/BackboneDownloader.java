@@ -13,8 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -147,7 +145,7 @@ public final class BackboneDownloader {
       }
     }
     long expected = c.getContentLengthLong();
-    MessageDigest sha = sha256();
+    MessageDigest sha = Hashes.sha256();
     long received = 0;
     try (InputStream in = c.getInputStream(); OutputStream out = Files.newOutputStream(file)) {
       byte[] buf = new byte[1 << 16];
@@ -160,7 +158,7 @@ public final class BackboneDownloader {
     if (expected >= 0 && received != expected) {
       throw new IOException("transfer ended after " + received + " of " + expected + " bytes");
     }
-    return HexFormat.of().formatHex(sha.digest());
+    return Hashes.hex(sha);
   }
 
   /** The server says the file is not there (4xx): not retried. */
@@ -187,14 +185,6 @@ public final class BackboneDownloader {
     } catch (IOException e) {
       throw new UserProblemException("cannot read the cached backbone " + file + ": "
           + e.getMessage(), e);
-    }
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 
