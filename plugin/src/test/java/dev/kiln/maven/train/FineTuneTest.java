@@ -38,17 +38,7 @@ class FineTuneTest {
         ProgressListener.NONE);
     // with a feature cache: the maps are read back from it per batch (CachedRowsInputs)
     TrainingResult tuned = Trainer.train(request(data, backbone, Mode.FINE_TUNE, cache),
-        new ProgressListener() {
-          @Override
-          public void phase(String name, String detail) {
-            System.out.println("[" + name + "] " + detail);
-          }
-
-          @Override
-          public void epoch(EpochStats stats) {
-            System.out.println(stats.line());
-          }
-        });
+        ModesTest.PRINT);
     System.out.printf("fine-tune: val accuracy %.4f (feature extractor %.4f), parity %.2e,"
             + " best epoch %d of %d, timings %s%n", tuned.validation().accuracy(),
         extractor.validation().accuracy(), tuned.parity().maxAbsDiff(), tuned.bestEpoch(),
