@@ -1,5 +1,6 @@
 package dev.kiln.maven;
 
+import dev.kiln.maven.problem.UserProblemException;
 import java.io.File;
 import java.util.List;
 import org.apache.maven.plugin.AbstractMojo;
@@ -109,12 +110,9 @@ abstract class AbstractKilnMojo extends AbstractMojo {
   @Parameter(property = "kiln.device", defaultValue = "AUTO")
   protected String device;
 
-  /** @return the configured device, or an IllegalArgumentException listing the valid ones */
+  /** @return the configured device, or an InvalidSettingException listing the valid ones */
   protected dev.kiln.runtime.Device device() {
-    return java.util.Arrays.stream(dev.kiln.runtime.Device.values())
-        .filter(v -> v.name().equalsIgnoreCase(device.trim())).findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("invalid device '" + device
-            + "' (kiln.device); valid: AUTO, CPU, CUDA"));
+    return dev.kiln.maven.config.Settings.device(device);
   }
 
   @Parameter(defaultValue = "${project.build.outputDirectory}", readonly = true)
@@ -134,6 +132,7 @@ abstract class AbstractKilnMojo extends AbstractMojo {
       throw new MojoFailureException("set <className> (kiln.className) to the fully qualified"
           + " name of the classifier class to generate, e.g. com.acme.pets.PetClassifier");
     }
+    dev.kiln.maven.engine.LibraryLogs.quiet(getLog().isDebugEnabled());
     try {
       run();
     } catch (UserProblemException e) {

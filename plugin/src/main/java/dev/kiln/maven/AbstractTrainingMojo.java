@@ -44,7 +44,15 @@ public abstract class AbstractTrainingMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.hiddenUnits", defaultValue = "0")
   protected int hiddenUnits;
 
-  /** Dropout rate before the head. Default {@code 0.2}.
+  /** How the head is trained: {@code lbfgs} (softmax regression fitted to convergence on the
+   * frozen features, L2 strength chosen by cross-validation, refitted on every photo that is not
+   * held out), {@code adam} (minibatch Adam with dropout and early stopping on validation loss),
+   * or {@code auto} ({@code lbfgs} unless {@code hiddenUnits} &gt; 0). Default {@code auto}.
+   * @since 0.2.0 */
+  @Parameter(property = "kiln.headSolver", defaultValue = "auto")
+  protected String headSolver;
+
+  /** Dropout rate before the head (Adam heads). Default {@code 0.2}.
    * @since 0.1.0 */
   @Parameter(property = "kiln.dropout", defaultValue = "0.2")
   protected double dropout;

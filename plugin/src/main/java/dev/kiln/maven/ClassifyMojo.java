@@ -1,6 +1,7 @@
 package dev.kiln.maven;
 
-import dev.kiln.maven.build.ClassifyBuild;
+import dev.kiln.maven.problem.UserProblemException;
+import dev.kiln.maven.goal.ClassifyGoal;
 import dev.kiln.maven.codegen.ClassifierGenerator;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,9 +33,9 @@ public class ClassifyMojo extends AbstractKilnMojo {
   @Override
   protected void run() throws UserProblemException, MojoFailureException {
     Path base = project.getBasedir().toPath();
-    ClassifyBuild.Request request;
+    ClassifyGoal.Request request;
     try {
-      request = new ClassifyBuild.Request(
+      request = new ClassifyGoal.Request(
           classesDir.toPath().resolve(ClassifierGenerator.modelResource(className)),
           inputs == null ? List.of() : inputs.stream().map(String::trim)
               .filter(s -> !s.isEmpty()).map(s -> base.resolve(s).normalize()).toList(), top,
@@ -42,7 +43,7 @@ public class ClassifyMojo extends AbstractKilnMojo {
     } catch (IllegalArgumentException e) {
       throw new MojoFailureException(e.getMessage(), e);
     }
-    ClassifyBuild.Outcome outcome = ClassifyBuild.run(request, getLog()::info);
+    ClassifyGoal.Outcome outcome = ClassifyGoal.run(request, getLog()::info);
     getLog().info(outcome.classified() + " photo(s) classified"
         + (outcome.failed() == 0 ? "" : ", " + outcome.failed() + " not readable"));
     if (outcome.classified() == 0) {

@@ -1,6 +1,7 @@
 package dev.kiln.maven;
 
-import dev.kiln.maven.build.EvaluateBuild;
+import dev.kiln.maven.problem.UserProblemException;
+import dev.kiln.maven.goal.EvaluateGoal;
 import dev.kiln.maven.codegen.ClassifierGenerator;
 import dev.kiln.maven.train.Evaluation;
 import java.io.File;
@@ -36,16 +37,16 @@ public class EvaluateMojo extends AbstractKilnMojo {
       throw new MojoFailureException("set <testImages> (kiln.testImages) to a folder with one"
           + " sub-folder of test images per label");
     }
-    EvaluateBuild.Request request;
+    EvaluateGoal.Request request;
     try {
-      request = new EvaluateBuild.Request(
+      request = new EvaluateGoal.Request(
           classesDir.toPath().resolve(ClassifierGenerator.modelResource(className)),
           testImages.toPath(), includes, excludes, workDir.toPath().resolve("evaluation.json"),
           minTestAccuracy, device());
     } catch (IllegalArgumentException e) {
       throw new MojoFailureException(e.getMessage(), e);
     }
-    Evaluation e = EvaluateBuild.run(request, new MavenProgress(getLog()));
+    Evaluation e = EvaluateGoal.run(request, new MavenProgress(getLog()));
     getLog().info(String.format(Locale.ROOT, "Test accuracy %.1f%% on %d images",
         e.accuracy() * 100, e.images()));
     for (String line : e.confusionText().split("\n")) {

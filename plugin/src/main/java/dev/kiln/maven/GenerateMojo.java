@@ -1,6 +1,7 @@
 package dev.kiln.maven;
 
-import dev.kiln.maven.build.TrainBuild;
+import dev.kiln.maven.problem.UserProblemException;
+import dev.kiln.maven.goal.TrainGoal;
 import dev.kiln.maven.codegen.ClassifierGenerator;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.DatasetScanner;
@@ -44,7 +45,7 @@ public class GenerateMojo extends AbstractKilnMojo {
   protected void run() throws UserProblemException {
     Dataset data = DatasetScanner.scan(new DatasetScanner.Request(images.toPath(), includes,
         excludes, validationSplit, seed));
-    Path summaryFile = TrainBuild.summaryFile(workDir.toPath());
+    Path summaryFile = TrainGoal.summaryFile(workDir.toPath());
     String summary = null;
     try {
       if (Files.isRegularFile(summaryFile)) {

@@ -100,12 +100,21 @@ public record Backbone(String source, String sha256, Architecture architecture, 
   }
 
   private static GraphBuilder builder(long seed, IUpdater updater, InputType input) {
+    return builder(seed, updater, 0, input);
+  }
+
+  private static GraphBuilder builder(long seed, IUpdater updater, double weightDecay,
+      InputType input) {
     Dl4jSetup.init();
-    return new NeuralNetConfiguration.Builder()
+    NeuralNetConfiguration.Builder nn = new NeuralNetConfiguration.Builder()
         .seed(seed)
         .dataType(DataType.FLOAT)
         .updater(updater)
-        .weightInit(WeightInit.XAVIER)
+        .weightInit(WeightInit.XAVIER);
+    if (weightDecay > 0) {
+      nn.weightDecay(weightDecay);
+    }
+    return nn
         .graphBuilder()
         .addInputs(INPUT)
         .setInputTypes(input);
@@ -159,12 +168,13 @@ public record Backbone(String source, String sha256, Architecture architecture, 
    * @param dropout dropout rate before the head
    * @param seed initialisation seed
    * @param updater optimiser (its learning rate applies to the whole top)
+   * @param weightDecay weight decay of every trained layer (0: none)
    * @return the graph with pretrained weights in the units
    */
   public ComputationGraph topGraph(int topUnits, int classes, double dropout, long seed,
-      IUpdater updater) {
+      IUpdater updater, double weightDecay) {
     long[] shape = architecture.shapeAfter(architecture.cutBefore(topUnits), inputSize);
-    GraphBuilder b = builder(seed, updater,
+    GraphBuilder b = builder(seed, updater, weightDecay,
         InputType.convolutional(shape[1], shape[2], shape[0]));
     int c = architecture.addTop(b, INPUT, topUnits);
     head(b, architecture.lastFeatureLayer(), c, classes, dropout);
@@ -261,12 +271,14 @@ public record Backbone(String source, String sha256, Architecture architecture, 
    * @param dropout dropout rate before the head
    * @param seed initialisation seed
    * @param updater optimiser (its learning rate applies to every layer)
+   * @param weightDecay weight decay of every layer (0: none)
    * @return the graph
    */
   public ComputationGraph wholeGraph(boolean pretrained, int classes, double dropout, long seed,
-      IUpdater updater) {
+      IUpdater updater, double weightDecay) {
     String cut = architecture.lastFeatureLayer();
-    GraphBuilder b = builder(seed, updater);
+    GraphBuilder b = builder(seed, updater, weightDecay,
+        InputType.convolutional(inputSize, inputSize, 3));
     int c = architecture.addFeatures(b, INPUT, cut, pretrained);
     head(b, cut, c, classes, dropout);
     return init(b, pretrained);

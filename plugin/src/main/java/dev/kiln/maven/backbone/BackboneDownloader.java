@@ -1,6 +1,6 @@
 package dev.kiln.maven.backbone;
 
-import dev.kiln.maven.UserProblemException;
+import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.fingerprint.Hashes;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package dev.kiln.maven.backbone;
 
-import dev.kiln.maven.UserProblemException;
+import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.fingerprint.Hashes;
 import java.io.IOException;
 import java.net.URI;
@@ -45,24 +45,37 @@ public final class BackboneResolver {
    */
   public static Path file(String spec, Path baseDir, Source source,
       java.util.function.Consumer<String> log) throws UserProblemException {
-    if (spec == null || spec.isBlank()) {
-      return file(spec, baseDir);
+    BackboneSource parsed;
+    try {
+      parsed = BackboneSource.parse(spec, baseDir);
+    } catch (IllegalArgumentException e) {
+      throw new UserProblemException(e.getMessage() + " (setting <backbone>, property"
+          + " kiln.backbone)", e);
     }
-    String s = spec.trim();
-    if (s.startsWith("http://") || s.startsWith("https://")) {
+    return file(parsed, baseDir, source, log);
+  }
+
+  /**
+   * @param backbone the typed backbone setting
+   * @param baseDir directory a mirror folder is resolved against
+   * @param source cache and mirror for names and URLs
+   * @param log progress lines
+   * @return the local weights file (downloaded and verified when needed)
+   * @throws UserProblemException naming the setting and the accepted forms
+   */
+  public static Path file(BackboneSource backbone, Path baseDir, Source source,
+      java.util.function.Consumer<String> log) throws UserProblemException {
+    if (backbone instanceof BackboneSource.Url url) {
+      String s = url.uri().toString();
       if (source.sha256() == null) {
         throw new UserProblemException("backbone " + s + " is a URL: set <backboneSha256>"
             + " (kiln.backboneSha256) to the file's SHA-256 so that Kiln can verify the download");
       }
-      String name = s.substring(s.lastIndexOf('/') + 1);
-      if (name.isEmpty()) {
-        throw new UserProblemException("backbone URL " + s + " does not end with a file name");
-      }
-      return fetch(uri(s), name, source.sha256(), baseDir, source, log);
+      return fetch(url.uri(), s.substring(s.lastIndexOf('/') + 1), source.sha256(), baseDir,
+          source, log);
     }
-    var entry = BackboneCatalog.find(s);
-    if (entry.isPresent() && !Files.exists(baseDir.resolve(s))) {
-      BackboneCatalog.Entry e = entry.get();
+    if (backbone instanceof BackboneSource.Catalogue name) {
+      BackboneCatalog.Entry e = BackboneCatalog.find(name.name()).orElseThrow();
       String sha = e.sha256();
       if (sha == null && source.sha256() == null) {
         throw new UserProblemException("Kiln has no pinned SHA-256 for backbone " + e.name()
@@ -77,7 +90,7 @@ public final class BackboneResolver {
       return fetch(e.url(), e.fileName(), sha != null ? sha : source.sha256(), baseDir, source,
           log);
     }
-    return file(s, baseDir);
+    return file(((BackboneSource.LocalFile) backbone).file().toString(), baseDir);
   }
 
   private static Path fetch(URI original, String fileName, String sha256, Path baseDir,

@@ -1,6 +1,6 @@
 package dev.kiln.maven.codegen;
 
-import dev.kiln.maven.UserProblemException;
+import dev.kiln.maven.problem.UserProblemException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

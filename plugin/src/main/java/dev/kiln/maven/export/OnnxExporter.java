@@ -90,6 +90,22 @@ public final class OnnxExporter {
     return build(net, inputShape, options).toByteArray();
   }
 
+  /**
+   * @param onnx a serialised model
+   * @param properties its new {@code metadata_props} (replacing the old ones)
+   * @return the same graph with those properties
+   */
+  public static byte[] withMetadata(byte[] onnx, java.util.Map<String, String> properties) {
+    try {
+      ModelProto.Builder model = ModelProto.parseFrom(onnx).toBuilder().clearMetadataProps();
+      properties.forEach((k, v) -> model.addMetadataProps(
+          StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
+      return model.build().toByteArray();
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalArgumentException("not an ONNX model: " + e.getMessage(), e);
+    }
+  }
+
   static ModelProto build(ComputationGraph net, long[] inputShape, Options options) {
     if (net.getConfiguration().getNetworkInputs().size() != 1
         || net.getConfiguration().getNetworkOutputs().size() != 1) {

@@ -1,5 +1,7 @@
 package dev.kiln.maven.report;
 
+import dev.kiln.maven.head.AccuracyEstimate;
+import dev.kiln.maven.head.LinearHeadSelection;
 import dev.kiln.maven.train.EpochStats;
 import dev.kiln.maven.train.Evaluation;
 import dev.kiln.maven.train.SkippedImage;
@@ -46,13 +48,23 @@ public final class ReportWriter {
         .append("font-size:.8em;overflow-wrap:anywhere}.worst img{width:128px;height:128px;object-fit:cover}")
         .append("</style></head><body>\n");
     b.append("<h1>").append(esc(title)).append("</h1>\n");
-    b.append("<p class=\"big\" id=\"accuracy\">").append(pct(e.accuracy()))
-        .append(" validation accuracy</p>\n");
+    AccuracyEstimate est = result.estimate();
+    b.append("<p class=\"big\" id=\"estimate\">").append(pct(est.accuracy()))
+        .append(" expected accuracy on new photos</p>\n");
+    b.append("<p id=\"estimate-detail\">95&nbsp;% interval ").append(pct(est.low()))
+        .append("–").append(pct(est.high())).append(", from ").append(est.photos())
+        .append(" photos: ").append(esc(est.method())).append(".</p>\n");
+    b.append("<h2>Which photos were used for what</h2>\n<p id=\"photos\">")
+        .append(esc(photoUse(result))).append("</p>\n");
     String backbone = result.metadata().training().getOrDefault("backbone", "");
-    b.append("<p>").append(e.images()).append(" validation images; backbone ")
+    b.append("<p id=\"accuracy\">Shipped model on the ").append(e.images())
+        .append(" validation photos: ").append(pct(e.accuracy()))
+        .append(result.validationTrainedOn() ? " (it also learnt from them: not an estimate)"
+            : "").append(". Backbone ")
         .append(esc(backbone)).append("; mode ")
-        .append(esc(result.metadata().training().getOrDefault("mode", ""))).append("; best epoch ")
-        .append(result.bestEpoch()).append(" of ").append(result.history().size())
+        .append(esc(result.metadata().training().getOrDefault("mode", ""))).append("; ")
+        .append(result.history().isEmpty() ? "no epochs (L-BFGS head)"
+            : "best epoch " + result.bestEpoch() + " of " + result.history().size())
         .append("; ONNX parity max abs diff ")
         .append(String.format(Locale.ROOT, "%.2e", result.parity().maxAbsDiff()))
         .append(".</p>\n");
@@ -84,10 +96,20 @@ public final class ReportWriter {
     }
     b.append("</table>\n");
 
-    b.append("<h2>Learning curves</h2>\n");
-    b.append(curves("Loss", result.history(), EpochStats::trainLoss, EpochStats::valLoss, "loss"));
-    b.append(curves("Accuracy", result.history(), EpochStats::trainAccuracy,
-        EpochStats::valAccuracy, "accuracy"));
+    if (result.head() != null) {
+      b.append("<h2>Choosing the head's L2 strength</h2>\n<p>").append(result.head().folds())
+          .append("-fold cross-validation, strongest first; chosen ")
+          .append(String.format(Locale.ROOT, "%.3g", result.head().lambda())).append(" (")
+          .append(result.head().fits()).append(" L-BFGS fits, ").append(result.head().millis())
+          .append(" ms).</p>\n").append(strengthCurve(result.head().curve()));
+    }
+    if (!result.history().isEmpty()) {
+      b.append("<h2>Learning curves</h2>\n");
+      b.append(curves("Loss", result.history(), EpochStats::trainLoss, EpochStats::valLoss,
+          "loss"));
+      b.append(curves("Accuracy", result.history(), EpochStats::trainAccuracy,
+          EpochStats::valAccuracy, "accuracy"));
+    }
 
     b.append("<h2>Per label</h2>\n<table id=\"labels\"><tr><th>label</th><th>precision</th>")
         .append("<th>recall</th><th>F1</th><th>images</th></tr>\n");
@@ -127,6 +149,34 @@ public final class ReportWriter {
         .append(t.headTraining()).append(" ms, export + parity ").append(t.export())
         .append(" ms.</p>\n</body></html>\n");
     return b.toString();
+  }
+
+  /** @return in words, which photos trained the head, chose settings, and measured the estimate */
+  static String photoUse(TrainingResult r) {
+    String images = r.metadata().training().getOrDefault("images", "");
+    if (r.validationTrainedOn()) {
+      return "No separate val/ folder, so every labelled photo (" + images + ") trained the"
+          + " shipped head. The estimate comes from nested cross-validation: each photo was"
+          + " predicted by a head fitted without it, whose L2 strength was chosen without it.";
+    }
+    if (r.head() != null && r.history().isEmpty()) {
+      return "The train/ photos trained the head and chose its L2 strength (cross-validation"
+          + " inside train/); the val/ photos (" + images + ") were used for nothing but the"
+          + " estimate.";
+    }
+    return "The training photos trained the network (" + images + "); the validation photos"
+        + " were halved: one half chose the epoch, the other half only measured the estimate.";
+  }
+
+  static String strengthCurve(List<LinearHeadSelection.Point> curve) {
+    List<EpochStats> points = new java.util.ArrayList<>();
+    for (int i = 0; i < curve.size(); i++) {
+      LinearHeadSelection.Point p = curve.get(i);
+      points.add(new EpochStats(i + 1, curve.size(), p.loss(), p.accuracy(), p.loss(),
+          p.accuracy(), 0, 0));
+    }
+    return curves("Cross-validated log-loss per L2 strength, strongest first", points,
+        EpochStats::valLoss, EpochStats::valLoss, "strength").replace(">epoch ", ">strength ");
   }
 
   static String curves(String title, List<EpochStats> h, ToDoubleFunction<EpochStats> train,

@@ -1,6 +1,6 @@
 package dev.kiln.maven.train;
 
-import dev.kiln.maven.UserProblemException;
+import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.LabelledImage;
@@ -12,7 +12,6 @@ import java.util.concurrent.ExecutorService;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Adam;
 
 /**
  * Training more than the head: {@code fine-tune}'s top blocks on cached feature maps,
@@ -32,8 +31,8 @@ final class DeeperTraining {
    */
   static Trainer.Trained fineTune(TrainingRequest request, HeadTrainer.Result head,
       double[] weights, Preprocessing raw, ExecutorService pool, ProgressListener listener,
-      Trainer.Work work,
-      FeatureSource.Features pooledVal) throws KilnException {
+      Trainer.Work work, FeatureSource.Features pooledVal, HeldOut heldOut,
+      LinearHead.Fitted linear) throws KilnException {
     Backbone backbone = request.backbone();
     int blocks = request.fineTuneBlocks();
     String cut = backbone.architecture().cutBefore(blocks);
@@ -46,7 +45,7 @@ final class DeeperTraining {
         cache, pool)) {
       maps.leaveRowsInCache(); // maps are large: read back per batch, memory stays flat
       train = maps.features(request.dataset().train(), new ArrayList<>());
-      val = maps.features(request.dataset().validation(), new ArrayList<>());
+      val = maps.features(heldOut.selection(), new ArrayList<>()); // only these choose the epoch
       for (int copy = 1; copy <= request.augmentedCopies(); copy++) {
         train = Trainer.concat(train, maps.features(request.dataset().train(), new ArrayList<>(),
             request.augmentation(), request.seed(), copy));
@@ -57,19 +56,21 @@ final class DeeperTraining {
     double lr = request.learningRate() / 100;
     listener.phase("fine-tuning", "top " + blocks + " blocks after " + cut + " and the head,"
         + " learning rate " + lr + ", BatchNorm statistics frozen");
+    HeadTrainer.Config config = lowRate(request, lr);
     ComputationGraph top = backbone.topGraph(blocks, classes, request.dropout(), request.seed(),
-        new Adam(lr));
+        config.updater(iterations(train.labels().length, request)), request.weightDecay());
     copyParameters(head.head(), top); // the trained head's layers, by name
     HeadTrainer.weighLoss(top, weights);
     long t0 = System.nanoTime();
     long[] shape = backbone.architecture().shapeAfter(cut, backbone.inputSize());
     HeadTrainer.Result tuned = HeadTrainer.fit(top, mapInputs(cache, train, shape),
-        mapInputs(cache, val, shape), classes, lowRate(request, lr), true, listener);
+        mapInputs(cache, val, shape), classes, config, true, listener);
     work.trainMillis += (System.nanoTime() - t0) / 1_000_000;
     ComputationGraph full = backbone.fineTunedGraph(blocks, classes, request.dropout(),
         request.seed());
     copyParameters(top, full);
-    return new Trainer.Trained(full, combine(head, tuned, full, listener), pooledVal);
+    return new Trainer.Trained(full, combine(head, tuned, full, listener), pooledVal, heldOut,
+        linear, false);
   }
 
   /**
@@ -80,8 +81,9 @@ final class DeeperTraining {
    * validation loss, the head alone is kept.
    */
   static Trainer.Trained fullTune(TrainingRequest request, HeadTrainer.Result head,
-      double[] weights, FeatureSource.Features train, FeatureSource.Features val, Preprocessing raw,
-      ExecutorService pool, ProgressListener listener, Trainer.Work work) {
+      double[] weights, FeatureSource.Features train, FeatureSource.Features val,
+      HeldOut heldOut, LinearHead.Fitted linear, Preprocessing raw, ExecutorService pool,
+      ProgressListener listener, Trainer.Work work) {
     Backbone backbone = request.backbone();
     int classes = request.dataset().labels().size();
     double lr = request.learningRate() / 100;
@@ -89,21 +91,23 @@ final class DeeperTraining {
         + lr + ", BatchNorm statistics frozen, " + train.images().size() + " images per epoch"
         + (request.augmentedCopies() == 0 ? ""
             : " + " + request.augmentedCopies() + " fresh augmented copies each"));
-    ComputationGraph full = backbone.wholeGraph(true, classes, request.dropout(), request.seed(),
-        new Adam(lr));
-    copyParameters(head.head(), full); // the trained head's layers, by name
-    HeadTrainer.weighLoss(full, weights);
+    HeadTrainer.Config config = lowRate(request, lr);
     ImageInputs trainIn = new ImageInputs(train.images(), raw, backbone.normalization(), pool,
         request.augmentation(), request.augmentedCopies(), request.seed());
-    ImageInputs valIn = new ImageInputs(val.images(), raw, backbone.normalization(), pool, null,
-        0, request.seed());
+    ComputationGraph full = backbone.wholeGraph(true, classes, request.dropout(), request.seed(),
+        config.updater(iterations(trainIn.size(), request)), request.weightDecay());
+    copyParameters(head.head(), full); // the trained head's layers, by name
+    HeadTrainer.weighLoss(full, weights);
+    ImageInputs valIn = new ImageInputs(heldOut.selectionOf(val).images(), raw,
+        backbone.normalization(), pool, null, 0, request.seed());
     long t0 = System.nanoTime();
-    HeadTrainer.Result tuned = HeadTrainer.fit(full, trainIn, valIn, classes,
-        lowRate(request, lr), true, listener);
+    HeadTrainer.Result tuned = HeadTrainer.fit(full, trainIn, valIn, classes, config, true,
+        listener);
     work.decodeMillis += trainIn.decodeMillis() + valIn.decodeMillis();
     work.trainMillis += (System.nanoTime() - t0) / 1_000_000 - trainIn.decodeMillis()
         - valIn.decodeMillis();
-    return new Trainer.Trained(full, combine(head, tuned, full, listener), val);
+    return new Trainer.Trained(full, combine(head, tuned, full, listener), val, heldOut, linear,
+        false);
   }
 
   /**
@@ -128,35 +132,35 @@ final class DeeperTraining {
         listener);
     ImageInputs trainIn = new ImageInputs(trainImages, raw, backbone.normalization(), pool,
         request.augmentation(), request.augmentedCopies(), request.seed());
-    ImageInputs valIn = new ImageInputs(valImages, raw, backbone.normalization(), pool, null, 0,
-        request.seed());
-    int iterations = (trainIn.size() + request.batchSize() - 1) / request.batchSize();
+    HeldOut heldOut = HeldOut.halves(data.validation(), request.seed());
+    ImageInputs valIn = new ImageInputs(heldOut.selectionOf(val).images(), raw,
+        backbone.normalization(), pool, null, 0, request.seed());
     LearningRateSchedule schedule = request.schedule() == null ? LearningRateSchedule.CONSTANT
         : request.schedule();
+    HeadTrainer.Config config = HeadTrainer.Config.of(request, request.learningRate(), null,
+        backbone.hiddenUnits());
     listener.phase("training", backbone.architecture().id() + " from random weights (pretrained"
         + " weights unused), " + trainIn.size() + " examples per epoch, learning rate "
         + request.learningRate() + " (" + schedule.id() + "), up to " + request.epochs()
         + " epochs");
     ComputationGraph g = backbone.wholeGraph(false, classes, request.dropout(), request.seed(),
-        schedule == LearningRateSchedule.CONSTANT ? new Adam(request.learningRate())
-            : new Adam(schedule.toSchedule(request.learningRate(), request.epochs(),
-                iterations)));
+        config.updater(iterations(trainIn.size(), request)), request.weightDecay());
     HeadTrainer.weighLoss(g, Trainer.classWeights(request, trainIn.labels(), data, listener));
     long t1 = System.nanoTime();
-    HeadTrainer.Result result = HeadTrainer.fit(g, trainIn, valIn, classes,
-        new HeadTrainer.Config(request.epochs(), request.batchSize(), request.learningRate(),
-            request.dropout(), request.weightDecay(), request.patience(), request.seed(),
-            request.labelSmoothing(), null, schedule, backbone.hiddenUnits()), false, listener);
+    HeadTrainer.Result result = HeadTrainer.fit(g, trainIn, valIn, classes, config, false,
+        listener);
     work.decodeMillis += trainIn.decodeMillis() + valIn.decodeMillis();
     work.trainMillis += (System.nanoTime() - t1) / 1_000_000 - trainIn.decodeMillis()
         - valIn.decodeMillis();
-    return new Trainer.Trained(g, result, val);
+    return new Trainer.Trained(g, result, val, heldOut, null, false);
   }
 
   private static HeadTrainer.Config lowRate(TrainingRequest request, double lr) {
-    return new HeadTrainer.Config(request.epochs(), request.batchSize(), lr, request.dropout(),
-        request.weightDecay(), request.patience(), request.seed(), request.labelSmoothing(), null,
-        request.schedule(), request.backbone().hiddenUnits());
+    return HeadTrainer.Config.of(request, lr, null, request.backbone().hiddenUnits());
+  }
+
+  private static int iterations(int examples, TrainingRequest request) {
+    return (examples + request.batchSize() - 1) / request.batchSize();
   }
 
   /** The head's history, then the later stage's; best epoch counted over both. */

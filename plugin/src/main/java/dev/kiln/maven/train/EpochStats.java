@@ -7,10 +7,12 @@ import java.util.Locale;
  *
  * @param epoch 1-based epoch number
  * @param epochs planned number of epochs
- * @param trainLoss mean training loss
- * @param trainAccuracy training accuracy (with dropout active)
- * @param valLoss validation loss
- * @param valAccuracy validation accuracy
+ * @param trainLoss cross-entropy on the training examples after the epoch, in inference mode
+ *     (no dropout), without label smoothing, class weights or weight decay: comparable with
+ *     {@code valLoss}
+ * @param trainAccuracy training accuracy after the epoch, in inference mode (no dropout)
+ * @param valLoss cross-entropy on the validation photos that choose the epoch
+ * @param valAccuracy accuracy on the validation photos that choose the epoch
  * @param elapsedMillis time since training started
  * @param etaMillis estimated time to the last planned epoch
  */

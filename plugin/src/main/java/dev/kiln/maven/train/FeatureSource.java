@@ -84,10 +84,24 @@ final class FeatureSource implements AutoCloseable {
       Augmentation augmentation, long seed, int copy) throws KilnException {
     String variant = augmentation == null ? ""
         : "aug:" + augmentation.toSpec() + ":" + seed + ":" + copy;
-    java.util.function.BiFunction<LabelledImage, java.awt.image.BufferedImage,
-        java.awt.image.BufferedImage> fit = augmentation == null ? null
+    return features(images, skipped, variant, augmentation == null ? null
         : (image, decoded) -> augmentation.apply(decoded, raw,
-            ImageLoader.variantRandom(seed, image, 0, copy));
+            ImageLoader.variantRandom(seed, image, 0, copy)));
+  }
+
+  /** Features of the mirror images (left and right swapped), cached as their own variant. */
+  Features mirrored(List<LabelledImage> images, List<SkippedImage> skipped) throws KilnException {
+    return features(images, skipped, "mirror", (image, decoded) -> Mirror.of(
+        dev.kiln.runtime.image.Preprocessor.fit(decoded, raw)));
+  }
+
+  /**
+   * @param variant cache key suffix of this variant ("" for the plain images)
+   * @param fit how a decoded image becomes the input-size image (null: the plain fit)
+   */
+  private Features features(List<LabelledImage> images, List<SkippedImage> skipped,
+      String variant, java.util.function.BiFunction<LabelledImage, java.awt.image.BufferedImage,
+          java.awt.image.BufferedImage> fit) throws KilnException {
     float[][] rows = new float[images.size()][];
     String[] keys = new String[images.size()];
     List<Integer> misses = new ArrayList<>();

@@ -43,7 +43,32 @@ final class HeadTrainer {
    */
   record Config(int epochs, int batchSize, double learningRate, double dropout,
       double weightDecay, int patience, long seed, double labelSmoothing, double[] classWeights,
-      LearningRateSchedule schedule, int hiddenUnits) {}
+      LearningRateSchedule schedule, int hiddenUnits) {
+
+    /**
+     * @param request the training's settings
+     * @param learningRate this stage's learning rate
+     * @param classWeights per-label loss weights, or null
+     * @param hiddenUnits units of the head's hidden layer
+     * @return the stage's configuration
+     */
+    static Config of(TrainingRequest request, double learningRate, double[] classWeights,
+        int hiddenUnits) {
+      return new Config(request.epochs(), request.batchSize(), learningRate, request.dropout(),
+          request.weightDecay(), request.patience(), request.seed(), request.labelSmoothing(),
+          classWeights, request.schedule(), hiddenUnits);
+    }
+
+    /**
+     * @param iterationsPerEpoch minibatches per epoch
+     * @return Adam at this learning rate, following the schedule
+     */
+    org.nd4j.linalg.learning.config.IUpdater updater(int iterationsPerEpoch) {
+      return schedule == null || schedule == LearningRateSchedule.CONSTANT
+          ? new Adam(learningRate)
+          : new Adam(schedule.toSchedule(learningRate, epochs, iterationsPerEpoch));
+    }
+  }
 
   /**
    * "Balanced" class weights: {@code n / (K · count_k)}, so every label contributes equally to
@@ -98,9 +123,7 @@ final class HeadTrainer {
     NeuralNetConfiguration.Builder nn = new NeuralNetConfiguration.Builder()
         .seed(c.seed())
         .dataType(DataType.FLOAT)
-        .updater(c.schedule() == null || c.schedule() == LearningRateSchedule.CONSTANT
-            ? new Adam(c.learningRate())
-            : new Adam(c.schedule().toSchedule(c.learningRate(), c.epochs(), iterationsPerEpoch)))
+        .updater(c.updater(iterationsPerEpoch))
         .weightInit(WeightInit.XAVIER);
     if (c.weightDecay() > 0) {
       nn.weightDecay(c.weightDecay());
@@ -266,15 +289,16 @@ final class HeadTrainer {
     }
     for (int epoch = 1; epoch <= c.epochs(); epoch++) {
       shuffle(order, random);
-      double lossSum = 0;
       for (int from = 0; from < order.length; from += c.batchSize()) {
         int to = Math.min(order.length, from + c.batchSize());
         int[] idx = java.util.Arrays.copyOfRange(order, from, to);
         g.fit(new DataSet(train.batch(idx, epoch), targets.rows(y, idx)));
-        lossSum += g.score() * idx.length;
       }
-      double trainLoss = lossSum / order.length;
-      double trainAcc = accuracy(output(g, train), trainY);
+      // both sides measured alike: inference mode (no dropout), plain cross-entropy (no label
+      // smoothing, class weights or weight decay), after the epoch
+      INDArray tp = output(g, train);
+      double trainLoss = crossEntropy(tp, trainY);
+      double trainAcc = accuracy(tp, trainY);
       INDArray vp = output(g, val);
       double valLoss = crossEntropy(vp, valY);
       double valAcc = accuracy(vp, valY);

@@ -5,6 +5,7 @@ import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.dataset.LabelledImage;
 import dev.kiln.maven.export.OnnxExporter;
 import dev.kiln.maven.export.ParityChecker;
+import dev.kiln.maven.head.AccuracyEstimate;
 import dev.kiln.runtime.Classification;
 import dev.kiln.runtime.ClassifierOptions;
 import dev.kiln.runtime.Device;
@@ -35,17 +36,29 @@ final class ModelExport {
   record Exported(byte[] onnx, ModelMetadata metadata) {}
 
   static Exported export(TrainingRequest request, Mode mode, String why,
-      ComputationGraph full, HeadTrainer.Result head, List<SkippedImage> skipped,
-      long[] imageShape) {
+      ComputationGraph full, HeadTrainer.Result head, LinearHead.Fitted linear,
+      List<SkippedImage> skipped, long[] imageShape) {
+    Map<String, String> training = new LinkedHashMap<>();
     List<EpochStats> h = head.history();
-    EpochStats best = h.get(head.bestEpoch() - 1);
     Map<String, Object> metrics = new LinkedHashMap<>();
-    metrics.put("validation_accuracy", best.valAccuracy());
-    metrics.put("validation_loss", best.valLoss());
-    metrics.put("train_accuracy", best.trainAccuracy());
+    if (head.bestEpoch() > 0) {
+      EpochStats best = h.get(head.bestEpoch() - 1);
+      metrics.put("validation_accuracy", best.valAccuracy());
+      metrics.put("validation_loss", best.valLoss());
+      metrics.put("train_accuracy", best.trainAccuracy());
+    }
     metrics.put("best_epoch", head.bestEpoch());
     metrics.put("epochs_run", h.size());
-    Map<String, String> training = new LinkedHashMap<>();
+    if (linear != null) {
+      metrics.put("head_solver", "lbfgs");
+      metrics.put("l2_strength", linear.selection().lambda());
+      metrics.put("cv_folds", linear.selection().folds());
+      metrics.put("cv_accuracy", linear.selection().chosen().accuracy());
+      if (linear.selection().estimate() != null) {
+        AccuracyEstimate e = linear.selection().estimate();
+        training.put("estimate", json(e));
+      }
+    }
     Backbone b = request.backbone();
     training.put("backbone", b.architecture().id() + " (" + java.nio.file.Path.of(b.source())
         .getFileName() + ", sha256 " + b.sha256() + ")");
@@ -74,6 +87,31 @@ final class ModelExport {
     byte[] onnx = OnnxExporter.export(full, imageShape, new OnnxExporter.Options(
         b.normalization(), metadata.toProperties(), "probabilities"));
     return new Exported(onnx, metadata);
+  }
+
+  static String json(Object value) {
+    try {
+      return new ObjectMapper().writeValueAsString(value);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * The model with the estimate in its metadata ({@code kiln.training.estimate}), for estimates
+   * measured on the exported model itself (after the export).
+   */
+  static Exported withEstimate(Exported exported, AccuracyEstimate estimate) {
+    if (exported.metadata().training().containsKey("estimate")) {
+      return exported;
+    }
+    Map<String, String> training = new LinkedHashMap<>(exported.metadata().training());
+    training.put("estimate", json(estimate));
+    ModelMetadata m = new ModelMetadata(exported.metadata().formatVersion(),
+        exported.metadata().labels(), exported.metadata().preprocessing(),
+        exported.metadata().output(), training);
+    return new Exported(OnnxExporter.withMetadata(exported.onnx(),
+        m.toProperties()), m);
   }
 
   record Checked(ParityChecker.Result parity, float[][] probabilities) {}

@@ -1,10 +1,11 @@
 package dev.kiln.maven.train;
 
-import dev.kiln.maven.UserProblemException;
+import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.LabelledImage;
 import dev.kiln.maven.engine.Dl4jSetup;
+import dev.kiln.maven.head.AccuracyEstimate;
 import dev.kiln.maven.export.ParityChecker;
 import dev.kiln.runtime.KilnException;
 import dev.kiln.runtime.image.Preprocessing;
@@ -73,7 +74,7 @@ public final class Trainer {
           + val.images().size() + " validation images");
       long t1 = System.nanoTime();
       ModelExport.Exported exported = ModelExport.export(request, mode, why, trained.full(),
-          head, skipped, imageShape);
+          head, trained.linear(), skipped, imageShape);
       ModelExport.Checked checked = ModelExport.check(trained.full(), exported, val, raw,
           backbone, pool);
       long exportMillis = (System.nanoTime() - t1) / 1_000_000;
@@ -84,10 +85,19 @@ public final class Trainer {
       }
       Evaluation evaluation = Evaluation.of(data.labels(), val.labels(), checked.probabilities(),
           val.images().stream().map(LabelledImage::relativePath).toList(), 12);
+      AccuracyEstimate estimate = trained.linear() != null
+          && trained.linear().selection().estimate() != null
+          ? trained.linear().selection().estimate()
+          : trained.heldOut().measure(val.images(), checked.probabilities());
+      listener.phase("estimate", "accuracy to expect on new photos: " + estimate.line()
+          + "; " + estimate.method());
+      exported = ModelExport.withEstimate(exported, estimate);
       return new TrainingResult(exported.onnx(), exported.metadata(), evaluation, head.history(),
           head.bestEpoch(), List.copyOf(skipped), checked.parity(),
           new TrainingResult.Timings(work.decodeMillis, work.forwardMillis, work.trainMillis,
-              exportMillis, work.computed, work.cached));
+              exportMillis, work.computed, work.cached), estimate,
+          trained.linear() == null ? null : TrainingResult.HeadFit.of(
+              trained.linear().selection()), trained.validationTrainedOn());
     } catch (KilnException e) {
       throw new IllegalStateException(e.getMessage(), e);
     } finally {
@@ -114,19 +124,32 @@ public final class Trainer {
   /**
    * @param full the whole network for export
    * @param result history (head first, then any later stage) and the best epoch overall
-   * @param val the readable validation images
+   * @param val the readable validation images (parity check and evaluation)
+   * @param heldOut which validation photos chose the epoch and which the estimate is measured on
+   * @param linear the L-BFGS head's strength search (null for an Adam head)
+   * @param validationTrainedOn true when the shipped head also learnt from the validation photos
    */
-  record Trained(ComputationGraph full, HeadTrainer.Result result, FeatureSource.Features val) {}
+  record Trained(ComputationGraph full, HeadTrainer.Result result, FeatureSource.Features val,
+      HeldOut heldOut, LinearHead.Fitted linear, boolean validationTrainedOn) {}
 
   /**
    * The pretrained modes: the head is trained on frozen features (ONNX Runtime, cached); then,
    * for fine-tune and full, more of the network is trained starting from that head.
+   *
+   * <p>With the L-BFGS head in mode feature-extractor no epoch is chosen: without a {@code val/}
+   * folder the head's strength is chosen by cross-validation over every photo, the estimate is
+   * nested cross-validation and the shipped head learns from every photo; with a {@code val/}
+   * folder the head learns from {@code train/} and the estimate is measured on {@code val/}.
+   * Whenever an epoch is chosen on validation loss, the validation photos are halved ({@link
+   * HeldOut#halves}).
    */
   private static Trained pretrained(TrainingRequest request, Mode mode, Preprocessing raw,
       ExecutorService pool, List<SkippedImage> skipped, Work work, ProgressListener listener)
       throws KilnException, UserProblemException {
     Dataset data = request.dataset();
     Backbone backbone = request.backbone();
+    boolean linear = request.headSolver().resolve(backbone.hiddenUnits()) == HeadSolver.LBFGS;
+    boolean refitAll = linear && mode == Mode.FEATURE_EXTRACTOR && !data.explicitSplit();
     String cut = request.featureLayer() == null ? backbone.architecture().lastFeatureLayer()
         : request.featureLayer();
     // pooled rows depend on the pooling (average rows keep their old keys)
@@ -141,9 +164,10 @@ public final class Trainer {
         request.device(), cache, pool)) {
       plain = source.features(data.train(), skipped);
       val = source.features(data.validation(), skipped);
-      train = plain;
+      train = refitAll ? concat(plain, val) : plain;
+      List<LabelledImage> copied = refitAll ? train.images() : data.train();
       for (int copy = 1; copy <= request.augmentedCopies(); copy++) {
-        train = concat(train, source.features(data.train(), new ArrayList<>(),
+        train = concat(train, source.features(copied, new ArrayList<>(),
             request.augmentation(), request.seed(), copy));
       }
       listener.phase("features", "frozen " + backbone.architecture().id() + " up to " + cut
@@ -151,32 +175,45 @@ public final class Trainer {
           + source.deviceInUse() + "), " + source.cached() + " from the cache");
       work.add(source);
     }
-    checkImages(request, data, train.labels(), val.labels().length, skipped, listener);
+    checkImages(request, data, plain.labels(), val.labels().length, skipped, listener);
+    HeldOut heldOut = linear && mode == Mode.FEATURE_EXTRACTOR
+        ? HeldOut.all(data.validation(), "the " + data.validation().size() + " photos of the"
+            + " val/ folder, which no training decision used (the head learnt from train/, its"
+            + " L2 strength chosen by cross-validation inside train/)")
+        : HeldOut.halves(data.validation(), request.seed());
 
     listener.phase("training", "new head: " + data.labels().size() + " labels, "
-        + train.labels().length + " training examples ("
+        + train.labels().length + " training examples"
+        + (refitAll ? " (every photo: the training and the validation side)" : "") + " ("
         + (request.augmentedCopies() == 0 ? "no augmentation"
-            : request.augmentedCopies() + " augmented copies per image") + "), up to "
-        + request.epochs() + " epochs");
+            : request.augmentedCopies() + " augmented copies per image") + ")"
+        + (linear ? "" : ", up to " + request.epochs() + " epochs"));
     long t0 = System.nanoTime();
     double[] weights = classWeights(request, train.labels(), data, listener);
-    HeadTrainer.Result head = HeadTrainer.train(train.rows(), train.labels(), val.rows(),
-        val.labels(), data.labels().size(), new HeadTrainer.Config(request.epochs(),
-            request.batchSize(), request.learningRate(), request.dropout(),
-            request.weightDecay(), request.patience(), request.seed(), request.labelSmoothing(),
-            weights, request.schedule(), backbone.hiddenUnits()),
-        listener);
+    LinearHead.Fitted fitted = null;
+    HeadTrainer.Result head;
+    FeatureSource.Features selection = heldOut.selectionOf(val);
+    if (linear) {
+      fitted = LinearHead.fit(train, data.labels().size(), request, weights, refitAll, listener);
+      head = fitted.head();
+    } else {
+      head = HeadTrainer.train(train.rows(), train.labels(), selection.rows(),
+          selection.labels(), data.labels().size(), HeadTrainer.Config.of(request,
+              request.learningRate(), weights, backbone.hiddenUnits()), listener);
+    }
     work.trainMillis += (System.nanoTime() - t0) / 1_000_000;
     if (mode == Mode.FINE_TUNE) {
-      return DeeperTraining.fineTune(request, head, weights, raw, pool, listener, work, val);
+      return DeeperTraining.fineTune(request, head, weights, raw, pool, listener, work, val,
+          heldOut, fitted);
     }
     if (mode == Mode.FULL) {
-      return DeeperTraining.fullTune(request, head, weights, plain, val, raw, pool, listener, work);
+      return DeeperTraining.fullTune(request, head, weights, plain, val, heldOut, fitted, raw,
+          pool, listener, work);
     }
     ComputationGraph full = backbone.classifierGraph(request.featureLayer(), data.labels().size(),
         request.dropout(), request.seed(), new Adam(request.learningRate()));
     DeeperTraining.copyParameters(head.head(), full); // the head's layers, by name
-    return new Trained(full, head, val);
+    return new Trained(full, head, val, heldOut, fitted, refitAll);
   }
 
   /**

@@ -30,13 +30,17 @@ import java.util.Objects;
  * @param augmentedCopies augmented copies of each training image added to the plain one
  * @param schedule learning-rate schedule (null: constant)
  * @param fineTuneBlocks top backbone blocks trained in {@link Mode#FINE_TUNE}
+ * @param headSolver how the head is trained
+ * @param estimateFolds folds of the cross-validation that chooses the L-BFGS head's strength and
+ *     estimates its accuracy (2–20)
  */
 public record TrainingRequest(Dataset dataset, Backbone backbone, Mode mode, String featureLayer,
     Preprocessing.Resize resize, int epochs, int batchSize, double learningRate, double dropout,
     double weightDecay, int patience, long seed, boolean failOnBadImages, Device device,
     double labelSmoothing, boolean balanceClasses, java.nio.file.Path cacheDir,
     dev.kiln.runtime.image.Augmentation augmentation, int augmentedCopies,
-    LearningRateSchedule schedule, int fineTuneBlocks) {
+    LearningRateSchedule schedule, int fineTuneBlocks, HeadSolver headSolver,
+    int estimateFolds) {
 
   public TrainingRequest {
     Objects.requireNonNull(dataset, "dataset");
@@ -44,6 +48,12 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, Mode mode, Str
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(resize, "resize");
     Objects.requireNonNull(device, "device");
+    Objects.requireNonNull(headSolver, "headSolver");
+    check(estimateFolds >= 2 && estimateFolds <= 20,
+        "estimateFolds must be between 2 and 20, was " + estimateFolds);
+    check(headSolver != HeadSolver.LBFGS || backbone.hiddenUnits() == 0,
+        "headSolver lbfgs fits a single softmax layer; with hiddenUnits " + backbone.hiddenUnits()
+            + " use headSolver adam (or auto)");
     check(epochs >= 1, "epochs must be >= 1, was " + epochs);
     check(batchSize >= 1, "batchSize must be >= 1, was " + batchSize);
     check(learningRate > 0 && learningRate < 10, "learningRate must be in (0, 10), was " + learningRate);
@@ -69,6 +79,95 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, Mode mode, Str
     if (featureLayer != null && !backbone.architecture().featureLayers().contains(featureLayer)) {
       throw new IllegalArgumentException("featureLayer '" + featureLayer + "' is not a layer of "
           + backbone.architecture().id() + "; valid: " + backbone.architecture().featureLayers());
+    }
+  }
+
+  /**
+   * @param dataset scanned images
+   * @param backbone pretrained backbone
+   * @return a builder with the goal's defaults (feature-extractor, centre crop, 50 epochs, batch
+   *     16, Adam 1e-3, dropout 0.2, weight decay 1e-4, patience 10, seed 42, balanced classes,
+   *     no cache, no augmentation, 2 fine-tune blocks, head solver auto, 5 estimate folds)
+   */
+  public static Builder builder(Dataset dataset, Backbone backbone) {
+    return new Builder(dataset, backbone);
+  }
+
+  /** @return a builder holding this request's values */
+  public Builder toBuilder() {
+    return new Builder(dataset, backbone).mode(mode).featureLayer(featureLayer).resize(resize)
+        .epochs(epochs).batchSize(batchSize).learningRate(learningRate).dropout(dropout)
+        .weightDecay(weightDecay).patience(patience).seed(seed).failOnBadImages(failOnBadImages)
+        .device(device).labelSmoothing(labelSmoothing).balanceClasses(balanceClasses)
+        .cacheDir(cacheDir).augmentation(augmentation).augmentedCopies(augmentedCopies)
+        .schedule(schedule).fineTuneBlocks(fineTuneBlocks).headSolver(headSolver)
+        .estimateFolds(estimateFolds);
+  }
+
+  /** Named setters for a {@link TrainingRequest}; {@link #build()} validates. */
+  public static final class Builder {
+    private Dataset dataset;
+    private Backbone backbone;
+    private Mode mode = Mode.FEATURE_EXTRACTOR;
+    private String featureLayer;
+    private Preprocessing.Resize resize = Preprocessing.Resize.CENTER_CROP;
+    private int epochs = 50;
+    private int batchSize = 16;
+    private double learningRate = 1e-3;
+    private double dropout = 0.2;
+    private double weightDecay = 1e-4;
+    private int patience = 10;
+    private long seed = 42;
+    private boolean failOnBadImages;
+    private Device device = Device.AUTO;
+    private double labelSmoothing;
+    private boolean balanceClasses = true;
+    private java.nio.file.Path cacheDir;
+    private dev.kiln.runtime.image.Augmentation augmentation;
+    private int augmentedCopies;
+    private LearningRateSchedule schedule = LearningRateSchedule.CONSTANT;
+    private int fineTuneBlocks = 2;
+    private HeadSolver headSolver = HeadSolver.AUTO;
+    private int estimateFolds = 5;
+
+    private Builder(Dataset dataset, Backbone backbone) {
+      this.dataset = dataset;
+      this.backbone = backbone;
+    }
+
+    public Builder dataset(Dataset v) { dataset = v; return this; }
+    public Builder backbone(Backbone v) { backbone = v; return this; }
+    public Builder mode(Mode v) { mode = v; return this; }
+    public Builder featureLayer(String v) { featureLayer = v; return this; }
+    public Builder resize(Preprocessing.Resize v) { resize = v; return this; }
+    public Builder epochs(int v) { epochs = v; return this; }
+    public Builder batchSize(int v) { batchSize = v; return this; }
+    public Builder learningRate(double v) { learningRate = v; return this; }
+    public Builder dropout(double v) { dropout = v; return this; }
+    public Builder weightDecay(double v) { weightDecay = v; return this; }
+    public Builder patience(int v) { patience = v; return this; }
+    public Builder seed(long v) { seed = v; return this; }
+    public Builder failOnBadImages(boolean v) { failOnBadImages = v; return this; }
+    public Builder device(Device v) { device = v; return this; }
+    public Builder labelSmoothing(double v) { labelSmoothing = v; return this; }
+    public Builder balanceClasses(boolean v) { balanceClasses = v; return this; }
+    public Builder cacheDir(java.nio.file.Path v) { cacheDir = v; return this; }
+    public Builder augmentation(dev.kiln.runtime.image.Augmentation v) { augmentation = v; return this; }
+    public Builder augmentedCopies(int v) { augmentedCopies = v; return this; }
+    public Builder schedule(LearningRateSchedule v) { schedule = v; return this; }
+    public Builder fineTuneBlocks(int v) { fineTuneBlocks = v; return this; }
+    public Builder headSolver(HeadSolver v) { headSolver = v; return this; }
+    public Builder estimateFolds(int v) { estimateFolds = v; return this; }
+
+    /**
+     * @return the validated request
+     * @throws IllegalArgumentException naming the invalid setting
+     */
+    public TrainingRequest build() {
+      return new TrainingRequest(dataset, backbone, mode, featureLayer, resize, epochs, batchSize,
+          learningRate, dropout, weightDecay, patience, seed, failOnBadImages, device,
+          labelSmoothing, balanceClasses, cacheDir, augmentation, augmentedCopies, schedule,
+          fineTuneBlocks, headSolver, estimateFolds);
     }
   }
 

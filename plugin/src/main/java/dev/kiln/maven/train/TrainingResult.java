@@ -1,6 +1,8 @@
 package dev.kiln.maven.train;
 
 import dev.kiln.maven.export.ParityChecker;
+import dev.kiln.maven.head.AccuracyEstimate;
+import dev.kiln.maven.head.LinearHeadSelection;
 import dev.kiln.runtime.ModelMetadata;
 import java.util.List;
 
@@ -15,10 +17,38 @@ import java.util.List;
  * @param skipped images left out, with reasons
  * @param parity DL4J vs ONNX Runtime comparison
  * @param timings wall time per phase
+ * @param estimate accuracy to expect on new photos, measured on photos no training decision used
+ * @param head the L-BFGS head's strength search, or null for an Adam head
+ * @param validationTrainedOn true when the shipped head also learnt from the validation photos
+ *     (so {@code validation} is not an estimate)
  */
 public record TrainingResult(byte[] onnx, ModelMetadata metadata, Evaluation validation,
     List<EpochStats> history, int bestEpoch, List<SkippedImage> skipped,
-    ParityChecker.Result parity, Timings timings) {
+    ParityChecker.Result parity, Timings timings, AccuracyEstimate estimate, HeadFit head,
+    boolean validationTrainedOn) {
+
+  public TrainingResult {
+    java.util.Objects.requireNonNull(estimate, "estimate");
+    history = List.copyOf(history);
+    skipped = List.copyOf(skipped);
+  }
+
+  /**
+   * How the L-BFGS head was fitted.
+   *
+   * @param solver {@code lbfgs}
+   * @param lambda the chosen L2 strength (on standardised features)
+   * @param folds cross-validation folds
+   * @param curve cross-validated log-loss and accuracy per strength tried
+   * @param fits L-BFGS fits made (selection, estimate and the shipped head)
+   * @param millis wall time of the search and fits
+   */
+  public record HeadFit(String solver, double lambda, int folds,
+      List<LinearHeadSelection.Point> curve, int fits, long millis) {
+    static HeadFit of(LinearHeadSelection.Result r) {
+      return new HeadFit("lbfgs", r.lambda(), r.folds(), r.curve(), r.fits(), r.millis());
+    }
+  }
 
   /**
    * Wall-clock milliseconds per phase.

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.runtime.Fixtures;
-import dev.kiln.maven.UserProblemException;
+import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.engine.Dl4jSetup;
 import dev.kiln.runtime.image.Preprocessing;
 import dev.kiln.runtime.image.Preprocessor;

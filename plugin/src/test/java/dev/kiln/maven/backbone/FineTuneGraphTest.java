@@ -21,7 +21,7 @@ class FineTuneGraphTest {
     INDArray x = Nd4j.create(Preprocessor.tensor(
         Fixtures.hymenoptera().resolve("val/bees/1032546534_06907fe3b3.jpg"), b.normalization()),
         new long[] {1, 3, 128, 128}, 'c');
-    ComputationGraph top = b.topGraph(2, 2, 0, 1, new Adam(1e-3));
+    ComputationGraph top = b.topGraph(2, 2, 0, 1, new Adam(1e-3), 0);
     ComputationGraph full = b.fineTunedGraph(2, 2, 0, 1);
     for (Layer layer : top.getLayers()) {
       if (layer.numParams() > 0) {

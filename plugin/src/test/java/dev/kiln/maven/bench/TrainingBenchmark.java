@@ -120,9 +120,8 @@ public final class TrainingBenchmark {
       // learning-rate schedules on the same cached features
       Path cache = Files.createTempDirectory("kiln-bench-cache");
       for (var schedule : dev.kiln.maven.train.LearningRateSchedule.values()) {
-        TrainingResult s = Trainer.train(new TrainingRequest(data, backbone,
-            Mode.FEATURE_EXTRACTOR, null, Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2,
-            1e-4, 10, 42, false, Device.AUTO, 0, true, cache, null, 0, schedule, 2),
+        TrainingResult s = Trainer.train(TrainingRequest.builder(data, backbone).cacheDir(cache)
+            .schedule(schedule).headSolver(dev.kiln.maven.train.HeadSolver.ADAM).build(),
             ProgressListener.NONE);
         System.out.printf(Locale.ROOT, "schedule %s: validation accuracy %.4f (loss %.4f),"
                 + " best epoch %d of %d%n", schedule.id(), s.validation().accuracy(),
@@ -138,10 +137,9 @@ public final class TrainingBenchmark {
       Mode mode = args.length == 3 ? Mode.parse(args[2]) : Mode.FEATURE_EXTRACTOR;
       Path cache = mode == Mode.FEATURE_EXTRACTOR ? null
           : Files.createTempDirectory("kiln-memory-cache");
-      TrainingResult m = Trainer.train(new TrainingRequest(data, backbone, mode,
-          null, Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2, 1e-4, 10, 42, false,
-          Device.AUTO, 0, true, cache,
-          copies == 0 ? null : dev.kiln.runtime.image.Augmentation.defaults(), copies, null, 2),
+      TrainingResult m = Trainer.train(TrainingRequest.builder(data, backbone).mode(mode)
+          .cacheDir(cache).augmentation(copies == 0 ? null
+              : dev.kiln.runtime.image.Augmentation.defaults()).augmentedCopies(copies).build(),
           ProgressListener.NONE);
       System.out.printf(Locale.ROOT, "memory run, %s: %d training examples (%d x %d photos),"
               + " validation accuracy %.4f%n", mode.id(), data.train().size() * (copies + 1),
@@ -150,9 +148,8 @@ public final class TrainingBenchmark {
       System.exit(0);
     }
     long t0 = System.nanoTime();
-    TrainingResult r = Trainer.train(new TrainingRequest(data, backbone, Mode.FEATURE_EXTRACTOR,
-        null, Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2, 1e-4, 10, 42, false,
-        Device.AUTO, 0, true, null, null, 0, null, 2), ProgressListener.NONE);
+    TrainingResult r = Trainer.train(TrainingRequest.builder(data, backbone).build(),
+        ProgressListener.NONE);
     long total = (System.nanoTime() - t0) / 1_000_000;
     TrainingResult.Timings t = r.timings();
     System.out.printf(Locale.ROOT, "hymenoptera feature-extractor (%d train + %d val images):"
@@ -167,11 +164,9 @@ public final class TrainingBenchmark {
     // augmentation: copies of each training photo, same seed, no cache (the first build's cost)
     for (int copies : new int[] {0, 2, 4}) {
       long a0 = System.nanoTime();
-      TrainingResult ra = Trainer.train(new TrainingRequest(data, backbone,
-          Mode.FEATURE_EXTRACTOR, null, Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2, 1e-4,
-          10, 42, false, Device.AUTO, 0, true, null,
-          copies == 0 ? null : dev.kiln.runtime.image.Augmentation.defaults(), copies, null, 2),
-          ProgressListener.NONE);
+      TrainingResult ra = Trainer.train(TrainingRequest.builder(data, backbone)
+          .augmentation(copies == 0 ? null : dev.kiln.runtime.image.Augmentation.defaults())
+          .augmentedCopies(copies).build(), ProgressListener.NONE);
       System.out.printf(Locale.ROOT, "augmented copies %d: validation accuracy %.4f (loss %.4f),"
               + " best epoch %d, %d ms%n", copies, ra.validation().accuracy(),
           ra.history().get(ra.bestEpoch() - 1).valLoss(), ra.bestEpoch(),

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kiln.maven.UserProblemException;
+import dev.kiln.maven.problem.UserProblemException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;

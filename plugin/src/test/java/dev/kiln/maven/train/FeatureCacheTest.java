@@ -23,9 +23,10 @@ class FeatureCacheTest {
 
   TrainingResult train(Path images, Path cache, Backbone backbone) throws Exception {
     var data = DatasetScanner.scan(new DatasetScanner.Request(images, List.of(), List.of(), 0.3, 1));
-    return Trainer.train(new TrainingRequest(data, backbone, Mode.FEATURE_EXTRACTOR, null,
-        Preprocessing.Resize.CENTER_CROP, 3, 8, 1e-3, 0, 0, 3, 42, false, Device.CPU, 0, true,
-        cache, null, 0, null, 2), ProgressListener.NONE);
+    return Trainer.train(TrainingRequest.builder(data, backbone).epochs(3).batchSize(8)
+        .dropout(0).weightDecay(0).patience(3).device(Device.CPU).cacheDir(cache)
+        .headSolver(HeadSolver.ADAM).build(),
+        ProgressListener.NONE);
   }
 
   @Test

@@ -21,8 +21,7 @@ import org.junit.jupiter.api.Test;
 class FineTuneTest {
 
   static TrainingRequest request(Dataset data, Backbone backbone, Mode mode, Path cache) {
-    return new TrainingRequest(data, backbone, mode, null, Preprocessing.Resize.CENTER_CROP, 50,
-        16, 1e-3, 0.2, 1e-4, 10, 42, false, Device.AUTO, 0, true, cache, null, 0, null, 2);
+    return TrainingRequest.builder(data, backbone).mode(mode).cacheDir(cache).build();
   }
 
   @org.junit.jupiter.api.io.TempDir

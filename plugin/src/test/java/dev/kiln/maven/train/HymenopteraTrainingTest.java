@@ -29,9 +29,7 @@ class HymenopteraTrainingTest {
   static List<EpochStats> epochs = new ArrayList<>();
 
   static TrainingRequest request() {
-    return new TrainingRequest(data, backbone, Mode.FEATURE_EXTRACTOR, null,
-        Preprocessing.Resize.CENTER_CROP, 50, 16, 1e-3, 0.2, 1e-4, 10, 42, false, Device.AUTO,
-        0, true, null, null, 0, null, 2);
+    return TrainingRequest.builder(data, backbone).build();
   }
 
   @BeforeAll
@@ -73,9 +71,12 @@ class HymenopteraTrainingTest {
 
   @Test
   void reportsPhasesAndEpochs() {
-    assertEquals(List.of("dataset", "features", "training", "export"), phases);
-    assertTrue(epochs.size() >= 1 && epochs.get(0).line().contains("ETA"));
-    assertEquals(epochs.size(), first.history().size());
+    // the default head is fitted by L-BFGS: no epochs; the estimate comes last
+    assertEquals(List.of("dataset", "features", "training", "head", "export", "estimate"),
+        phases);
+    assertTrue(epochs.isEmpty());
+    assertTrue(first.history().isEmpty());
+    assertEquals("lbfgs", first.head().solver());
   }
 
   @Test
@@ -83,7 +84,9 @@ class HymenopteraTrainingTest {
     try (ImageClassifier c = ImageClassifier.load(first.onnx(), "trained",
         ClassifierOptions.defaults().withDevice(Device.CPU))) {
       assertEquals(List.of("ants", "bees"), c.labels());
-      assertTrue(c.metadata().training().get("metrics").contains("validation_accuracy"));
+      assertTrue(c.metadata().training().get("metrics").contains("cv_accuracy"));
+      assertTrue(c.metadata().training().get("estimate").contains("\"photos\":73"),
+          c.metadata().training().get("estimate"));
       assertEquals("feature-extractor", c.metadata().training().get("mode"));
       Path bee = Fixtures.hymenoptera().resolve("val/bees/1032546534_06907fe3b3.jpg");
       assertEquals("bees", c.classify(bee).best().label());
@@ -94,6 +97,8 @@ class HymenopteraTrainingTest {
   void sameSeedSameMetrics() throws Exception {
     TrainingResult again = Trainer.train(request(), ProgressListener.NONE);
     assertEquals(first.validation().accuracy(), again.validation().accuracy());
+    assertEquals(first.estimate(), again.estimate());
+    assertEquals(first.head().lambda(), again.head().lambda());
     assertEquals(first.bestEpoch(), again.bestEpoch());
     for (int i = 0; i < first.history().size(); i++) {
       assertEquals(first.history().get(i).valLoss(), again.history().get(i).valLoss(), 1e-9);

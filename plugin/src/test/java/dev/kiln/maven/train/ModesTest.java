@@ -38,9 +38,8 @@ class ModesTest {
   }
 
   static TrainingRequest request(Mode mode, int epochs, double learningRate) {
-    return new TrainingRequest(data, backbone, mode, null, Preprocessing.Resize.CENTER_CROP,
-        epochs, 16, learningRate, 0.2, 1e-4, 3, 42, false, Device.AUTO, 0, true, null, null, 0,
-        null, 2);
+    return TrainingRequest.builder(data, backbone).mode(mode).epochs(epochs)
+        .learningRate(learningRate).patience(3).build();
   }
 
   static final ProgressListener PRINT = new ProgressListener() {
@@ -122,9 +121,8 @@ class ModesTest {
   @Test
   void featureLayerCutsTheBackboneEarlierAndExportsWithParity() throws Exception {
     // the seeds' "block4_pool" example: the head on an intermediate layer
-    TrainingResult cut = Trainer.train(new TrainingRequest(data, backbone,
-        Mode.FEATURE_EXTRACTOR, "conv_pw_11_relu", Preprocessing.Resize.CENTER_CROP, 40, 16, 1e-3,
-        0.2, 1e-4, 10, 42, false, Device.AUTO, 0, true, null, null, 0, null, 2), PRINT);
+    TrainingResult cut = Trainer.train(TrainingRequest.builder(data, backbone)
+        .featureLayer("conv_pw_11_relu").epochs(40).build(), PRINT);
     System.out.printf("featureLayer conv_pw_11_relu: val accuracy %.4f, parity %.2e%n",
         cut.validation().accuracy(), cut.parity().maxAbsDiff());
     assertTrue(cut.parity().passed(ParityChecker.TOLERANCE), "parity " + cut.parity());

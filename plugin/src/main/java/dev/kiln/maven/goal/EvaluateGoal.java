@@ -1,8 +1,8 @@
-package dev.kiln.maven.build;
+package dev.kiln.maven.goal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.kiln.maven.UserProblemException;
+import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.DatasetScanner;
 import dev.kiln.maven.dataset.LabelledImage;
@@ -22,7 +22,7 @@ import java.util.Locale;
  * The {@code evaluate} goal's work: run the built model through the runtime on a separate
  * labelled folder, write {@code evaluation.json}, apply the {@code minTestAccuracy} gate.
  */
-public final class EvaluateBuild {
+public final class EvaluateGoal {
 
   /**
    * @param model the built {@code .onnx}
@@ -43,7 +43,7 @@ public final class EvaluateBuild {
     }
   }
 
-  private EvaluateBuild() {}
+  private EvaluateGoal() {}
 
   /**
    * @param r what to evaluate

@@ -1,6 +1,6 @@
-package dev.kiln.maven.build;
+package dev.kiln.maven.goal;
 
-import dev.kiln.maven.UserProblemException;
+import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.runtime.Classification;
 import dev.kiln.runtime.ClassifierOptions;
 import dev.kiln.runtime.Device;
@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * the command line, one line per photo with the top labels, through the same runtime the
  * application uses. Unreadable photos get a line saying why and do not stop the others.
  */
-public final class ClassifyBuild {
+public final class ClassifyGoal {
 
   /** File name endings taken from folders (any case). */
   static final List<String> IMAGE_ENDINGS = List.of(".jpg", ".jpeg", ".png", ".gif", ".bmp");
@@ -50,7 +50,7 @@ public final class ClassifyBuild {
    */
   public record Outcome(int classified, int failed) {}
 
-  private ClassifyBuild() {}
+  private ClassifyGoal() {}
 
   /**
    * @param r what to classify
@@ -71,7 +71,7 @@ public final class ClassifyBuild {
     for (Path input : r.inputs()) {
       if (Files.isDirectory(input)) {
         try (Stream<Path> s = Files.walk(input)) {
-          photos.addAll(s.filter(Files::isRegularFile).filter(ClassifyBuild::isImage).sorted()
+          photos.addAll(s.filter(Files::isRegularFile).filter(ClassifyGoal::isImage).sorted()
               .toList());
         } catch (IOException e) {
           throw new UserProblemException("cannot list " + input + ": " + e.getMessage(), e);
@@ -90,7 +90,7 @@ public final class ClassifyBuild {
       for (Path photo : photos) {
         try {
           Classification c = classifier.classify(photo);
-          out.accept(photo + ": " + c.topK(r.top()).stream().map(ClassifyBuild::format)
+          out.accept(photo + ": " + c.topK(r.top()).stream().map(ClassifyGoal::format)
               .collect(Collectors.joining(", ")));
           ok++;
         } catch (KilnException e) {

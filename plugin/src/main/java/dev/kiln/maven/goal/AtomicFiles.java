@@ -1,4 +1,4 @@
-package dev.kiln.maven.build;
+package dev.kiln.maven.goal;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

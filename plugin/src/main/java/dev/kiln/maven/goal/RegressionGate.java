@@ -1,4 +1,4 @@
-package dev.kiln.maven.build;
+package dev.kiln.maven.goal;
 
 import dev.kiln.maven.dataset.LabelledImage;
 import dev.kiln.runtime.Classification;

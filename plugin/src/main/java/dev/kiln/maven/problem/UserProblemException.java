@@ -1,4 +1,4 @@
-package dev.kiln.maven;
+package dev.kiln.maven.problem;
 
 /**
  * A problem the user can fix: bad data, bad configuration, an unreachable download, a failed

@@ -1,0 +1,48 @@
+package dev.kiln.maven.backbone;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The {@code backbone} setting, typed: a {@link Catalogue} name, an {@link Url} or a {@link
+ * LocalFile}. {@link #parse} decides once, at the boundary.
+ */
+public sealed interface BackboneSource {
+
+  /** @param name a {@link BackboneCatalog} name, e.g. {@code mobilenet_v1_0.25_224} */
+  record Catalogue(String name) implements BackboneSource {}
+
+  /** @param uri an http(s) URL of a weights file */
+  record Url(URI uri) implements BackboneSource {}
+
+  /** @param file a weights file (absolute, or relative to the project) */
+  record LocalFile(Path file) implements BackboneSource {}
+
+  /**
+   * @param spec the setting: a URL, a catalogue name (unless a file of that name exists in the
+   *     project) or a file path
+   * @param baseDir the project folder
+   * @return the typed source
+   * @throws IllegalArgumentException when the setting is missing or not a valid URL
+   */
+  static BackboneSource parse(String spec, Path baseDir) {
+    if (spec == null || spec.isBlank()) {
+      throw new IllegalArgumentException("no backbone configured: set it to a catalogue name"
+          + " (e.g. mobilenet_v1_0.25_224), an https URL with backboneSha256, or a"
+          + " keras-applications MobileNet .h5 weights file or TF.js layers model.json");
+    }
+    String s = spec.trim();
+    if (s.startsWith("http://") || s.startsWith("https://")) {
+      URI uri = URI.create(s);
+      if (uri.getPath() == null || uri.getPath().endsWith("/") || uri.getPath().isEmpty()) {
+        throw new IllegalArgumentException("backbone URL " + s + " does not end with a file name");
+      }
+      return new Url(uri);
+    }
+    if (BackboneCatalog.find(s).isPresent() && !Files.exists(baseDir.resolve(s))) {
+      return new Catalogue(s);
+    }
+    return new LocalFile(baseDir.resolve(s).normalize());
+  }
+}

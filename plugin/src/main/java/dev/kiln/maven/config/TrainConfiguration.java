@@ -1,0 +1,572 @@
+package dev.kiln.maven.config;
+
+import dev.kiln.maven.backbone.BackboneResolver;
+import dev.kiln.maven.backbone.BackboneSource;
+import dev.kiln.maven.codegen.LabelNames;
+import dev.kiln.maven.train.HeadSolver;
+import dev.kiln.maven.train.LearningRateSchedule;
+import dev.kiln.maven.train.Mode;
+import dev.kiln.runtime.Device;
+import dev.kiln.runtime.image.Augmentation;
+import dev.kiln.runtime.image.Preprocessing;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+
+/**
+ * Everything the {@code train} goal is configured with, typed and validated, grouped per concern
+ * the way Jib groups {@code <from>}/{@code <to>}. Build it with {@link #builder()}; each setter is
+ * named after its Mojo parameter and {@code kiln.*} property, and fails with an {@link
+ * InvalidSettingException} naming that setting.
+ *
+ * @param data which photos and how they are split
+ * @param backbone the pretrained network and how photos are fed to it
+ * @param head the new classification head
+ * @param optimisation how the network is trained
+ * @param gates checks a new model must pass, and the accuracy estimate
+ * @param outputs what is written where
+ * @param run facts of this build (project folder, device, force, plugin version)
+ */
+public record TrainConfiguration(Data data, Backbone backbone, Head head,
+    Optimisation optimisation, Gates gates, Outputs outputs, Run run) {
+
+  public TrainConfiguration {
+    Objects.requireNonNull(data, "data");
+    Objects.requireNonNull(backbone, "backbone");
+    Objects.requireNonNull(head, "head");
+    Objects.requireNonNull(optimisation, "optimisation");
+    Objects.requireNonNull(gates, "gates");
+    Objects.requireNonNull(outputs, "outputs");
+    Objects.requireNonNull(run, "run");
+  }
+
+  /**
+   * @param images the labelled photos' folder
+   * @param includes include patterns (empty: common image types)
+   * @param excludes exclude patterns
+   * @param validationSplit held-out fraction per label without train/ and val/ folders
+   * @param failOnBadImages fail on an unreadable photo instead of skipping it
+   */
+  public record Data(
+      @NotModelInput("photos are fingerprinted by content") Path images,
+      @NotModelInput("the photo list they select is fingerprinted") List<String> includes,
+      @NotModelInput("the photo list they select is fingerprinted") List<String> excludes,
+      @NotModelInput("the split it makes is fingerprinted (train:/val: photo lists)")
+      double validationSplit,
+      @ModelInput boolean failOnBadImages) {
+    public Data {
+      Objects.requireNonNull(images, "images");
+      includes = includes == null ? List.of() : List.copyOf(includes);
+      excludes = excludes == null ? List.of() : List.copyOf(excludes);
+      InvalidSettingException.check(validationSplit > 0 && validationSplit < 1,
+          "validationSplit", "must be between 0 and 1 (e.g. 0.2), was " + validationSplit);
+    }
+  }
+
+  /**
+   * @param source the backbone: a catalogue name, an https URL or a local weights file
+   * @param download SHA-256, cache, mirror and offline flag for names and URLs
+   * @param inputSize input width and height in pixels
+   * @param featureLayer backbone layer the head is put after, or null for the last one
+   * @param pooling global pooling before the head
+   * @param resize how photos are fitted to the input
+   */
+  public record Backbone(
+      @NotModelInput("the weights file is fingerprinted by content") BackboneSource source,
+      @NotModelInput("where the file comes from; its content is fingerprinted")
+      BackboneResolver.Source download,
+      @ModelInput int inputSize,
+      @ModelInput String featureLayer,
+      @ModelInput PoolingType pooling,
+      @ModelInput Preprocessing.Resize resize) {
+    public Backbone {
+      Objects.requireNonNull(source, "source");
+      Objects.requireNonNull(download, "download");
+      Objects.requireNonNull(pooling, "pooling");
+      Objects.requireNonNull(resize, "resize");
+      featureLayer = featureLayer == null || featureLayer.isBlank() ? null : featureLayer.trim();
+    }
+  }
+
+  /**
+   * @param solver how the head is trained
+   * @param hiddenUnits units of a ReLU dense layer before the softmax (0: none)
+   * @param dropout dropout before the head (Adam heads)
+   * @param labelSmoothing label smoothing ε (Adam heads)
+   * @param balanceClasses weight the loss by inverse label frequency when labels are imbalanced
+   */
+  public record Head(
+      @ModelInput HeadSolver solver,
+      @ModelInput int hiddenUnits,
+      @ModelInput double dropout,
+      @ModelInput double labelSmoothing,
+      @ModelInput boolean balanceClasses) {
+    public Head {
+      Objects.requireNonNull(solver, "solver");
+      InvalidSettingException.check(hiddenUnits >= 0 && hiddenUnits <= 4096, "hiddenUnits",
+          "must be between 0 and 4096, was " + hiddenUnits);
+      InvalidSettingException.check(dropout >= 0 && dropout < 1, "dropout",
+          "must be in [0, 1), was " + dropout);
+      InvalidSettingException.check(labelSmoothing >= 0 && labelSmoothing < 0.5, "labelSmoothing",
+          "must be in [0, 0.5), was " + labelSmoothing);
+      InvalidSettingException.check(solver != HeadSolver.LBFGS || hiddenUnits == 0, "headSolver",
+          "lbfgs fits a single softmax layer; with hiddenUnits " + hiddenUnits
+              + " use adam (or auto); valid: auto, lbfgs, adam");
+    }
+  }
+
+  /**
+   * @param mode transfer mode
+   * @param fineTuneBlocks top blocks trained in mode fine-tune
+   * @param epochs maximum epochs
+   * @param batchSize minibatch size
+   * @param learningRate Adam learning rate
+   * @param schedule learning-rate schedule
+   * @param weightDecay weight decay
+   * @param patience early-stopping patience in epochs
+   * @param augmentedCopies augmented copies per training photo
+   * @param augmentation the copies' augmentation
+   * @param seed seed of everything random
+   */
+  public record Optimisation(
+      @ModelInput Mode mode,
+      @ModelInput int fineTuneBlocks,
+      @ModelInput int epochs,
+      @ModelInput int batchSize,
+      @ModelInput double learningRate,
+      @ModelInput LearningRateSchedule schedule,
+      @ModelInput double weightDecay,
+      @ModelInput int patience,
+      @ModelInput int augmentedCopies,
+      @ModelInput Augmentation augmentation,
+      @ModelInput long seed) {
+    public Optimisation {
+      Objects.requireNonNull(mode, "mode");
+      Objects.requireNonNull(schedule, "schedule");
+      Objects.requireNonNull(augmentation, "augmentation");
+      InvalidSettingException.check(epochs >= 1, "epochs", "must be at least 1, was " + epochs);
+      InvalidSettingException.check(batchSize >= 1, "batchSize",
+          "must be at least 1, was " + batchSize);
+      InvalidSettingException.check(learningRate > 0 && learningRate < 10, "learningRate",
+          "must be in (0, 10), e.g. 0.001, was " + learningRate);
+      InvalidSettingException.check(weightDecay >= 0, "weightDecay",
+          "must be at least 0, was " + weightDecay);
+      InvalidSettingException.check(patience >= 1, "patience",
+          "must be at least 1, was " + patience);
+      InvalidSettingException.check(augmentedCopies >= 0 && augmentedCopies <= 32,
+          "augmentedCopies", "must be between 0 and 32, was " + augmentedCopies);
+    }
+  }
+
+  /**
+   * @param minAccuracy the estimate's accuracy must reach this (0–1)
+   * @param maxAccuracyDrop how much worse than the replaced model the new one may be (0–1), or
+   *     null for no comparison
+   * @param estimateFolds folds of the cross-validation behind the L-BFGS head and the estimate
+   */
+  public record Gates(
+      @NotModelInput("a gate checks the model; it does not change it") double minAccuracy,
+      @NotModelInput("a gate checks the model; it does not change it") Double maxAccuracyDrop,
+      @ModelInput int estimateFolds) {
+    public Gates {
+      InvalidSettingException.check(minAccuracy >= 0 && minAccuracy <= 1, "minAccuracy",
+          "must be between 0 and 1 (e.g. 0.9), was " + minAccuracy);
+      InvalidSettingException.check(maxAccuracyDrop == null
+          || maxAccuracyDrop >= 0 && maxAccuracyDrop <= 1, "maxAccuracyDrop",
+          "must be between 0 and 1 (e.g. 0.02), was " + maxAccuracyDrop);
+      InvalidSettingException.check(estimateFolds >= 2 && estimateFolds <= 20, "estimateFolds",
+          "must be between 2 and 20 (5 is the default), was " + estimateFolds);
+    }
+  }
+
+  /**
+   * @param className the generated class; the model is {@code <package path>/<Name>.onnx}
+   * @param classesDir where the model resource goes ({@code target/classes})
+   * @param workDir Kiln's own folder ({@code target/kiln})
+   * @param cacheDir frozen-feature cache, or null for none
+   * @param generatedSources where {@code generate} put the class (javadoc refreshed)
+   */
+  public record Outputs(
+      @ModelInput String className,
+      @NotModelInput("where outputs go") Path classesDir,
+      @NotModelInput("where outputs go") Path workDir,
+      @NotModelInput("a cache: same features with or without it") Path cacheDir,
+      @NotModelInput("where outputs go") Path generatedSources) {
+    public Outputs {
+      String problem = className == null || className.isBlank()
+          ? "set it to the fully qualified name of the classifier class to generate, e.g."
+              + " com.acme.pets.PetClassifier"
+          : LabelNames.checkClassName(className);
+      InvalidSettingException.check(problem == null, "className", String.valueOf(problem));
+      Objects.requireNonNull(classesDir, "classesDir");
+      Objects.requireNonNull(workDir, "workDir");
+    }
+  }
+
+  /**
+   * @param baseDir the project folder (relative paths resolve against it)
+   * @param device where ONNX Runtime runs the frozen part
+   * @param force retrain even when up to date
+   * @param pluginVersion this plugin's version
+   */
+  public record Run(
+      @NotModelInput("the project folder; files are fingerprinted by content") Path baseDir,
+      @NotModelInput("ONNX Runtime gives the same features on every device (within 1e-4)")
+      Device device,
+      @NotModelInput("decides whether to train, not what") boolean force,
+      @ModelInput String pluginVersion) {
+    public Run {
+      Objects.requireNonNull(baseDir, "baseDir");
+      Objects.requireNonNull(device, "device");
+    }
+  }
+
+  /** @return a builder holding the goal's defaults */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Named setters, one per Mojo parameter, with the Mojo's defaults. String settings are parsed
+   * here; bad values fail at once naming the setting.
+   */
+  public static final class Builder {
+    private Path baseDir = Path.of(".");
+    private Path images;
+    private List<String> includes = List.of();
+    private List<String> excludes = List.of();
+    private double validationSplit = 0.2;
+    private boolean failOnBadImages;
+    private String backbone;
+    private String backboneSha256;
+    private Path backboneCache = Path.of(System.getProperty("user.home"), ".kiln", "backbones");
+    private String backboneMirror;
+    private boolean offline;
+    private int inputSize = 224;
+    private String featureLayer;
+    private PoolingType pooling = PoolingType.AVG;
+    private Preprocessing.Resize resize = Preprocessing.Resize.CENTER_CROP;
+    private HeadSolver headSolver = HeadSolver.AUTO;
+    private int hiddenUnits;
+    private double dropout = 0.2;
+    private double labelSmoothing;
+    private boolean balanceClasses = true;
+    private Mode mode = Mode.FEATURE_EXTRACTOR;
+    private int fineTuneBlocks = 2;
+    private int epochs = 50;
+    private int batchSize = 16;
+    private double learningRate = 0.001;
+    private LearningRateSchedule learningRateSchedule = LearningRateSchedule.CONSTANT;
+    private double weightDecay = 0.0001;
+    private int patience = 10;
+    private int augmentedCopies;
+    private Augmentation augmentation = Augmentation.defaults();
+    private long seed = 42;
+    private double minAccuracy;
+    private Double maxAccuracyDrop;
+    private int estimateFolds = 5;
+    private String className;
+    private Path classesDir;
+    private Path workDir;
+    private Path cacheDir;
+    private Path generatedSources;
+    private Device device = Device.AUTO;
+    private boolean force;
+    private String pluginVersion = "dev";
+
+    private Builder() {}
+
+    /** @param v the project folder */
+    public Builder baseDir(Path v) {
+      baseDir = v;
+      return this;
+    }
+
+    /** @param v the labelled photos' folder */
+    public Builder images(Path v) {
+      images = v;
+      return this;
+    }
+
+    /** @param v include patterns, or null for the defaults */
+    public Builder includes(List<String> v) {
+      includes = v;
+      return this;
+    }
+
+    /** @param v exclude patterns, or null for none */
+    public Builder excludes(List<String> v) {
+      excludes = v;
+      return this;
+    }
+
+    /** @param v held-out fraction per label */
+    public Builder validationSplit(double v) {
+      validationSplit = v;
+      return this;
+    }
+
+    /** @param v fail on unreadable photos */
+    public Builder failOnBadImages(boolean v) {
+      failOnBadImages = v;
+      return this;
+    }
+
+    /** @param v catalogue name, https URL or local weights file */
+    public Builder backbone(String v) {
+      backbone = v;
+      return this;
+    }
+
+    /** @param v SHA-256 of the backbone file, or null */
+    public Builder backboneSha256(String v) {
+      backboneSha256 = v;
+      return this;
+    }
+
+    /** @param v the download cache */
+    public Builder backboneCache(Path v) {
+      backboneCache = v;
+      return this;
+    }
+
+    /** @param v a mirror folder or base URL, or null */
+    public Builder backboneMirror(String v) {
+      backboneMirror = v;
+      return this;
+    }
+
+    /** @param v true when Maven runs offline */
+    public Builder offline(boolean v) {
+      offline = v;
+      return this;
+    }
+
+    /** @param v input width and height */
+    public Builder inputSize(int v) {
+      inputSize = v;
+      return this;
+    }
+
+    /** @param v cut layer, or null/blank for the last one */
+    public Builder featureLayer(String v) {
+      featureLayer = v;
+      return this;
+    }
+
+    /** @param v {@code avg} or {@code max} */
+    public Builder pooling(String v) {
+      pooling = InvalidSettingException.parse("pooling", () -> switch (
+          v == null ? "avg" : v.trim().toLowerCase(Locale.ROOT)) {
+            case "avg", "average" -> PoolingType.AVG;
+            case "max" -> PoolingType.MAX;
+            default -> throw new IllegalArgumentException("unknown pooling '" + v
+                + "'; valid: avg, max");
+          });
+      return this;
+    }
+
+    /** @param v {@code center-crop} or {@code stretch} */
+    public Builder resize(String v) {
+      resize = InvalidSettingException.parse("resize", () -> {
+        for (Preprocessing.Resize r : Preprocessing.Resize.values()) {
+          if (r.name().replace('_', '-').equalsIgnoreCase(String.valueOf(v).trim())
+              || r.name().equalsIgnoreCase(String.valueOf(v).trim())) {
+            return r;
+          }
+        }
+        throw new IllegalArgumentException("unknown resize '" + v
+            + "'; valid: center-crop, stretch");
+      });
+      return this;
+    }
+
+    /** @param v {@code auto}, {@code lbfgs} or {@code adam} */
+    public Builder headSolver(String v) {
+      headSolver = InvalidSettingException.parse("headSolver", () -> HeadSolver.parse(v));
+      return this;
+    }
+
+    /** @param v hidden units (0: none) */
+    public Builder hiddenUnits(int v) {
+      hiddenUnits = v;
+      return this;
+    }
+
+    /** @param v dropout rate */
+    public Builder dropout(double v) {
+      dropout = v;
+      return this;
+    }
+
+    /** @param v label smoothing ε */
+    public Builder labelSmoothing(double v) {
+      labelSmoothing = v;
+      return this;
+    }
+
+    /** @param v balance imbalanced labels */
+    public Builder balanceClasses(boolean v) {
+      balanceClasses = v;
+      return this;
+    }
+
+    /** @param v the transfer mode id */
+    public Builder mode(String v) {
+      mode = InvalidSettingException.parse("mode", () -> Mode.parse(v));
+      return this;
+    }
+
+    /** @param v top blocks trained in fine-tune */
+    public Builder fineTuneBlocks(int v) {
+      fineTuneBlocks = v;
+      return this;
+    }
+
+    /** @param v maximum epochs */
+    public Builder epochs(int v) {
+      epochs = v;
+      return this;
+    }
+
+    /** @param v minibatch size */
+    public Builder batchSize(int v) {
+      batchSize = v;
+      return this;
+    }
+
+    /** @param v learning rate */
+    public Builder learningRate(double v) {
+      learningRate = v;
+      return this;
+    }
+
+    /** @param v schedule id */
+    public Builder learningRateSchedule(String v) {
+      learningRateSchedule = InvalidSettingException.parse("learningRateSchedule",
+          () -> LearningRateSchedule.parse(v));
+      return this;
+    }
+
+    /** @param v weight decay */
+    public Builder weightDecay(double v) {
+      weightDecay = v;
+      return this;
+    }
+
+    /** @param v early-stopping patience */
+    public Builder patience(int v) {
+      patience = v;
+      return this;
+    }
+
+    /** @param v augmented copies per photo */
+    public Builder augmentedCopies(int v) {
+      augmentedCopies = v;
+      return this;
+    }
+
+    /** @param v {@code key=value;...}, or null for the defaults */
+    public Builder augmentation(String v) {
+      augmentation = InvalidSettingException.parse("augmentation", () -> Augmentation.parse(v));
+      return this;
+    }
+
+    /** @param v the seed */
+    public Builder seed(long v) {
+      seed = v;
+      return this;
+    }
+
+    /** @param v the estimate's minimum accuracy */
+    public Builder minAccuracy(double v) {
+      minAccuracy = v;
+      return this;
+    }
+
+    /** @param v the largest accepted drop, or null for no comparison */
+    public Builder maxAccuracyDrop(Double v) {
+      maxAccuracyDrop = v;
+      return this;
+    }
+
+    /** @param v cross-validation folds */
+    public Builder estimateFolds(int v) {
+      estimateFolds = v;
+      return this;
+    }
+
+    /** @param v the generated class */
+    public Builder className(String v) {
+      className = v;
+      return this;
+    }
+
+    /** @param v {@code target/classes} */
+    public Builder classesDir(Path v) {
+      classesDir = v;
+      return this;
+    }
+
+    /** @param v {@code target/kiln} */
+    public Builder workDir(Path v) {
+      workDir = v;
+      return this;
+    }
+
+    /** @param v the feature cache, or null for none */
+    public Builder cacheDir(Path v) {
+      cacheDir = v;
+      return this;
+    }
+
+    /** @param v generated sources root */
+    public Builder generatedSources(Path v) {
+      generatedSources = v;
+      return this;
+    }
+
+    /** @param v {@code AUTO}, {@code CPU} or {@code CUDA} */
+    public Builder device(String v) {
+      device = InvalidSettingException.parse("device", () -> Settings.device(v));
+      return this;
+    }
+
+    /** @param v retrain even when up to date */
+    public Builder force(boolean v) {
+      force = v;
+      return this;
+    }
+
+    /** @param v this plugin's version */
+    public Builder pluginVersion(String v) {
+      pluginVersion = v;
+      return this;
+    }
+
+    /**
+     * @return the validated configuration
+     * @throws InvalidSettingException naming the first invalid setting
+     */
+    public TrainConfiguration build() {
+      BackboneSource source = InvalidSettingException.parse("backbone",
+          () -> BackboneSource.parse(backbone, baseDir));
+      Path work = workDir == null ? baseDir.resolve("target/kiln") : workDir;
+      return new TrainConfiguration(
+          new Data(images == null ? baseDir.resolve("src/main/images") : images, includes,
+              excludes, validationSplit, failOnBadImages),
+          new Backbone(source, new BackboneResolver.Source(backboneSha256, backboneCache,
+              backboneMirror, offline), inputSize, featureLayer, pooling, resize),
+          new Head(headSolver, hiddenUnits, dropout, labelSmoothing, balanceClasses),
+          new Optimisation(mode, fineTuneBlocks, epochs, batchSize, learningRate,
+              learningRateSchedule, weightDecay, patience, augmentedCopies, augmentation, seed),
+          new Gates(minAccuracy, maxAccuracyDrop, estimateFolds),
+          new Outputs(className, classesDir == null ? baseDir.resolve("target/classes")
+              : classesDir, work, cacheDir, generatedSources == null
+              ? baseDir.resolve("target/generated-sources/kiln") : generatedSources),
+          new Run(baseDir, device, force, pluginVersion));
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package dev.kiln.maven.goal;
+
+import dev.kiln.maven.config.TrainConfiguration;
+import dev.kiln.maven.dataset.Dataset;
+import dev.kiln.maven.dataset.LabelledImage;
+import dev.kiln.maven.problem.UserProblemException;
+import dev.kiln.maven.train.ProgressListener;
+import dev.kiln.maven.train.TrainingResult;
+import dev.kiln.runtime.ClassifierOptions;
+import dev.kiln.runtime.Device;
+import dev.kiln.runtime.ImageClassifier;
+import dev.kiln.runtime.KilnException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Step 4 of the train goal: the checks a new model must pass before it replaces the kept one.
+ * {@code minAccuracy} holds the estimate (accuracy on photos no training decision used) to a
+ * floor. {@code maxAccuracyDrop} compares with the model being replaced: on the same validation
+ * photos when they were held out from the new head ({@link RegressionGate}), or estimate against
+ * the kept model's recorded estimate when the new head learnt from every photo (running the old
+ * model on photos the new one trained on would favour the new one).
+ */
+final class QualityGates {
+
+  private QualityGates() {}
+
+  static void check(TrainConfiguration c, TrainOutputs outputs, Dataset data,
+      TrainingResult result, ProgressListener listener) throws UserProblemException {
+    minAccuracy(result.estimate().accuracy(), result.estimate().line(), c.gates().minAccuracy(),
+        outputs.report);
+    Double maxDrop = c.gates().maxAccuracyDrop();
+    if (maxDrop != null && Files.isRegularFile(outputs.kept)) {
+      accuracyDrop(maxDrop, outputs.kept, data, result, listener);
+    }
+  }
+
+  static void minAccuracy(double accuracy, String estimate, double min, Path report)
+      throws UserProblemException {
+    if (accuracy < min) {
+      throw new UserProblemException(String.format(Locale.ROOT,
+          "estimated accuracy %.4f (%s) is below minAccuracy %.4f; the previous model (if any)"
+              + " is kept. See %s for the confusion matrix and worst images; add or clean"
+              + " images, try another backbone or mode, or lower minAccuracy (kiln.minAccuracy)",
+          accuracy, estimate, min, report));
+    }
+  }
+
+  private static void accuracyDrop(double maxDrop, Path kept, Dataset data,
+      TrainingResult result, ProgressListener listener) throws UserProblemException {
+    double previous;
+    double current;
+    String basis;
+    if (result.validationTrainedOn()) {
+      Double recorded = recordedEstimate(kept, data.labels());
+      if (recorded == null) {
+        listener.phase("accuracy-drop", "the previous model records no estimate (or has other"
+            + " labels): no comparison");
+        return;
+      }
+      previous = recorded;
+      current = result.estimate().accuracy();
+      basis = "estimated accuracy on new photos";
+    } else {
+      Set<String> skipped = new HashSet<>();
+      result.skipped().forEach(s -> skipped.add(s.relativePath()));
+      List<LabelledImage> measured = data.validation().stream()
+          .filter(i -> !skipped.contains(i.relativePath())).toList();
+      RegressionGate.Comparison old = RegressionGate.previousAccuracy(kept, data.labels(),
+          measured);
+      if (old == null) {
+        listener.phase("accuracy-drop", "the previous model has other labels (or is unreadable):"
+            + " no comparison");
+        return;
+      }
+      previous = old.accuracy();
+      current = result.validation().accuracy();
+      basis = "accuracy on the same " + old.images() + " validation photos";
+    }
+    listener.phase("accuracy-drop", String.format(Locale.ROOT, "%s: previous model %.1f%%, new"
+        + " model %.1f%% (maxAccuracyDrop %.3f)", basis, previous * 100, current * 100, maxDrop));
+    if (current < previous - maxDrop - 1e-9) {
+      throw new UserProblemException(String.format(Locale.ROOT, "validation accuracy dropped from"
+          + " %.1f%% (the previous model; %s) to %.1f%%, more than maxAccuracyDrop %.3f; the"
+          + " previous model is kept. Undo the change that caused it, or accept the drop with a"
+          + " larger maxAccuracyDrop (kiln.maxAccuracyDrop)", previous * 100, basis,
+          current * 100, maxDrop));
+    }
+  }
+
+  /** @return the kept model's recorded estimate, or null (none, other labels, unreadable) */
+  static Double recordedEstimate(Path kept, List<String> labels) {
+    try (ImageClassifier previous = ImageClassifier.load(kept,
+        ClassifierOptions.defaults().withDevice(Device.CPU))) {
+      String json = previous.metadata().training().get("estimate");
+      if (json == null || !previous.labels().equals(labels)) {
+        return null;
+      }
+      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).get("accuracy")
+          .asDouble();
+    } catch (KilnException | java.io.IOException | RuntimeException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package dev.kiln.maven.goal;
+
+import dev.kiln.maven.backbone.BackboneResolver;
+import dev.kiln.maven.config.ConfigurationFingerprint;
+import dev.kiln.maven.config.TrainConfiguration;
+import dev.kiln.maven.dataset.Dataset;
+import dev.kiln.maven.dataset.DatasetScanner;
+import dev.kiln.maven.dataset.LabelledImage;
+import dev.kiln.maven.fingerprint.FileHashes;
+import dev.kiln.maven.fingerprint.Fingerprint;
+import dev.kiln.maven.problem.UserProblemException;
+import dev.kiln.maven.train.ProgressListener;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Step 1 of the train goal: resolve the inputs. Scans the photos, resolves the backbone's weights
+ * file (downloading it when needed) and computes the fingerprint of photos, configuration
+ * ({@link ConfigurationFingerprint}: every {@code @ModelInput} setting) and backbone.
+ *
+ * @param dataset the scanned photos
+ * @param backboneFile the local weights file
+ * @param fingerprint SHA-256 over everything that can change the model
+ */
+record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint) {
+
+  static TrainInputs resolve(TrainConfiguration c, ProgressListener listener)
+      throws UserProblemException {
+    Dataset data;
+    try {
+      data = DatasetScanner.scan(new DatasetScanner.Request(c.data().images(),
+          c.data().includes(), c.data().excludes(), c.data().validationSplit(),
+          c.optimisation().seed()));
+    } catch (IllegalArgumentException e) {
+      throw new UserProblemException("invalid images (kiln.images): " + e.getMessage(), e);
+    }
+    Path backboneFile = BackboneResolver.file(c.backbone().source(), c.run().baseDir(),
+        c.backbone().download(), line -> listener.phase("backbone", line));
+    Map<String, Path> files = new LinkedHashMap<>();
+    for (LabelledImage i : data.train()) {
+      files.put("train:" + i.relativePath(), i.file());
+    }
+    for (LabelledImage i : data.validation()) {
+      files.put("val:" + i.relativePath(), i.file());
+    }
+    FileHashes hashes = FileHashes.load(c.outputs().workDir().resolve("file-hashes.tsv"));
+    String fingerprint = Fingerprint.of(files, ConfigurationFingerprint.inputs(c), backboneFile,
+        c.run().pluginVersion(), hashes);
+    hashes.save();
+    listener.debug("fingerprint: " + hashes.read() + " files read, " + hashes.remembered()
+        + " unchanged (size and time) and not read");
+    return new TrainInputs(data, backboneFile, fingerprint);
+  }
+}

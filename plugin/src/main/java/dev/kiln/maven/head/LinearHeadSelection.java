@@ -1,0 +1,226 @@
+package dev.kiln.maven.head;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Chooses the L2 strength of a {@link SoftmaxRegression} head by stratified k-fold
+ * cross-validation (lowest pooled validation log-loss over a grid, strongest first, each fit warm
+ * started from the previous strength), fits the shipped head on every given row with it, and —
+ * when asked — estimates its accuracy by nested cross-validation: the photos of each outer fold
+ * are predicted by a head whose strength was chosen on the other folds alone, so no decision
+ * about a photo's prediction ever saw that photo.
+ */
+public final class LinearHeadSelection {
+
+  /** L2 strengths tried, strongest first: 10, 10^0.5, …, 10^-6 (on standardised features). */
+  static final double[] LAMBDAS = grid();
+  /** Strengths past the best one tried before the search stops. */
+  static final int PATIENCE = 3;
+
+  private LinearHeadSelection() {}
+
+  private static double[] grid() {
+    double[] g = new double[15];
+    for (int i = 0; i < g.length; i++) {
+      g[i] = Math.pow(10, 1 - 0.5 * i);
+    }
+    return g;
+  }
+
+  /**
+   * @param lambda L2 strength
+   * @param loss pooled cross-validated log-loss
+   * @param accuracy pooled cross-validated accuracy
+   */
+  public record Point(double lambda, double loss, double accuracy) {}
+
+  /**
+   * @param model the head fitted on every row at the chosen strength
+   * @param lambda the chosen strength
+   * @param folds folds used
+   * @param curve cross-validated loss and accuracy per strength tried
+   * @param estimate the nested cross-validation estimate, or null when not asked for
+   * @param fits L-BFGS fits made
+   * @param millis wall time
+   */
+  public record Result(SoftmaxRegression.Model model, double lambda, int folds, List<Point> curve,
+      AccuracyEstimate estimate, int fits, long millis) {
+    /** @return the chosen point of the curve */
+    public Point chosen() {
+      return curve.stream().filter(p -> p.lambda() == lambda).findFirst().orElseThrow();
+    }
+  }
+
+  /**
+   * @param rows feature rows
+   * @param labels label per row
+   * @param classes number of labels
+   * @param keys stable key per row (relative path) for the fold assignment; rows repeating an
+   *     earlier row's key are its augmented copies: they train, in that photo's fold, but are
+   *     never scored
+   * @param k folds wanted
+   * @param seed seed of the fold assignment
+   * @param classWeights loss weight per label, or null
+   * @param estimate also run the nested cross-validation estimate
+   * @return the chosen strength, the fitted head and, when asked, the estimate
+   */
+  public static Result select(float[][] rows, int[] labels, int classes, String[] keys, int k,
+      long seed, double[] classWeights, boolean estimate) {
+    long t0 = System.nanoTime();
+    int[] fold = StratifiedFolds.assign(labels, keys, k, seed);
+    int folds = java.util.Arrays.stream(fold).max().orElse(0) + 1;
+    int n = rows.length;
+    boolean[] scored = StratifiedFolds.firstOfKey(keys);
+    int photos = 0;
+    for (boolean b : scored) {
+      photos += b ? 1 : 0;
+    }
+    int grid = LAMBDAS.length;
+    // out-of-fold predicted label and log-loss per strength, from fits leaving one fold out
+    int[][] predicted = new int[grid][];
+    double[][] rowLoss = new double[grid][];
+    // inner[o][g]: fits leaving folds o and i out, scored on fold i, summed over i != o
+    double[][] inner = new double[folds][grid];
+    SoftmaxRegression.Model[] single = new SoftmaxRegression.Model[folds];
+    SoftmaxRegression.Model[][] pair = new SoftmaxRegression.Model[folds][folds];
+    int[][] scoredIn = new int[folds][];
+    for (int f = 0; f < folds; f++) {
+      final int ff = f;
+      scoredIn[f] = java.util.stream.IntStream.range(0, n)
+          .filter(i -> fold[i] == ff && scored[i]).toArray();
+    }
+    List<Point> curve = new ArrayList<>();
+    int best = 0;
+    int[] innerBest = new int[folds];
+    int fits = 0;
+    int tried = 0;
+    // strongest first, each fit warm started from the previous strength; stop once the pooled
+    // loss (and every outer fold's inner loss) has not improved for PATIENCE strengths
+    for (int g = 0; g < grid; g++) {
+      predicted[g] = new int[n];
+      rowLoss[g] = new double[n];
+      for (int o = 0; o < folds; o++) {
+        single[o] = SoftmaxRegression.fit(rows, labels, classes, rowsNotIn(fold, o, -1),
+            LAMBDAS[g], classWeights, single[o]);
+        fits++;
+        score(single[o], rows, labels, scoredIn[o], predicted[g], rowLoss[g]);
+      }
+      double loss = sum(rowLoss[g]) / photos;
+      curve.add(new Point(LAMBDAS[g], loss, accuracy(predicted[g], labels, scored, photos)));
+      if (loss < curve.get(best).loss() - 1e-9) {
+        best = g;
+      }
+      if (estimate) {
+        for (int a = 0; a < folds; a++) {
+          for (int b = a + 1; b < folds; b++) {
+            pair[a][b] = SoftmaxRegression.fit(rows, labels, classes, rowsNotIn(fold, a, b),
+                LAMBDAS[g], classWeights, pair[a][b]);
+            fits++;
+            inner[b][g] += logLoss(pair[a][b], rows, labels, scoredIn[a]); // outer b, inner fold a
+            inner[a][g] += logLoss(pair[a][b], rows, labels, scoredIn[b]); // outer a, inner fold b
+          }
+        }
+        for (int o = 0; o < folds; o++) {
+          if (inner[o][g] < inner[o][innerBest[o]] - 1e-9) {
+            innerBest[o] = g;
+          }
+        }
+      }
+      tried = g + 1;
+      boolean done = g - best >= PATIENCE;
+      for (int o = 0; estimate && o < folds; o++) {
+        done &= g - innerBest[o] >= PATIENCE;
+      }
+      if (done) {
+        break;
+      }
+    }
+    int[] all = new int[n];
+    for (int i = 0; i < n; i++) {
+      all[i] = i;
+    }
+    SoftmaxRegression.Model model = SoftmaxRegression.fit(rows, labels, classes, all,
+        LAMBDAS[best], classWeights, null);
+    fits++;
+    AccuracyEstimate est = null;
+    if (estimate) {
+      int right = 0;
+      for (int o = 0; o < folds; o++) {
+        for (int i : scoredIn[o]) {
+          if (predicted[innerBest[o]][i] == labels[i]) {
+            right++;
+          }
+        }
+      }
+      est = AccuracyEstimate.wilson(right, photos, String.format(Locale.ROOT,
+          "nested %d-fold cross-validation over all %d labelled photos: each photo predicted by"
+              + " a head that never saw it, its L2 strength chosen on the other folds alone",
+          folds, photos));
+    }
+    return new Result(model, LAMBDAS[best], folds, List.copyOf(curve.subList(0, tried)), est,
+        fits, (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  private static void score(SoftmaxRegression.Model m, float[][] rows, int[] labels, int[] held,
+      int[] predicted, double[] loss) {
+    float[][] p = m.probabilities(pick(rows, held));
+    for (int r = 0; r < held.length; r++) {
+      int i = held[r];
+      predicted[i] = argMax(p[r]);
+      loss[i] = -Math.log(Math.max(1e-12, p[r][labels[i]]));
+    }
+  }
+
+  private static double logLoss(SoftmaxRegression.Model m, float[][] rows, int[] labels,
+      int[] held) {
+    float[][] p = m.probabilities(pick(rows, held));
+    double s = 0;
+    for (int r = 0; r < held.length; r++) {
+      s -= Math.log(Math.max(1e-12, p[r][labels[held[r]]]));
+    }
+    return s;
+  }
+
+  static float[][] pick(float[][] rows, int[] idx) {
+    float[][] out = new float[idx.length][];
+    for (int i = 0; i < idx.length; i++) {
+      out[i] = rows[idx[i]];
+    }
+    return out;
+  }
+
+  static int[] rowsNotIn(int[] fold, int a, int b) {
+    return java.util.stream.IntStream.range(0, fold.length)
+        .filter(i -> fold[i] != a && fold[i] != b).toArray();
+  }
+
+  static int argMax(float[] row) {
+    int best = 0;
+    for (int i = 1; i < row.length; i++) {
+      if (row[i] > row[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  private static double sum(double[] v) {
+    double s = 0;
+    for (double x : v) {
+      s += x;
+    }
+    return s;
+  }
+
+  private static double accuracy(int[] predicted, int[] labels, boolean[] scored, int photos) {
+    int right = 0;
+    for (int i = 0; i < labels.length; i++) {
+      if (scored[i] && predicted[i] == labels[i]) {
+        right++;
+      }
+    }
+    return right / (double) photos;
+  }
+}
