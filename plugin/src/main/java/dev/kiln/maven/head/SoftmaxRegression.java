@@ -93,6 +93,16 @@ public final class SoftmaxRegression {
     return p.model(theta, iterations);
   }
 
+  /**
+   * The objective and its gradient at standardised parameters θ (for tests).
+   *
+   * @return the objective; {@code gradient} receives its gradient
+   */
+  static double objective(float[][] rows, int[] labels, int classes, int[] use, double lambda,
+      double[] classWeights, double[] theta, double[] gradient) {
+    return new Problem(rows, labels, classes, use, lambda, classWeights).value(theta, gradient);
+  }
+
   /** The objective on one subset of rows: data in row-major doubles, standardisation. */
   private static final class Problem {
     final double[][] x;
