@@ -32,14 +32,9 @@ public class ClassifyMojo extends AbstractKilnMojo {
 
   @Override
   protected void run() throws UserProblemException, MojoFailureException {
-    Path base = project.getBasedir().toPath();
     ClassifyGoal.Request request;
     try {
-      request = new ClassifyGoal.Request(
-          classesDir.toPath().resolve(ClassifierGenerator.modelResource(className)),
-          inputs == null ? List.of() : inputs.stream().map(String::trim)
-              .filter(s -> !s.isEmpty()).map(s -> base.resolve(s).normalize()).toList(), top,
-          device());
+      request = request();
     } catch (IllegalArgumentException e) {
       throw new MojoFailureException(e.getMessage(), e);
     }
@@ -49,5 +44,15 @@ public class ClassifyMojo extends AbstractKilnMojo {
     if (outcome.classified() == 0) {
       throw new MojoFailureException("no photo could be classified; see the lines above");
     }
+  }
+
+  /** @return the parameters as the goal's request */
+  ClassifyGoal.Request request() {
+    Path base = project.getBasedir().toPath();
+    return new ClassifyGoal.Request(
+        classesDir.toPath().resolve(ClassifierGenerator.modelResource(className)),
+        inputs == null ? List.of() : inputs.stream().map(String::trim)
+            .filter(s -> !s.isEmpty()).map(s -> base.resolve(s).normalize()).toList(), top,
+        device());
   }
 }

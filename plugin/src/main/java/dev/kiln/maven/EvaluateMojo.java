@@ -39,10 +39,7 @@ public class EvaluateMojo extends AbstractKilnMojo {
     }
     EvaluateGoal.Request request;
     try {
-      request = new EvaluateGoal.Request(
-          classesDir.toPath().resolve(ClassifierGenerator.modelResource(className)),
-          testImages.toPath(), includes, excludes, workDir.toPath().resolve("evaluation.json"),
-          minTestAccuracy, device());
+      request = request();
     } catch (IllegalArgumentException e) {
       throw new MojoFailureException(e.getMessage(), e);
     }
@@ -52,5 +49,13 @@ public class EvaluateMojo extends AbstractKilnMojo {
     for (String line : e.confusionText().split("\n")) {
       getLog().info(line);
     }
+  }
+
+  /** @return the parameters as the goal's request */
+  EvaluateGoal.Request request() {
+    return new EvaluateGoal.Request(
+        classesDir.toPath().resolve(ClassifierGenerator.modelResource(className)),
+        testImages.toPath(), includes, excludes, workDir.toPath().resolve("evaluation.json"),
+        minTestAccuracy, device());
   }
 }

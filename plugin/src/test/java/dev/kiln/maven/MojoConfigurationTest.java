@@ -1,0 +1,170 @@
+package dev.kiln.maven;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.maven.backbone.BackboneSource;
+import dev.kiln.maven.config.InvalidSettingException;
+import dev.kiln.maven.config.TrainConfiguration;
+import dev.kiln.maven.train.HeadSolver;
+import dev.kiln.maven.train.LearningRateSchedule;
+import dev.kiln.maven.train.Mode;
+import dev.kiln.runtime.Device;
+import java.io.File;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Mojo → configuration mapping, per goal (as ascopes/protobuf-maven-plugin tests its Mojos):
+ * Maven's defaults give the documented configuration, and every {@code @Parameter} reaches what
+ * the goal runs with.
+ */
+class MojoConfigurationTest {
+
+  @TempDir
+  Path base;
+
+  private TrainMojo train() throws Exception {
+    TrainMojo m = new TrainMojo();
+    MojoFields.defaults(m, base);
+    MojoFields.set(m, "className", "com.acme.Pets");
+    MojoFields.set(m, "backbone", "models/net.h5");
+    return m;
+  }
+
+  @Test
+  void trainDefaultsGiveTheDocumentedConfiguration() throws Exception {
+    TrainConfiguration c = train().configuration();
+    assertEquals(base.resolve("src/main/images"), c.data().images());
+    assertEquals(0.2, c.data().validationSplit());
+    assertEquals(new BackboneSource.LocalFile(base.resolve("models/net.h5")),
+        c.backbone().source());
+    assertEquals(224, c.backbone().inputSize());
+    assertEquals(PoolingType.AVG, c.backbone().pooling());
+    assertEquals(HeadSolver.AUTO, c.head().solver());
+    assertEquals(Mode.FEATURE_EXTRACTOR, c.optimisation().mode());
+    assertEquals(LearningRateSchedule.CONSTANT, c.optimisation().schedule());
+    assertEquals(50, c.optimisation().epochs());
+    assertEquals(42, c.optimisation().seed());
+    assertEquals(5, c.gates().estimateFolds());
+    assertNull(c.gates().maxAccuracyDrop());
+    assertEquals(base.resolve("target/classes"), c.outputs().classesDir());
+    assertEquals(base.resolve("target/kiln/cache"), c.outputs().cacheDir());
+    assertEquals(Device.AUTO, c.run().device());
+    assertEquals("1.2.3", c.run().pluginVersion());
+  }
+
+  @Test
+  void everyTrainParameterReachesTheConfiguration() throws Exception {
+    TrainMojo m = train();
+    Map<String, Object> changed = new java.util.HashMap<>();
+    changed.put("images", new File(base.toFile(), "photos"));
+    changed.put("className", "com.acme.Insects");
+    changed.put("includes", List.of("**/*.png"));
+    changed.put("excludes", List.of("**/draft-*"));
+    changed.put("workDir", new File(base.toFile(), "work"));
+    changed.put("validationSplit", 0.3);
+    changed.put("seed", 7L);
+    changed.put("device", "CPU");
+    changed.put("classesDir", new File(base.toFile(), "classes"));
+    changed.put("epochs", 10);
+    changed.put("batchSize", 32);
+    changed.put("learningRate", 0.01);
+    changed.put("learningRateSchedule", "warmup-cosine");
+    changed.put("pooling", "max");
+    changed.put("hiddenUnits", 64);
+    changed.put("headSolver", "adam");
+    changed.put("dropout", 0.5);
+    changed.put("weightDecay", 0.001);
+    changed.put("patience", 3);
+    changed.put("augmentedCopies", 2);
+    changed.put("augmentation", "flip=false");
+    changed.put("labelSmoothing", 0.1);
+    changed.put("balanceClasses", false);
+    changed.put("backbone", "mobilenet_v1_0.25_224");
+    changed.put("backboneSha256", "ab");
+    changed.put("backboneCache", new File(base.toFile(), "cache2"));
+    changed.put("backboneMirror", "/opt/models");
+    changed.put("offline", true);
+    changed.put("inputSize", 160);
+    changed.put("mode", "fine-tune");
+    changed.put("fineTuneBlocks", 3);
+    changed.put("featureLayer", "conv_pw_11_relu");
+    changed.put("resize", "stretch");
+    changed.put("failOnBadImages", true);
+    changed.put("minAccuracy", 0.9);
+    changed.put("force", true);
+    changed.put("cacheDir", new File(base.toFile(), "fcache"));
+    changed.put("maxAccuracyDrop", 0.02);
+    changed.put("generatedSources", new File(base.toFile(), "gen"));
+    changed.put("estimateFolds", 10);
+    changed.put("pluginVersion", "9.9");
+    MojoFields.eachParameterReaches(m, changed, Map.of(
+        "skip", "checked by the Mojo before any configuration is built",
+        "project", "gives the project folder (run.baseDir)"), m::configuration);
+  }
+
+  @Test
+  void aBadTrainValueNamesItsSettingAndTheValidChoices() throws Exception {
+    TrainMojo m = train();
+    MojoFields.set(m, "mode", "quick");
+    InvalidSettingException e = assertThrows(InvalidSettingException.class, m::configuration);
+    assertEquals("mode", e.setting());
+    assertTrue(e.getMessage().contains("-Dkiln.mode") && e.getMessage().contains("fine-tune"),
+        e.getMessage());
+    MojoFields.set(m, "mode", "full");
+    MojoFields.set(m, "estimateFolds", 1);
+    e = assertThrows(InvalidSettingException.class, m::configuration);
+    assertTrue(e.getMessage().startsWith("invalid estimateFolds (<estimateFolds>,"
+        + " -Dkiln.estimateFolds): must be between 2 and 20"), e.getMessage());
+  }
+
+  @Test
+  void everyEvaluateParameterReachesTheRequest() throws Exception {
+    EvaluateMojo m = new EvaluateMojo();
+    MojoFields.defaults(m, base);
+    MojoFields.set(m, "className", "com.acme.Pets");
+    MojoFields.set(m, "testImages", new File(base.toFile(), "test"));
+    assertEquals(base.resolve("target/classes/com/acme/Pets.onnx"), m.request().model());
+    MojoFields.eachParameterReaches(m, Map.of(
+        "className", "com.acme.Insects",
+        "testImages", new File(base.toFile(), "test2"),
+        "includes", List.of("**/*.png"),
+        "excludes", List.of("x"),
+        "workDir", new File(base.toFile(), "work"),
+        "minTestAccuracy", 0.5,
+        "device", "CPU",
+        "classesDir", new File(base.toFile(), "classes")), Map.of(
+        "skip", "checked by the Mojo", "project", "not used by evaluate",
+        "images", "evaluate reads testImages, not the training photos",
+        "validationSplit", "no split in evaluate", "seed", "nothing random in evaluate"),
+        m::request);
+  }
+
+  @Test
+  void everyClassifyParameterReachesTheRequest() throws Exception {
+    ClassifyMojo m = new ClassifyMojo();
+    MojoFields.defaults(m, base);
+    MojoFields.set(m, "className", "com.acme.Pets");
+    MojoFields.set(m, "inputs", List.of("a.jpg"));
+    assertEquals(List.of(base.resolve("a.jpg")), m.request().inputs());
+    MojoFields.eachParameterReaches(m, Map.of(
+        "className", "com.acme.Insects",
+        "inputs", List.of("b.jpg"),
+        "top", 1,
+        "device", "CPU",
+        "classesDir", new File(base.toFile(), "classes")), Map.of(
+        "skip", "checked by the Mojo", "project", "gives the folder inputs resolve against",
+        "images", "classify takes inputs, not the training photos",
+        "includes", "folders given as inputs take every image",
+        "excludes", "folders given as inputs take every image",
+        "workDir", "classify writes nothing", "validationSplit", "no split in classify",
+        "seed", "nothing random in classify"), m::request);
+  }
+}

@@ -1,0 +1,143 @@
+package dev.kiln.maven.goal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.maven.config.TrainConfiguration;
+import dev.kiln.maven.problem.UserProblemException;
+import dev.kiln.maven.train.ProgressListener;
+import dev.kiln.maven.train.TrainingResult;
+import dev.kiln.runtime.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The train goal's steps, each on its own and without Maven: inputs (scan, backbone,
+ * fingerprint), the up-to-date check, training, outputs and gates; then the whole goal twice.
+ */
+class TrainGoalStepsTest {
+
+  @TempDir
+  static Path project;
+
+  static TrainConfiguration.Builder config() {
+    return TrainConfiguration.builder().baseDir(project).images(project.resolve("images"))
+        .className("com.acme.Insects").inputSize(128).validationSplit(0.3).device("CPU")
+        .backbone(Fixtures.mobilenetH5().toString()).cacheDir(project.resolve("cache"));
+  }
+
+  @BeforeAll
+  static void photos() throws Exception {
+    for (String label : List.of("ants", "bees")) {
+      Files.createDirectories(project.resolve("images").resolve(label));
+      try (var files = Files.list(Fixtures.hymenoptera().resolve("train").resolve(label))) {
+        for (Path p : files.sorted().limit(10).toList()) {
+          Files.copy(p, project.resolve("images").resolve(label).resolve(p.getFileName()));
+        }
+      }
+    }
+  }
+
+  @Test
+  void inputsFingerprintWhatCanChangeTheModelOnly() throws Exception {
+    TrainInputs a = TrainInputs.resolve(config().build(), ProgressListener.NONE);
+    assertEquals(List.of("ants", "bees"), a.dataset().labels());
+    assertEquals(Fixtures.mobilenetH5(), a.backboneFile());
+    assertEquals(a.fingerprint(), TrainInputs.resolve(config().minAccuracy(0.5).force(true)
+        .build(), ProgressListener.NONE).fingerprint());
+    assertNotEquals(a.fingerprint(), TrainInputs.resolve(config().estimateFolds(3).build(),
+        ProgressListener.NONE).fingerprint());
+  }
+
+  @Test
+  void upToDateCheckReusesOnlyAnUnchangedModelAndRebundlesIt() throws Exception {
+    TrainConfiguration c = config().workDir(project.resolve("utd"))
+        .classesDir(project.resolve("utd-classes")).build();
+    TrainInputs inputs = TrainInputs.resolve(c, ProgressListener.NONE);
+    TrainOutputs out = new TrainOutputs(c);
+    assertNull(UpToDateCheck.reuse(c, inputs, out, ProgressListener.NONE), "nothing kept yet");
+    Files.createDirectories(out.kept.getParent());
+    Files.write(out.kept, new byte[] {1, 2, 3});
+    Files.writeString(out.fingerprintFile, inputs.fingerprint() + "\n0.875\n87.5% (95% interval"
+        + " 80.0–92.0%, 20 photos)\n");
+    TrainGoal.Outcome reused = UpToDateCheck.reuse(c, inputs, out, ProgressListener.NONE);
+    assertNotNull(reused);
+    assertTrue(reused.upToDate());
+    assertEquals(0.875, reused.accuracy());
+    assertTrue(reused.line().contains("87.5% (95% interval"), reused.line());
+    assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(out.model), "re-bundled");
+    TrainConfiguration forced = config().workDir(project.resolve("utd"))
+        .classesDir(project.resolve("utd-classes")).force(true).build();
+    assertNull(UpToDateCheck.reuse(forced, inputs, out, ProgressListener.NONE));
+    TrainConfiguration strict = config().workDir(project.resolve("utd"))
+        .classesDir(project.resolve("utd-classes")).minAccuracy(0.9).build();
+    UserProblemException e = assertThrows(UserProblemException.class,
+        () -> UpToDateCheck.reuse(strict, inputs, out, ProgressListener.NONE));
+    assertTrue(e.getMessage().contains("below minAccuracy 0.9000"), e.getMessage());
+  }
+
+  @Test
+  void trainingOutputsAndGates() throws Exception {
+    TrainConfiguration c = config().workDir(project.resolve("run"))
+        .classesDir(project.resolve("run-classes")).build();
+    TrainInputs inputs = TrainInputs.resolve(c, ProgressListener.NONE);
+    List<String> phases = new ArrayList<>();
+    TrainingResult result = ModelTraining.train(c, inputs, new ProgressListener() {
+      @Override
+      public void phase(String name, String detail) {
+        phases.add(name);
+      }
+
+      @Override
+      public void epoch(dev.kiln.maven.train.EpochStats stats) {}
+    });
+    assertTrue(phases.contains("estimate"), phases.toString());
+    assertTrue(result.validationTrainedOn(), "automatic split: the head learns from every photo");
+    assertEquals(20, result.estimate().photos());
+
+    TrainOutputs out = new TrainOutputs(c);
+    out.writeReport("com.acme.Insects", result, inputs.dataset(), inputs.fingerprint());
+    String metrics = Files.readString(out.metrics);
+    assertTrue(metrics.contains("\"estimate\" : {") && metrics.contains("\"method\" : \"nested"),
+        metrics);
+    assertTrue(Files.readString(out.report).contains("expected accuracy on new photos"));
+    assertFalse(Files.exists(out.model), "the report comes first; the model after the gates");
+
+    UserProblemException low = assertThrows(UserProblemException.class, () -> QualityGates.check(
+        config().minAccuracy(1).build(), out, inputs.dataset(), result, ProgressListener.NONE));
+    assertTrue(low.getMessage().contains("estimated accuracy") && low.getMessage()
+        .contains("kiln.minAccuracy"), low.getMessage());
+    QualityGates.check(c, out, inputs.dataset(), result, ProgressListener.NONE);
+    out.writeModel(result, inputs.fingerprint());
+    assertArrayEquals(result.onnx(), Files.readAllBytes(out.model));
+    assertArrayEquals(result.onnx(), Files.readAllBytes(out.kept));
+    assertEquals(result.estimate().accuracy(),
+        QualityGates.recordedEstimate(out.kept, inputs.dataset().labels()), 1e-12,
+        "the model records its estimate for the next build's accuracy-drop gate");
+    assertTrue(Files.readString(out.summary).startsWith("Estimated accuracy on new photos"));
+    assertEquals(inputs.fingerprint(), Files.readAllLines(out.fingerprintFile).get(0));
+  }
+
+  @Test
+  void theWholeGoalTrainsOnceThenIsUpToDate() throws Exception {
+    TrainConfiguration c = config().workDir(project.resolve("goal"))
+        .classesDir(project.resolve("goal-classes")).build();
+    TrainGoal.Outcome first = TrainGoal.run(c, ProgressListener.NONE);
+    TrainGoal.Outcome second = TrainGoal.run(c, ProgressListener.NONE);
+    assertFalse(first.upToDate());
+    assertTrue(second.upToDate());
+    assertEquals(first.accuracy(), second.accuracy());
+    assertEquals(first.estimate(), second.estimate());
+  }
+}
