@@ -11,17 +11,28 @@ try {
 }
 // the class was generated before the first training; train refreshes its javadoc with the metrics
 def source = new File(basedir, 'target/generated-sources/kiln/com/acme/insects/InsectClassifier.java').text
-assert source.contains('Validation accuracy 94.5%') : 'the generated javadoc shows this training\'s metrics'
+assert source.contains('Estimated accuracy on new photos 90.4% (95% interval 81.5–95.3%, 73 photos)') : 'the generated javadoc shows this training\'s estimate'
 def report = new File(basedir, 'target/kiln/report.html')
 assert report.isFile() : 'report.html missing'
 assert report.text.contains('id="confusion"')
+assert report.text.contains('<p class="big" id="estimate">90.4% expected accuracy on new photos</p>') : 'the headline is the estimate'
+assert report.text.contains('the val/ photos') : 'the report says which photos were used for what'
 def metrics = new groovy.json.JsonSlurper().parse(new File(basedir, 'target/kiln/metrics.json'))
 assert metrics.accuracy >= 0.88 : "accuracy ${metrics.accuracy}"
+// with a val/ folder the estimate is the exported model on those 73 photos, used for nothing else
+assert metrics.estimate.photos == 73
+assert Math.abs(metrics.estimate.accuracy - 66 / 73.0) < 1e-9 : "estimate ${metrics.estimate}"
+assert metrics.estimate.low < metrics.estimate.accuracy && metrics.estimate.accuracy < metrics.estimate.high
+assert metrics.estimate.method.contains('val/ folder, which no training decision used')
+assert metrics.validationTrainedOn == false
+assert metrics.head.solver == 'lbfgs' && metrics.head.folds == 5
 def evaluation = new groovy.json.JsonSlurper().parse(new File(basedir, 'target/kiln/evaluation.json'))
 assert evaluation.accuracy >= 0.85 : "test accuracy ${evaluation.accuracy}"
 assert evaluation.confusion.size() == 2
 def log = new File(basedir, 'build.log').text
-assert log.contains('[training] epoch 1/50') : 'per-epoch progress missing'
+assert log.contains('[head] softmax regression (L-BFGS) on 245 examples') : 'head progress missing'
+assert log.contains('[estimate] accuracy to expect on new photos: 90.4% (95% interval 81.5–95.3%, 73 photos)') : 'the estimate is logged'
+assert !log.contains('Backend build information') && !log.contains('Starting ComputationGraph') : 'library banners stay at debug'
 assert log.contains('Tests run: 1, Failures: 0') : 'the sample test did not run'
 assert log.contains('Test accuracy') : 'evaluate did not report'
 

@@ -43,7 +43,7 @@ class MojoConfigurationTest {
     TrainConfiguration c = train().configuration();
     assertEquals(base.resolve("src/main/images"), c.data().images());
     assertEquals(0.2, c.data().validationSplit());
-    assertEquals(new BackboneSource.LocalFile(base.resolve("models/net.h5")),
+    assertEquals(new BackboneSource.LocalFile(base.resolve("models/net.h5"), "models/net.h5"),
         c.backbone().source());
     assertEquals(224, c.backbone().inputSize());
     assertEquals(PoolingType.AVG, c.backbone().pooling());

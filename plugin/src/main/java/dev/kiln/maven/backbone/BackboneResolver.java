@@ -90,7 +90,7 @@ public final class BackboneResolver {
       return fetch(e.url(), e.fileName(), sha != null ? sha : source.sha256(), baseDir, source,
           log);
     }
-    return file(((BackboneSource.LocalFile) backbone).file().toString(), baseDir);
+    return file(((BackboneSource.LocalFile) backbone).setting(), baseDir);
   }
 
   private static Path fetch(URI original, String fileName, String sha256, Path baseDir,

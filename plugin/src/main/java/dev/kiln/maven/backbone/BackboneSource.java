@@ -16,8 +16,11 @@ public sealed interface BackboneSource {
   /** @param uri an http(s) URL of a weights file */
   record Url(URI uri) implements BackboneSource {}
 
-  /** @param file a weights file (absolute, or relative to the project) */
-  record LocalFile(Path file) implements BackboneSource {}
+  /**
+   * @param file the weights file, resolved against the project folder
+   * @param setting the setting as the user wrote it (for messages)
+   */
+  record LocalFile(Path file, String setting) implements BackboneSource {}
 
   /**
    * @param spec the setting: a URL, a catalogue name (unless a file of that name exists in the
@@ -43,6 +46,6 @@ public sealed interface BackboneSource {
     if (BackboneCatalog.find(s).isPresent() && !Files.exists(baseDir.resolve(s))) {
       return new Catalogue(s);
     }
-    return new LocalFile(baseDir.resolve(s).normalize());
+    return new LocalFile(baseDir.resolve(s).normalize(), s);
   }
 }

@@ -84,10 +84,11 @@ final class QualityGates {
     listener.phase("accuracy-drop", String.format(Locale.ROOT, "%s: previous model %.1f%%, new"
         + " model %.1f%% (maxAccuracyDrop %.3f)", basis, previous * 100, current * 100, maxDrop));
     if (current < previous - maxDrop - 1e-9) {
-      throw new UserProblemException(String.format(Locale.ROOT, "validation accuracy dropped from"
-          + " %.1f%% (the previous model; %s) to %.1f%%, more than maxAccuracyDrop %.3f; the"
+      throw new UserProblemException(String.format(Locale.ROOT, "%s dropped from %.1f%% (the"
+          + " previous model) to %.1f%% (the new one), more than maxAccuracyDrop %.3f; the"
           + " previous model is kept. Undo the change that caused it, or accept the drop with a"
-          + " larger maxAccuracyDrop (kiln.maxAccuracyDrop)", previous * 100, basis,
+          + " larger maxAccuracyDrop (kiln.maxAccuracyDrop)",
+          Character.toUpperCase(basis.charAt(0)) + basis.substring(1), previous * 100,
           current * 100, maxDrop));
     }
   }
