@@ -33,7 +33,7 @@ def log = new File(basedir, 'build.log').text
 assert log.contains('[head] softmax regression (L-BFGS) on 245 examples') : 'head progress missing'
 assert log.contains('[estimate] accuracy to expect on new photos: 90.4% (95% interval 81.5–95.3%, 73 photos)') : 'the estimate is logged'
 assert !log.contains('Backend build information') && !log.contains('Starting ComputationGraph') : 'library banners stay at debug'
-assert log.contains('Tests run: 1, Failures: 0') : 'the sample test did not run'
+assert log.contains('Tests run: 2, Failures: 0') : 'the sample tests did not run'
 assert log.contains('Test accuracy') : 'evaluate did not report'
 
 // the report is a page people look at: render it in headless Chromium

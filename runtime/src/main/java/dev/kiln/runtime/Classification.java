@@ -25,6 +25,24 @@ public final class Classification {
     this.probabilities = probabilities;
   }
 
+  /**
+   * A classification built by hand, e.g. in the tests of code that consumes classifications
+   * (no model needed).
+   *
+   * @param labels label names, in the model's order
+   * @param probabilities one per label, each in [0, 1]
+   * @return the classification
+   * @throws IllegalArgumentException when the sizes differ or a probability is outside [0, 1]
+   */
+  public static Classification of(List<String> labels, float... probabilities) {
+    for (float p : probabilities) {
+      if (!(p >= 0 && p <= 1)) {
+        throw new IllegalArgumentException("probabilities must be in [0, 1], got " + p);
+      }
+    }
+    return new Classification(List.copyOf(labels), probabilities.clone());
+  }
+
   /** @return the most probable label */
   public Prediction best() {
     int best = 0;

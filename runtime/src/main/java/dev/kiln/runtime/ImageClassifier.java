@@ -10,6 +10,7 @@ import dev.kiln.runtime.KilnException.Reason;
 import dev.kiln.runtime.image.ImageDecoder;
 import dev.kiln.runtime.image.Preprocessing;
 import dev.kiln.runtime.image.Preprocessor;
+import dev.kiln.runtime.internal.Sessions;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -164,8 +165,7 @@ public final class ImageClassifier implements AutoCloseable {
     try {
       ModelMetadata metadata = metadata(opened.session(), name, options);
       ModelMetadata.Output output = options.output() != null ? options.output()
-          : opened.session().getMetadata().getCustomMetadata().containsKey(ModelMetadata.KEY_FORMAT)
-              ? metadata.output() : null;
+          : metadata.output();
       return new ImageClassifier(opened.session(), name, metadata, opened.device(), output);
     } catch (KilnException | RuntimeException e) {
       Sessions.closeQuietly(opened.session());
@@ -187,15 +187,17 @@ public final class ImageClassifier implements AutoCloseable {
           o.preprocessing() != null ? o.preprocessing() : m.preprocessing(),
           m.output(), m.training());
     }
-    if (o.labels() == null || o.preprocessing() == null) {
+    if (o.labels() == null || o.preprocessing() == null || o.output() == null) {
       throw new KilnException(Reason.MODEL_INVALID, "model " + name
-          + " carries no Kiln metadata; for a third-party ONNX model pass both labels and"
-          + " preprocessing, e.g. ClassifierOptions.defaults().withLabels(...)"
-          + ".withPreprocessing(Preprocessing.imagenet(224))");
+          + " carries no Kiln metadata; for a third-party ONNX model state its labels,"
+          + " preprocessing and output kind (valid: PROBABILITIES when the graph ends in a"
+          + " softmax, LOGITS otherwise), e.g. ClassifierOptions.defaults().withLabels(...)"
+          + ".withPreprocessing(Preprocessing.imagenet(224))"
+          + ".withOutput(ModelMetadata.Output.LOGITS)");
     }
     try {
       return new ModelMetadata(ModelMetadata.FORMAT_VERSION, o.labels(), o.preprocessing(),
-          ModelMetadata.Output.LOGITS, Map.of());
+          o.output(), Map.of());
     } catch (IllegalArgumentException e) {
       throw new KilnException(Reason.INVALID_ARGUMENT, e.getMessage(), e);
     }
@@ -266,7 +268,7 @@ public final class ImageClassifier implements AutoCloseable {
    * @return one classification per image, in order
    * @throws KilnException naming the first image that cannot be decoded
    */
-  public List<Classification> classifyAll(List<Path> images) throws KilnException {
+  public List<Classification> classifyFiles(List<Path> images) throws KilnException {
     ensureOpen();
     List<BufferedImage> fitted = new ArrayList<>(images.size());
     for (Path p : images) {
@@ -291,17 +293,12 @@ public final class ImageClassifier implements AutoCloseable {
     return classifyFitted(fitted);
   }
 
-  /**
-   * Classifies already preprocessed input: {@code count} images of {@link
-   * Preprocessing#tensorSize()} floats each, laid out per the model's preprocessing. For callers
-   * that preprocess themselves (training, benchmarks).
-   *
-   * @param tensor the input values
-   * @param count number of images in it
-   * @return one classification per image
-   * @throws KilnException when inference fails
-   */
-  public List<Classification> classifyTensor(float[] tensor, int count) throws KilnException {
+  static {
+    dev.kiln.runtime.internal.Tensors.register(ImageClassifier::classifyTensor);
+  }
+
+  /** The tensor path of {@link dev.kiln.runtime.internal.Tensors#classify}. */
+  private List<Classification> classifyTensor(float[] tensor, int count) throws KilnException {
     ensureOpen();
     int size = metadata.preprocessing().tensorSize();
     if (count < 1 || tensor.length < (long) size * count) {
@@ -331,7 +328,7 @@ public final class ImageClassifier implements AutoCloseable {
     FloatBuffer buf = b.input(fitted.size() * size);
     float[] scratch = b.scratch(size);
     for (int i = 0; i < fitted.size(); i++) {
-      Preprocessor.writeTensor(fitted.get(i), spec, scratch, buf, i);
+      dev.kiln.runtime.internal.Tensors.write(fitted.get(i), spec, scratch, buf, i);
     }
     return run(buf, fitted.size());
   }
@@ -367,20 +364,7 @@ public final class ImageClassifier implements AutoCloseable {
   }
 
   private float[] probabilities(float[] row) {
-    ModelMetadata.Output kind = output != null ? output : looksLikeDistribution(row)
-        ? ModelMetadata.Output.PROBABILITIES : ModelMetadata.Output.LOGITS;
-    return kind == ModelMetadata.Output.PROBABILITIES ? row : softmax(row);
-  }
-
-  private static boolean looksLikeDistribution(float[] row) {
-    double sum = 0;
-    for (float v : row) {
-      if (v < 0 || v > 1) {
-        return false;
-      }
-      sum += v;
-    }
-    return Math.abs(sum - 1) < 1e-3;
+    return output == ModelMetadata.Output.PROBABILITIES ? row : softmax(row);
   }
 
   static float[] softmax(float[] logits) {

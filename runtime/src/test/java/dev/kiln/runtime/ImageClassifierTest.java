@@ -37,7 +37,8 @@ class ImageClassifierTest {
     return ClassifierOptions.defaults()
         .withDevice(Device.CPU)
         .withLabels(imagenetLabels())
-        .withPreprocessing(Preprocessing.imagenet(224));
+        .withPreprocessing(Preprocessing.imagenet(224))
+        .withOutput(ModelMetadata.Output.LOGITS); // the model zoo's MobileNetV2 ends in Gemm
   }
 
   @BeforeAll
@@ -108,7 +109,7 @@ class ImageClassifierTest {
   @Test
   void batchEqualsOneByOne() throws Exception {
     List<Path> some = photos("val", "bees").subList(0, 6);
-    List<Classification> batch = classifier.classifyAll(some);
+    List<Classification> batch = classifier.classifyFiles(some);
     assertEquals(some.size(), batch.size());
     for (int i = 0; i < some.size(); i++) {
       assertArrayEquals(classifier.classify(some.get(i)).scores(), batch.get(i).scores(), 1e-5f);
@@ -162,6 +163,35 @@ class ImageClassifierTest {
             ClassifierOptions.defaults().withDevice(Device.CPU)));
     assertEquals(KilnException.Reason.MODEL_INVALID, e.reason());
     assertTrue(e.getMessage().contains("withLabels"), e.getMessage());
+    KilnException noOutput = assertThrows(KilnException.class,
+        () -> ImageClassifier.load(Fixtures.mobilenetV2Int8(), ClassifierOptions.defaults()
+            .withDevice(Device.CPU).withLabels(imagenetLabels())
+            .withPreprocessing(Preprocessing.imagenet(224))));
+    assertTrue(noOutput.getMessage().contains("valid: PROBABILITIES when the graph ends in a"
+        + " softmax, LOGITS otherwise"), noOutput.getMessage());
+  }
+
+  @Test
+  void statedOutputKindIsUsedAsIsNotGuessedPerRow() throws Exception {
+    java.nio.file.Path ant = Fixtures.hymenoptera().resolve("val/ants/1053149811_f62a3410d3.jpg");
+    try (ImageClassifier raw = ImageClassifier.load(Fixtures.mobilenetV2Int8(),
+        imagenetOptions().withOutput(ModelMetadata.Output.PROBABILITIES))) {
+      float[] scores = raw.classify(ant).scores();
+      float[] softmaxed = classifier.classify(ant).scores();
+      assertEquals(softmaxed[0], ImageClassifier.softmax(scores)[0], 1e-6f,
+          "PROBABILITIES: the rows are the graph's own outputs, LOGITS: their softmax");
+    }
+  }
+
+  @Test
+  void usersCanBuildClassificationsForTheirOwnTests() {
+    Classification c = Classification.of(List.of("cat", "dog"), 0.25f, 0.75f);
+    assertEquals("dog", c.best().label());
+    assertEquals(0.25f, c.probability("cat"));
+    assertEquals(new Prediction("dog", 1, 0.75f), c.topK(1).get(0));
+    assertThrows(IllegalArgumentException.class, () -> Classification.of(List.of("cat"), 1.5f));
+    assertThrows(IllegalArgumentException.class,
+        () -> Classification.of(List.of("cat", "dog"), 1f));
   }
 
   @Test

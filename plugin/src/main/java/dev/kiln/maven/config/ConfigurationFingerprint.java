@@ -1,6 +1,6 @@
 package dev.kiln.maven.config;
 
-import dev.kiln.runtime.image.Augmentation;
+import dev.kiln.runtime.internal.Augmentation;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
 import java.util.LinkedHashMap;

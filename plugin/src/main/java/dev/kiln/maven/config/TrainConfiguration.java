@@ -7,7 +7,7 @@ import dev.kiln.maven.train.HeadSolver;
 import dev.kiln.maven.train.LearningRateSchedule;
 import dev.kiln.maven.train.Mode;
 import dev.kiln.runtime.Device;
-import dev.kiln.runtime.image.Augmentation;
+import dev.kiln.runtime.internal.Augmentation;
 import dev.kiln.runtime.image.Preprocessing;
 import java.nio.file.Path;
 import java.util.List;

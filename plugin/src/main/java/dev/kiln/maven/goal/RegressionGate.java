@@ -42,7 +42,7 @@ final class RegressionGate {
       int seen = 0;
       for (int from = 0; from < images.size(); from += 16) {
         List<LabelledImage> part = images.subList(from, Math.min(images.size(), from + 16));
-        List<Classification> out = previous.classifyAll(part.stream().map(LabelledImage::file)
+        List<Classification> out = previous.classifyFiles(part.stream().map(LabelledImage::file)
             .toList());
         for (int i = 0; i < part.size(); i++) {
           seen++;

@@ -5,7 +5,7 @@ import dev.kiln.maven.dataset.LabelledImage;
 import dev.kiln.maven.export.OnnxExporter;
 import dev.kiln.runtime.Device;
 import dev.kiln.runtime.KilnException;
-import dev.kiln.runtime.image.Augmentation;
+import dev.kiln.runtime.internal.Augmentation;
 import dev.kiln.runtime.image.Preprocessing;
 import dev.kiln.runtime.image.Preprocessor;
 import java.io.IOException;
@@ -136,7 +136,7 @@ final class FeatureSource implements AutoCloseable {
       FrozenForward f = forward();
       FloatBuffer buf = f.inputBuffer(chunk.fitted().size());
       for (int i = 0; i < chunk.fitted().size(); i++) {
-        Preprocessor.writeTensor(chunk.fitted().get(i), raw, scratch, buf, i);
+        dev.kiln.runtime.internal.Tensors.write(chunk.fitted().get(i), raw, scratch, buf, i);
       }
       long t1 = System.nanoTime();
       float[][] out = f.run(chunk.fitted().size());

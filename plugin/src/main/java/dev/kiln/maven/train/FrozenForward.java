@@ -7,7 +7,7 @@ import ai.onnxruntime.OrtSession;
 import dev.kiln.runtime.ClassifierOptions;
 import dev.kiln.runtime.Device;
 import dev.kiln.runtime.KilnException;
-import dev.kiln.runtime.Sessions;
+import dev.kiln.runtime.internal.Sessions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;

@@ -2,7 +2,7 @@ package dev.kiln.maven.train;
 
 import dev.kiln.maven.dataset.LabelledImage;
 import dev.kiln.runtime.KilnException;
-import dev.kiln.runtime.image.Augmentation;
+import dev.kiln.runtime.internal.Augmentation;
 import dev.kiln.runtime.image.ImageDecoder;
 import dev.kiln.runtime.image.Preprocessing;
 import dev.kiln.runtime.image.Preprocessor;

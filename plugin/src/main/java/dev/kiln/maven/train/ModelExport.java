@@ -138,7 +138,8 @@ final class ModelExport {
           Preprocessor.writeTensor(chunk.fitted().get(i), raw, rawTensor, i * size);
           Preprocessor.writeTensor(chunk.fitted().get(i), norm, netTensor, i * size);
         }
-        List<Classification> onnx = classifier.classifyTensor(rawTensor, n);
+        List<Classification> onnx = dev.kiln.runtime.internal.Tensors.classify(classifier,
+            rawTensor, n);
         INDArray expected = full.outputSingle(false, Nd4j.create(netTensor,
             new long[] {n, 3, raw.height(), raw.width()}, 'c'));
         for (int i = 0; i < n; i++) {

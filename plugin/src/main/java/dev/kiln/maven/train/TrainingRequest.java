@@ -38,7 +38,7 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, Mode mode, Str
     Preprocessing.Resize resize, int epochs, int batchSize, double learningRate, double dropout,
     double weightDecay, int patience, long seed, boolean failOnBadImages, Device device,
     double labelSmoothing, boolean balanceClasses, java.nio.file.Path cacheDir,
-    dev.kiln.runtime.image.Augmentation augmentation, int augmentedCopies,
+    dev.kiln.runtime.internal.Augmentation augmentation, int augmentedCopies,
     LearningRateSchedule schedule, int fineTuneBlocks, HeadSolver headSolver,
     int estimateFolds) {
 
@@ -123,7 +123,7 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, Mode mode, Str
     private double labelSmoothing;
     private boolean balanceClasses = true;
     private java.nio.file.Path cacheDir;
-    private dev.kiln.runtime.image.Augmentation augmentation;
+    private dev.kiln.runtime.internal.Augmentation augmentation;
     private int augmentedCopies;
     private LearningRateSchedule schedule = LearningRateSchedule.CONSTANT;
     private int fineTuneBlocks = 2;
@@ -152,7 +152,7 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, Mode mode, Str
     public Builder labelSmoothing(double v) { labelSmoothing = v; return this; }
     public Builder balanceClasses(boolean v) { balanceClasses = v; return this; }
     public Builder cacheDir(java.nio.file.Path v) { cacheDir = v; return this; }
-    public Builder augmentation(dev.kiln.runtime.image.Augmentation v) { augmentation = v; return this; }
+    public Builder augmentation(dev.kiln.runtime.internal.Augmentation v) { augmentation = v; return this; }
     public Builder augmentedCopies(int v) { augmentedCopies = v; return this; }
     public Builder schedule(LearningRateSchedule v) { schedule = v; return this; }
     public Builder fineTuneBlocks(int v) { fineTuneBlocks = v; return this; }

@@ -139,7 +139,7 @@ public final class TrainingBenchmark {
           : Files.createTempDirectory("kiln-memory-cache");
       TrainingResult m = Trainer.train(TrainingRequest.builder(data, backbone).mode(mode)
           .cacheDir(cache).augmentation(copies == 0 ? null
-              : dev.kiln.runtime.image.Augmentation.defaults()).augmentedCopies(copies).build(),
+              : dev.kiln.runtime.internal.Augmentation.defaults()).augmentedCopies(copies).build(),
           ProgressListener.NONE);
       System.out.printf(Locale.ROOT, "memory run, %s: %d training examples (%d x %d photos),"
               + " validation accuracy %.4f%n", mode.id(), data.train().size() * (copies + 1),
@@ -165,7 +165,7 @@ public final class TrainingBenchmark {
     for (int copies : new int[] {0, 2, 4}) {
       long a0 = System.nanoTime();
       TrainingResult ra = Trainer.train(TrainingRequest.builder(data, backbone)
-          .augmentation(copies == 0 ? null : dev.kiln.runtime.image.Augmentation.defaults())
+          .augmentation(copies == 0 ? null : dev.kiln.runtime.internal.Augmentation.defaults())
           .augmentedCopies(copies).build(), ProgressListener.NONE);
       System.out.printf(Locale.ROOT, "augmented copies %d: validation accuracy %.4f (loss %.4f),"
               + " best epoch %d, %d ms%n", copies, ra.validation().accuracy(),

@@ -56,7 +56,7 @@ class HonestEstimateTest {
     int right = 0;
     try (ImageClassifier c = ImageClassifier.load(r.onnx(), "trained on train/",
         ClassifierOptions.defaults().withDevice(Device.CPU))) {
-      List<Classification> out = c.classifyAll(photos.stream().map(LabelledImage::file).toList());
+      List<Classification> out = c.classifyFiles(photos.stream().map(LabelledImage::file).toList());
       for (int i = 0; i < photos.size(); i++) {
         if (out.get(i).best().label().equals(val.labels().get(photos.get(i).label()))) {
           right++;

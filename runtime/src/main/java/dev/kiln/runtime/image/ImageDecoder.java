@@ -190,7 +190,7 @@ public final class ImageDecoder {
   }
 
   /** Converts any decoded image to opaque 8-bit sRGB, compositing transparency onto white. */
-  static BufferedImage toRgb(BufferedImage src) {
+  public static BufferedImage toRgb(BufferedImage src) {
     if (src.getType() == BufferedImage.TYPE_INT_RGB) {
       return src;
     }

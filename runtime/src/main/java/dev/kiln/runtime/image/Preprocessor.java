@@ -5,7 +5,6 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferInt;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 
 /**
@@ -152,20 +151,5 @@ public final class Preprocessor {
     float[] out = new float[spec.tensorSize()];
     writeTensor(load(file, spec), spec, out, 0);
     return out;
-  }
-
-  /**
-   * Copies one image's tensor into a (direct) buffer at the given image slot.
-   *
-   * @param fitted an image of exactly the input size
-   * @param spec the preprocessing
-   * @param scratch a scratch array of at least {@link Preprocessing#tensorSize()} floats
-   * @param dst destination buffer
-   * @param slot batch index
-   */
-  public static void writeTensor(
-      BufferedImage fitted, Preprocessing spec, float[] scratch, FloatBuffer dst, int slot) {
-    writeTensor(fitted, spec, scratch, 0);
-    dst.put(slot * spec.tensorSize(), scratch, 0, spec.tensorSize());
   }
 }

@@ -53,7 +53,8 @@ public final class RuntimeBenchmark {
     System.out.println("model " + model.getFileName() + ", " + Runtime.getRuntime().availableProcessors()
         + " cores, " + System.getProperty("java.version"));
     try (ImageClassifier kiln = ImageClassifier.load(model, ClassifierOptions.defaults()
-            .withDevice(Device.CPU).withLabels(labels).withPreprocessing(spec));
+            .withDevice(Device.CPU).withLabels(labels).withPreprocessing(spec)
+            .withOutput(dev.kiln.runtime.ModelMetadata.Output.LOGITS));
         OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       try (OrtSession raw = env.createSession(model.toString(), so)) {
@@ -71,7 +72,7 @@ public final class RuntimeBenchmark {
           for (int round = -1; round < ROUNDS; round++) {
             long t0 = System.nanoTime();
             for (int i = 0; i < iterations; i++) {
-              kiln.classifyTensor(data, batch);
+              dev.kiln.runtime.internal.Tensors.classify(kiln, data, batch);
             }
             long t1 = System.nanoTime();
             for (int i = 0; i < iterations; i++) {

@@ -18,4 +18,11 @@ class InsectClassifierTest {
       assertEquals(2, result.topK(5).size());
     }
   }
+
+  @Test
+  void resultsCanBeBuiltWithoutAModelForTestsOfCodeThatUsesThem() {
+    InsectClassifier.Result r = InsectClassifier.Result.of(0.2f, 0.8f);
+    assertEquals(InsectClassifier.Label.BEES, r.best().label());
+    assertEquals(0.2f, r.probability(InsectClassifier.Label.ANTS));
+  }
 }

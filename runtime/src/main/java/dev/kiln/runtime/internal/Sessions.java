@@ -1,9 +1,12 @@
-package dev.kiln.runtime;
+package dev.kiln.runtime.internal;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtSession.SessionOptions;
+import dev.kiln.runtime.ClassifierOptions;
+import dev.kiln.runtime.Device;
+import dev.kiln.runtime.KilnException;
 import dev.kiln.runtime.KilnException.Reason;
 import java.util.logging.Level;
 import java.util.logging.Logger;

@@ -1,5 +1,8 @@
-package dev.kiln.runtime.image;
+package dev.kiln.runtime.internal;
 
+import dev.kiln.runtime.image.ImageDecoder;
+import dev.kiln.runtime.image.Preprocessing;
+import dev.kiln.runtime.image.Preprocessor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,8 @@
-package dev.kiln.runtime.image;
+package dev.kiln.runtime.internal;
 
+import dev.kiln.runtime.image.ImageDecoder;
+import dev.kiln.runtime.image.Preprocessing;
+import dev.kiln.runtime.image.Preprocessor;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.geom.AffineTransform;
