@@ -68,6 +68,18 @@ public final class LinearHeadSelection {
    */
   public static Result select(float[][] rows, int[] labels, int classes, String[] keys, int k,
       long seed, double[] classWeights, boolean estimate) {
+    return select(rows, null, labels, classes, keys, k, seed, classWeights, estimate);
+  }
+
+  /**
+   * As {@link #select(float[][], int[], int, String[], int, long, double[], boolean)}, with
+   * test-time flip: held-out photos are scored by the mean of the head's probabilities on their
+   * features and on their mirror image's features, as the exported graph would.
+   *
+   * @param mirrored features of each row's mirror image, or null for no test-time flip
+   */
+  public static Result select(float[][] rows, float[][] mirrored, int[] labels, int classes,
+      String[] keys, int k, long seed, double[] classWeights, boolean estimate) {
     long t0 = System.nanoTime();
     int[] fold = StratifiedFolds.assign(labels, keys, k, seed);
     int folds = java.util.Arrays.stream(fold).max().orElse(0) + 1;
@@ -105,7 +117,7 @@ public final class LinearHeadSelection {
         single[o] = SoftmaxRegression.fit(rows, labels, classes, rowsNotIn(fold, o, -1),
             LAMBDAS[g], classWeights, single[o]);
         fits++;
-        score(single[o], rows, labels, scoredIn[o], predicted[g], rowLoss[g]);
+        score(single[o], rows, mirrored, labels, scoredIn[o], predicted[g], rowLoss[g]);
       }
       double loss = sum(rowLoss[g]) / photos;
       curve.add(new Point(LAMBDAS[g], loss, accuracy(predicted[g], labels, scored, photos)));
@@ -118,8 +130,9 @@ public final class LinearHeadSelection {
             pair[a][b] = SoftmaxRegression.fit(rows, labels, classes, rowsNotIn(fold, a, b),
                 LAMBDAS[g], classWeights, pair[a][b]);
             fits++;
-            inner[b][g] += logLoss(pair[a][b], rows, labels, scoredIn[a]); // outer b, inner fold a
-            inner[a][g] += logLoss(pair[a][b], rows, labels, scoredIn[b]); // outer a, inner fold b
+            // outer b scores inner fold a; outer a scores inner fold b
+            inner[b][g] += logLoss(pair[a][b], rows, mirrored, labels, scoredIn[a]);
+            inner[a][g] += logLoss(pair[a][b], rows, mirrored, labels, scoredIn[b]);
           }
         }
         for (int o = 0; o < folds; o++) {
@@ -156,16 +169,32 @@ public final class LinearHeadSelection {
       }
       est = AccuracyEstimate.wilson(right, photos, String.format(Locale.ROOT,
           "nested %d-fold cross-validation over all %d labelled photos: each photo predicted by"
-              + " a head that never saw it, its L2 strength chosen on the other folds alone",
-          folds, photos));
+              + " a head that never saw it, its L2 strength chosen on the other folds alone%s",
+          folds, photos, mirrored == null ? "" : " (test-time flip: mean of the photo and its"
+              + " mirror image)"));
     }
     return new Result(model, LAMBDAS[best], folds, List.copyOf(curve.subList(0, tried)), est,
         fits, (System.nanoTime() - t0) / 1_000_000);
   }
 
-  private static void score(SoftmaxRegression.Model m, float[][] rows, int[] labels, int[] held,
-      int[] predicted, double[] loss) {
+  /** @return the head's probabilities for rows {@code held}, averaged with their mirrors' */
+  static float[][] probabilities(SoftmaxRegression.Model m, float[][] rows, float[][] mirrored,
+      int[] held) {
     float[][] p = m.probabilities(pick(rows, held));
+    if (mirrored != null) {
+      float[][] q = m.probabilities(pick(mirrored, held));
+      for (int i = 0; i < p.length; i++) {
+        for (int c = 0; c < p[i].length; c++) {
+          p[i][c] = (p[i][c] + q[i][c]) / 2;
+        }
+      }
+    }
+    return p;
+  }
+
+  private static void score(SoftmaxRegression.Model m, float[][] rows, float[][] mirrored,
+      int[] labels, int[] held, int[] predicted, double[] loss) {
+    float[][] p = probabilities(m, rows, mirrored, held);
     for (int r = 0; r < held.length; r++) {
       int i = held[r];
       predicted[i] = argMax(p[r]);
@@ -173,9 +202,9 @@ public final class LinearHeadSelection {
     }
   }
 
-  private static double logLoss(SoftmaxRegression.Model m, float[][] rows, int[] labels,
-      int[] held) {
-    float[][] p = m.probabilities(pick(rows, held));
+  private static double logLoss(SoftmaxRegression.Model m, float[][] rows, float[][] mirrored,
+      int[] labels, int[] held) {
+    float[][] p = probabilities(m, rows, mirrored, held);
     double s = 0;
     for (int r = 0; r < held.length; r++) {
       s -= Math.log(Math.max(1e-12, p[r][labels[held[r]]]));
