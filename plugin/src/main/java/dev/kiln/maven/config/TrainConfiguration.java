@@ -3,9 +3,9 @@ package dev.kiln.maven.config;
 import dev.kiln.maven.backbone.BackboneResolver;
 import dev.kiln.maven.backbone.BackboneSource;
 import dev.kiln.maven.codegen.LabelNames;
-import dev.kiln.maven.train.HeadSolver;
-import dev.kiln.maven.train.LearningRateSchedule;
-import dev.kiln.maven.train.Mode;
+import dev.kiln.maven.config.HeadSolver;
+import dev.kiln.maven.config.LearningRateSchedule;
+import dev.kiln.maven.config.Mode;
 import dev.kiln.runtime.Device;
 import dev.kiln.runtime.internal.Augmentation;
 import dev.kiln.runtime.image.Preprocessing;
@@ -365,6 +365,48 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
             default -> throw new IllegalArgumentException("unknown pooling '" + v
                 + "'; valid: avg, max");
           });
+      return this;
+    }
+
+    /** @param v the pooling, typed */
+    public Builder pooling(PoolingType v) {
+      pooling = v;
+      return this;
+    }
+
+    /** @param v the resize policy, typed */
+    public Builder resize(Preprocessing.Resize v) {
+      resize = v;
+      return this;
+    }
+
+    /** @param v the head solver, typed */
+    public Builder headSolver(HeadSolver v) {
+      headSolver = v;
+      return this;
+    }
+
+    /** @param v the mode, typed */
+    public Builder mode(Mode v) {
+      mode = v;
+      return this;
+    }
+
+    /** @param v the schedule, typed */
+    public Builder learningRateSchedule(LearningRateSchedule v) {
+      learningRateSchedule = v;
+      return this;
+    }
+
+    /** @param v the augmentation, typed (null: the defaults) */
+    public Builder augmentation(Augmentation v) {
+      augmentation = v == null ? Augmentation.defaults() : v;
+      return this;
+    }
+
+    /** @param v the device, typed */
+    public Builder device(Device v) {
+      device = v;
       return this;
     }
 

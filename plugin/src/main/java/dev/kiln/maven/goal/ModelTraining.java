@@ -31,31 +31,8 @@ final class ModelTraining {
     return Trainer.train(request, listener);
   }
 
-  /** The configuration as the training engine takes it. */
+  /** The configuration as the training engine takes it: the photos, the backbone, itself. */
   static TrainingRequest request(TrainConfiguration c, TrainInputs inputs, Backbone backbone) {
-    TrainConfiguration.Optimisation o = c.optimisation();
-    return TrainingRequest.builder(inputs.dataset(), backbone)
-        .mode(o.mode())
-        .featureLayer(c.backbone().featureLayer())
-        .resize(c.backbone().resize())
-        .epochs(o.epochs())
-        .batchSize(o.batchSize())
-        .learningRate(o.learningRate())
-        .schedule(o.schedule())
-        .weightDecay(o.weightDecay())
-        .patience(o.patience())
-        .seed(o.seed())
-        .augmentedCopies(o.augmentedCopies())
-        .augmentation(o.augmentedCopies() > 0 ? o.augmentation() : null)
-        .fineTuneBlocks(o.fineTuneBlocks())
-        .dropout(c.head().dropout())
-        .labelSmoothing(c.head().labelSmoothing())
-        .balanceClasses(c.head().balanceClasses())
-        .headSolver(c.head().solver())
-        .estimateFolds(c.gates().estimateFolds())
-        .failOnBadImages(c.data().failOnBadImages())
-        .device(c.run().device())
-        .cacheDir(c.outputs().cacheDir())
-        .build();
+    return new TrainingRequest(inputs.dataset(), backbone, c);
   }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.maven.train;
 
+import dev.kiln.maven.config.Mode;
 import java.util.Arrays;
 import java.util.Locale;
 

@@ -1,5 +1,6 @@
 package dev.kiln.maven.train;
 
+import dev.kiln.maven.config.LearningRateSchedule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

@@ -1,5 +1,6 @@
 package dev.kiln.maven.train;
 
+import dev.kiln.maven.config.Mode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.dataset.LabelledImage;

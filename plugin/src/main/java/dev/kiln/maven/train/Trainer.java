@@ -1,5 +1,7 @@
 package dev.kiln.maven.train;
 
+import dev.kiln.maven.config.HeadSolver;
+import dev.kiln.maven.config.Mode;
 import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.dataset.Dataset;

@@ -1,174 +1,53 @@
 package dev.kiln.maven.train;
 
 import dev.kiln.maven.backbone.Backbone;
+import dev.kiln.maven.config.HeadSolver;
+import dev.kiln.maven.config.LearningRateSchedule;
+import dev.kiln.maven.config.Mode;
+import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.runtime.Device;
 import dev.kiln.runtime.image.Preprocessing;
+import dev.kiln.runtime.internal.Augmentation;
+import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * Everything one training run needs. Immutable, validated.
+ * Everything one training run needs: the scanned photos, the loaded backbone and the typed
+ * configuration itself (so a new setting reaches the engine without being copied here). The
+ * accessors below are shorthands into {@link #settings()}. Validates what only the backbone can
+ * tell (cut layers, fine-tune blocks).
  *
  * @param dataset scanned images
- * @param backbone pretrained backbone
- * @param mode how the backbone is used
- * @param featureLayer backbone layer to cut after (null: the last feature layer)
- * @param resize how images are fitted to the input size
- * @param epochs maximum epochs (≥ 1)
- * @param batchSize minibatch size (≥ 1)
- * @param learningRate Adam learning rate (> 0)
- * @param dropout dropout before the head, 0 ≤ x &lt; 1
- * @param weightDecay weight decay (≥ 0)
- * @param patience early-stopping patience in epochs (≥ 1)
- * @param seed seed of everything random
- * @param failOnBadImages fail instead of skipping undecodable images
- * @param device where ONNX Runtime runs the frozen part
- * @param labelSmoothing label smoothing ε in [0, 0.5)
- * @param balanceClasses weight the loss so every label counts equally
- * @param cacheDir frozen-feature cache folder, or null for none
- * @param augmentation training-image augmentation (null: none)
- * @param augmentedCopies augmented copies of each training image added to the plain one
- * @param schedule learning-rate schedule (null: constant)
- * @param fineTuneBlocks top backbone blocks trained in {@link Mode#FINE_TUNE}
- * @param headSolver how the head is trained
- * @param estimateFolds folds of the cross-validation that chooses the L-BFGS head's strength and
- *     estimates its accuracy (2–20)
+ * @param backbone pretrained backbone (its pooling and hidden units are the configuration's)
+ * @param settings the configuration
  */
-public record TrainingRequest(Dataset dataset, Backbone backbone, Mode mode, String featureLayer,
-    Preprocessing.Resize resize, int epochs, int batchSize, double learningRate, double dropout,
-    double weightDecay, int patience, long seed, boolean failOnBadImages, Device device,
-    double labelSmoothing, boolean balanceClasses, java.nio.file.Path cacheDir,
-    dev.kiln.runtime.internal.Augmentation augmentation, int augmentedCopies,
-    LearningRateSchedule schedule, int fineTuneBlocks, HeadSolver headSolver,
-    int estimateFolds) {
+public record TrainingRequest(Dataset dataset, Backbone backbone, TrainConfiguration settings) {
 
   public TrainingRequest {
     Objects.requireNonNull(dataset, "dataset");
     Objects.requireNonNull(backbone, "backbone");
-    Objects.requireNonNull(mode, "mode");
-    Objects.requireNonNull(resize, "resize");
-    Objects.requireNonNull(device, "device");
-    Objects.requireNonNull(headSolver, "headSolver");
-    check(estimateFolds >= 2 && estimateFolds <= 20,
-        "estimateFolds must be between 2 and 20, was " + estimateFolds);
-    check(headSolver != HeadSolver.LBFGS || backbone.hiddenUnits() == 0,
-        "headSolver lbfgs fits a single softmax layer; with hiddenUnits " + backbone.hiddenUnits()
-            + " use headSolver adam (or auto)");
-    check(epochs >= 1, "epochs must be >= 1, was " + epochs);
-    check(batchSize >= 1, "batchSize must be >= 1, was " + batchSize);
-    check(learningRate > 0 && learningRate < 10, "learningRate must be in (0, 10), was " + learningRate);
-    check(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), was " + dropout);
-    check(weightDecay >= 0, "weightDecay must be >= 0, was " + weightDecay);
-    check(patience >= 1, "patience must be >= 1, was " + patience);
-    check(augmentedCopies >= 0 && augmentedCopies <= 32,
-        "augmentedCopies must be in [0, 32], was " + augmentedCopies);
-    check(augmentedCopies == 0 || augmentation != null,
-        "augmentedCopies > 0 needs an augmentation");
-    check(labelSmoothing >= 0 && labelSmoothing < 0.5,
-        "labelSmoothing must be in [0, 0.5), was " + labelSmoothing);
+    Objects.requireNonNull(settings, "settings");
+    String featureLayer = settings.backbone().featureLayer();
+    Mode mode = settings.optimisation().mode();
     if (mode != Mode.FEATURE_EXTRACTOR) {
       check(featureLayer == null, "featureLayer cannot be combined with mode " + mode.id()
           + ": only feature-extractor cuts the backbone (fine-tune sets where the frozen part"
           + " ends with fineTuneBlocks)");
     }
+    int blocks = settings.optimisation().fineTuneBlocks();
     if (mode == Mode.FINE_TUNE || mode == Mode.AUTO) {
-      check(fineTuneBlocks >= 1 && fineTuneBlocks <= backbone.architecture().trainableUnits(),
+      check(blocks >= 1 && blocks <= backbone.architecture().trainableUnits(),
           "fineTuneBlocks must be between 1 and " + backbone.architecture().trainableUnits()
-              + ", was " + fineTuneBlocks);
+              + ", was " + blocks);
     }
     if (featureLayer != null && !backbone.architecture().featureLayers().contains(featureLayer)) {
       throw new IllegalArgumentException("featureLayer '" + featureLayer + "' is not a layer of "
           + backbone.architecture().id() + "; valid: " + backbone.architecture().featureLayers());
     }
-  }
-
-  /**
-   * @param dataset scanned images
-   * @param backbone pretrained backbone
-   * @return a builder with the goal's defaults (feature-extractor, centre crop, 50 epochs, batch
-   *     16, Adam 1e-3, dropout 0.2, weight decay 1e-4, patience 10, seed 42, balanced classes,
-   *     no cache, no augmentation, 2 fine-tune blocks, head solver auto, 5 estimate folds)
-   */
-  public static Builder builder(Dataset dataset, Backbone backbone) {
-    return new Builder(dataset, backbone);
-  }
-
-  /** @return a builder holding this request's values */
-  public Builder toBuilder() {
-    return new Builder(dataset, backbone).mode(mode).featureLayer(featureLayer).resize(resize)
-        .epochs(epochs).batchSize(batchSize).learningRate(learningRate).dropout(dropout)
-        .weightDecay(weightDecay).patience(patience).seed(seed).failOnBadImages(failOnBadImages)
-        .device(device).labelSmoothing(labelSmoothing).balanceClasses(balanceClasses)
-        .cacheDir(cacheDir).augmentation(augmentation).augmentedCopies(augmentedCopies)
-        .schedule(schedule).fineTuneBlocks(fineTuneBlocks).headSolver(headSolver)
-        .estimateFolds(estimateFolds);
-  }
-
-  /** Named setters for a {@link TrainingRequest}; {@link #build()} validates. */
-  public static final class Builder {
-    private Dataset dataset;
-    private Backbone backbone;
-    private Mode mode = Mode.FEATURE_EXTRACTOR;
-    private String featureLayer;
-    private Preprocessing.Resize resize = Preprocessing.Resize.CENTER_CROP;
-    private int epochs = 50;
-    private int batchSize = 16;
-    private double learningRate = 1e-3;
-    private double dropout = 0.2;
-    private double weightDecay = 1e-4;
-    private int patience = 10;
-    private long seed = 42;
-    private boolean failOnBadImages;
-    private Device device = Device.AUTO;
-    private double labelSmoothing;
-    private boolean balanceClasses = true;
-    private java.nio.file.Path cacheDir;
-    private dev.kiln.runtime.internal.Augmentation augmentation;
-    private int augmentedCopies;
-    private LearningRateSchedule schedule = LearningRateSchedule.CONSTANT;
-    private int fineTuneBlocks = 2;
-    private HeadSolver headSolver = HeadSolver.AUTO;
-    private int estimateFolds = 5;
-
-    private Builder(Dataset dataset, Backbone backbone) {
-      this.dataset = dataset;
-      this.backbone = backbone;
-    }
-
-    public Builder dataset(Dataset v) { dataset = v; return this; }
-    public Builder backbone(Backbone v) { backbone = v; return this; }
-    public Builder mode(Mode v) { mode = v; return this; }
-    public Builder featureLayer(String v) { featureLayer = v; return this; }
-    public Builder resize(Preprocessing.Resize v) { resize = v; return this; }
-    public Builder epochs(int v) { epochs = v; return this; }
-    public Builder batchSize(int v) { batchSize = v; return this; }
-    public Builder learningRate(double v) { learningRate = v; return this; }
-    public Builder dropout(double v) { dropout = v; return this; }
-    public Builder weightDecay(double v) { weightDecay = v; return this; }
-    public Builder patience(int v) { patience = v; return this; }
-    public Builder seed(long v) { seed = v; return this; }
-    public Builder failOnBadImages(boolean v) { failOnBadImages = v; return this; }
-    public Builder device(Device v) { device = v; return this; }
-    public Builder labelSmoothing(double v) { labelSmoothing = v; return this; }
-    public Builder balanceClasses(boolean v) { balanceClasses = v; return this; }
-    public Builder cacheDir(java.nio.file.Path v) { cacheDir = v; return this; }
-    public Builder augmentation(dev.kiln.runtime.internal.Augmentation v) { augmentation = v; return this; }
-    public Builder augmentedCopies(int v) { augmentedCopies = v; return this; }
-    public Builder schedule(LearningRateSchedule v) { schedule = v; return this; }
-    public Builder fineTuneBlocks(int v) { fineTuneBlocks = v; return this; }
-    public Builder headSolver(HeadSolver v) { headSolver = v; return this; }
-    public Builder estimateFolds(int v) { estimateFolds = v; return this; }
-
-    /**
-     * @return the validated request
-     * @throws IllegalArgumentException naming the invalid setting
-     */
-    public TrainingRequest build() {
-      return new TrainingRequest(dataset, backbone, mode, featureLayer, resize, epochs, batchSize,
-          learningRate, dropout, weightDecay, patience, seed, failOnBadImages, device,
-          labelSmoothing, balanceClasses, cacheDir, augmentation, augmentedCopies, schedule,
-          fineTuneBlocks, headSolver, estimateFolds);
-    }
+    check(backbone.hiddenUnits() == settings.head().hiddenUnits(), "the backbone's head has "
+        + backbone.hiddenUnits() + " hidden units, the configuration "
+        + settings.head().hiddenUnits());
   }
 
   private static void check(boolean ok, String message) {
@@ -179,6 +58,192 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, Mode mode, Str
 
   /** @return the spec of what the exported model takes: raw RGB, normalisation in the graph */
   public Preprocessing modelPreprocessing() {
-    return Preprocessing.raw(backbone.inputSize(), resize);
+    return Preprocessing.raw(backbone.inputSize(), resize());
+  }
+
+  /** @return the transfer mode */
+  public Mode mode() {
+    return settings.optimisation().mode();
+  }
+
+  /** @return the layer the head is put after, or null for the last one */
+  public String featureLayer() {
+    return settings.backbone().featureLayer();
+  }
+
+  /** @return how photos are fitted */
+  public Preprocessing.Resize resize() {
+    return settings.backbone().resize();
+  }
+
+  /** @return maximum epochs */
+  public int epochs() {
+    return settings.optimisation().epochs();
+  }
+
+  /** @return minibatch size */
+  public int batchSize() {
+    return settings.optimisation().batchSize();
+  }
+
+  /** @return Adam learning rate */
+  public double learningRate() {
+    return settings.optimisation().learningRate();
+  }
+
+  /** @return dropout before the head */
+  public double dropout() {
+    return settings.head().dropout();
+  }
+
+  /** @return weight decay */
+  public double weightDecay() {
+    return settings.optimisation().weightDecay();
+  }
+
+  /** @return early-stopping patience */
+  public int patience() {
+    return settings.optimisation().patience();
+  }
+
+  /** @return the seed */
+  public long seed() {
+    return settings.optimisation().seed();
+  }
+
+  /** @return fail on unreadable photos */
+  public boolean failOnBadImages() {
+    return settings.data().failOnBadImages();
+  }
+
+  /** @return where ONNX Runtime runs the frozen part */
+  public Device device() {
+    return settings.run().device();
+  }
+
+  /** @return label smoothing ε */
+  public double labelSmoothing() {
+    return settings.head().labelSmoothing();
+  }
+
+  /** @return weight the loss by inverse label frequency */
+  public boolean balanceClasses() {
+    return settings.head().balanceClasses();
+  }
+
+  /** @return the frozen-feature cache, or null */
+  public Path cacheDir() {
+    return settings.outputs().cacheDir();
+  }
+
+  /** @return the augmentation of the copies, or null without copies */
+  public Augmentation augmentation() {
+    return augmentedCopies() > 0 ? settings.optimisation().augmentation() : null;
+  }
+
+  /** @return augmented copies per photo */
+  public int augmentedCopies() {
+    return settings.optimisation().augmentedCopies();
+  }
+
+  /** @return the learning-rate schedule */
+  public LearningRateSchedule schedule() {
+    return settings.optimisation().schedule();
+  }
+
+  /** @return top blocks trained in fine-tune */
+  public int fineTuneBlocks() {
+    return settings.optimisation().fineTuneBlocks();
+  }
+
+  /** @return the head solver as configured */
+  public HeadSolver headSolver() {
+    return settings.head().solver();
+  }
+
+  /** @return folds of the head's cross-validation */
+  public int estimateFolds() {
+    return settings.gates().estimateFolds();
+  }
+
+  /**
+   * For tests and benchmarks: a request on a dataset and backbone with the goal's defaults,
+   * changed through {@link TrainConfiguration.Builder}'s setters.
+   *
+   * @param dataset scanned images
+   * @param backbone the backbone (its pooling and hidden units are kept)
+   * @return the builder
+   */
+  public static Builder builder(Dataset dataset, Backbone backbone) {
+    return new Builder(dataset, backbone);
+  }
+
+  /** @return a builder holding this request's dataset, backbone and settings */
+  public Builder toBuilder() {
+    return new Builder(dataset, backbone, settings);
+  }
+
+  /** A {@link TrainConfiguration.Builder} plus the dataset and backbone. */
+  public static final class Builder {
+    private final Dataset dataset;
+    private final Backbone backbone;
+    private final TrainConfiguration.Builder settings;
+
+    private Builder(Dataset dataset, Backbone backbone) {
+      this.dataset = dataset;
+      this.backbone = backbone;
+      this.settings = TrainConfiguration.builder().baseDir(Path.of(".").toAbsolutePath())
+          .images(dataset.root()).className("kiln.Model").backbone(backbone.source())
+          .inputSize(backbone.inputSize()).pooling(backbone.pooling())
+          .hiddenUnits(backbone.hiddenUnits());
+    }
+
+    private Builder(Dataset dataset, Backbone backbone, TrainConfiguration c) {
+      this(dataset, backbone);
+      TrainConfiguration.Optimisation o = c.optimisation();
+      settings.mode(o.mode()).fineTuneBlocks(o.fineTuneBlocks()).epochs(o.epochs())
+          .batchSize(o.batchSize()).learningRate(o.learningRate())
+          .learningRateSchedule(o.schedule()).weightDecay(o.weightDecay())
+          .patience(o.patience()).augmentedCopies(o.augmentedCopies())
+          .augmentation(o.augmentation()).seed(o.seed())
+          .headSolver(c.head().solver()).dropout(c.head().dropout())
+          .labelSmoothing(c.head().labelSmoothing()).balanceClasses(c.head().balanceClasses())
+          .featureLayer(c.backbone().featureLayer()).resize(c.backbone().resize())
+          .estimateFolds(c.gates().estimateFolds()).failOnBadImages(c.data().failOnBadImages())
+          .cacheDir(c.outputs().cacheDir()).device(c.run().device());
+    }
+
+    /**
+     * @param change changes to the settings, e.g. {@code s -> s.epochs(3).dropout(0)}
+     * @return this
+     */
+    public Builder settings(java.util.function.Consumer<TrainConfiguration.Builder> change) {
+      change.accept(settings);
+      return this;
+    }
+
+    public Builder mode(Mode v) { settings.mode(v); return this; }
+    public Builder featureLayer(String v) { settings.featureLayer(v); return this; }
+    public Builder epochs(int v) { settings.epochs(v); return this; }
+    public Builder batchSize(int v) { settings.batchSize(v); return this; }
+    public Builder learningRate(double v) { settings.learningRate(v); return this; }
+    public Builder dropout(double v) { settings.dropout(v); return this; }
+    public Builder weightDecay(double v) { settings.weightDecay(v); return this; }
+    public Builder patience(int v) { settings.patience(v); return this; }
+    public Builder seed(long v) { settings.seed(v); return this; }
+    public Builder device(Device v) { settings.device(v); return this; }
+    public Builder cacheDir(Path v) { settings.cacheDir(v); return this; }
+    public Builder augmentation(Augmentation v) { settings.augmentation(v); return this; }
+    public Builder augmentedCopies(int v) { settings.augmentedCopies(v); return this; }
+    public Builder schedule(LearningRateSchedule v) { settings.learningRateSchedule(v); return this; }
+    public Builder headSolver(HeadSolver v) { settings.headSolver(v); return this; }
+
+    /**
+     * @return the validated request
+     * @throws IllegalArgumentException naming the invalid setting
+     */
+    public TrainingRequest build() {
+      return new TrainingRequest(dataset, backbone, settings.build());
+    }
   }
 }

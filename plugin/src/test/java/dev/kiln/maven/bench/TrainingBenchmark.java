@@ -9,7 +9,7 @@ import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.DatasetScanner;
 import dev.kiln.maven.export.OnnxExporter;
 import dev.kiln.maven.train.FrozenForward;
-import dev.kiln.maven.train.Mode;
+import dev.kiln.maven.config.Mode;
 import dev.kiln.maven.train.ProgressListener;
 import dev.kiln.maven.train.TrainingRequest;
 import dev.kiln.maven.train.TrainingResult;
@@ -119,9 +119,9 @@ public final class TrainingBenchmark {
     if (args.length == 1 && args[0].equals("schedules")) {
       // learning-rate schedules on the same cached features
       Path cache = Files.createTempDirectory("kiln-bench-cache");
-      for (var schedule : dev.kiln.maven.train.LearningRateSchedule.values()) {
+      for (var schedule : dev.kiln.maven.config.LearningRateSchedule.values()) {
         TrainingResult s = Trainer.train(TrainingRequest.builder(data, backbone).cacheDir(cache)
-            .schedule(schedule).headSolver(dev.kiln.maven.train.HeadSolver.ADAM).build(),
+            .schedule(schedule).headSolver(dev.kiln.maven.config.HeadSolver.ADAM).build(),
             ProgressListener.NONE);
         System.out.printf(Locale.ROOT, "schedule %s: validation accuracy %.4f (loss %.4f),"
                 + " best epoch %d of %d%n", schedule.id(), s.validation().accuracy(),

@@ -1,5 +1,6 @@
 package dev.kiln.maven.train;
 
+import dev.kiln.maven.config.HeadSolver;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.kiln.maven.backbone.Backbone;

@@ -1,5 +1,6 @@
 package dev.kiln.maven.train;
 
+import dev.kiln.maven.config.HeadSolver;
 import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.backbone.BackboneResolver;
 import dev.kiln.maven.dataset.Dataset;

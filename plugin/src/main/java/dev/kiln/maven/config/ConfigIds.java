@@ -1,4 +1,4 @@
-package dev.kiln.maven.train;
+package dev.kiln.maven.config;
 
 import java.util.Arrays;
 import java.util.Locale;

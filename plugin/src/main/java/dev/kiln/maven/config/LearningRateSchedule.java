@@ -1,4 +1,4 @@
-package dev.kiln.maven.train;
+package dev.kiln.maven.config;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -52,7 +52,7 @@ public enum LearningRateSchedule {
   }
 
   /** @return a DL4J schedule with one entry per iteration */
-  ISchedule toSchedule(double lr, int epochs, int iterationsPerEpoch) {
+  public ISchedule toSchedule(double lr, int epochs, int iterationsPerEpoch) {
     Map<Integer, Double> values = new HashMap<>();
     int total = Math.max(1, epochs * iterationsPerEpoch);
     for (int i = 0; i < total; i++) {

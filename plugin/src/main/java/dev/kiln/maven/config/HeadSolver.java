@@ -1,4 +1,4 @@
-package dev.kiln.maven.train;
+package dev.kiln.maven.config;
 
 /** How the new head is trained. */
 public enum HeadSolver {

@@ -1,4 +1,4 @@
-package dev.kiln.maven.train;
+package dev.kiln.maven.config;
 
 /** How the pretrained network is used (the seeds' cases). */
 public enum Mode {
