@@ -52,6 +52,14 @@ public abstract class AbstractTrainingMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.headSolver", defaultValue = "auto")
   protected String headSolver;
 
+  /** Test-time flip: the exported model classifies each photo and its mirror image (left and
+   * right swapped) and averages the two predictions, inside the ONNX graph (one input, one output,
+   * about twice the inference cost). Off by default: on the hymenoptera photos it did not raise
+   * the estimate (docs/benchmarks.md). Not for photos whose orientation matters (text, signs).
+   * @since 0.2.0 */
+  @Parameter(property = "kiln.testTimeFlip", defaultValue = "false")
+  protected boolean testTimeFlip;
+
   /** Dropout rate before the head (Adam heads). Default {@code 0.2}.
    * @since 0.1.0 */
   @Parameter(property = "kiln.dropout", defaultValue = "0.2")

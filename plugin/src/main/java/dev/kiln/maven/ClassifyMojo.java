@@ -1,8 +1,8 @@
 package dev.kiln.maven;
 
-import dev.kiln.maven.problem.UserProblemException;
-import dev.kiln.maven.goal.ClassifyGoal;
 import dev.kiln.maven.codegen.ClassifierGenerator;
+import dev.kiln.maven.goal.ClassifyGoal;
+import dev.kiln.maven.problem.UserProblemException;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.maven.plugin.MojoFailureException;

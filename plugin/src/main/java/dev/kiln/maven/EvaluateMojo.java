@@ -1,8 +1,8 @@
 package dev.kiln.maven;
 
-import dev.kiln.maven.problem.UserProblemException;
-import dev.kiln.maven.goal.EvaluateGoal;
 import dev.kiln.maven.codegen.ClassifierGenerator;
+import dev.kiln.maven.goal.EvaluateGoal;
+import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.train.Evaluation;
 import java.io.File;
 import java.util.Locale;

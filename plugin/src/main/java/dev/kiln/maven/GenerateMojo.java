@@ -1,10 +1,10 @@
 package dev.kiln.maven;
 
-import dev.kiln.maven.problem.UserProblemException;
-import dev.kiln.maven.goal.TrainGoal;
 import dev.kiln.maven.codegen.ClassifierGenerator;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.DatasetScanner;
+import dev.kiln.maven.goal.TrainGoal;
+import dev.kiln.maven.problem.UserProblemException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;

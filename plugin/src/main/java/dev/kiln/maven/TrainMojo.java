@@ -1,8 +1,8 @@
 package dev.kiln.maven;
 
-import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.goal.TrainGoal;
+import dev.kiln.maven.problem.UserProblemException;
 import java.io.File;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
@@ -154,7 +154,7 @@ public class TrainMojo extends AbstractTrainingMojo {
         .backboneMirror(backboneMirror).offline(offline)
         .inputSize(inputSize).featureLayer(featureLayer).pooling(pooling).resize(resize)
         .headSolver(headSolver).hiddenUnits(hiddenUnits).dropout(dropout)
-        .labelSmoothing(labelSmoothing).balanceClasses(balanceClasses)
+        .labelSmoothing(labelSmoothing).balanceClasses(balanceClasses).testTimeFlip(testTimeFlip)
         .mode(mode).fineTuneBlocks(fineTuneBlocks).epochs(epochs).batchSize(batchSize)
         .learningRate(learningRate).learningRateSchedule(learningRateSchedule)
         .weightDecay(weightDecay).patience(patience).augmentedCopies(augmentedCopies)

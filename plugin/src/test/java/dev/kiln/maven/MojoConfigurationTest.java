@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.maven.backbone.BackboneSource;
-import dev.kiln.maven.config.InvalidSettingException;
-import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.config.HeadSolver;
+import dev.kiln.maven.config.InvalidSettingException;
 import dev.kiln.maven.config.LearningRateSchedule;
 import dev.kiln.maven.config.Mode;
+import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.runtime.Device;
 import java.io.File;
 import java.nio.file.Path;
@@ -104,6 +104,7 @@ class MojoConfigurationTest {
     changed.put("maxAccuracyDrop", 0.02);
     changed.put("generatedSources", new File(base.toFile(), "gen"));
     changed.put("estimateFolds", 10);
+    changed.put("testTimeFlip", true);
     changed.put("pluginVersion", "9.9");
     MojoFields.eachParameterReaches(m, changed, Map.of(
         "skip", "checked by the Mojo before any configuration is built",

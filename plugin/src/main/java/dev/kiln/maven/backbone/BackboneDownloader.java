@@ -1,7 +1,7 @@
 package dev.kiln.maven.backbone;
 
-import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.fingerprint.Hashes;
+import dev.kiln.maven.problem.UserProblemException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

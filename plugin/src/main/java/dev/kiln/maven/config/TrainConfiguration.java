@@ -7,8 +7,8 @@ import dev.kiln.maven.config.HeadSolver;
 import dev.kiln.maven.config.LearningRateSchedule;
 import dev.kiln.maven.config.Mode;
 import dev.kiln.runtime.Device;
-import dev.kiln.runtime.internal.Augmentation;
 import dev.kiln.runtime.image.Preprocessing;
+import dev.kiln.runtime.internal.Augmentation;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -96,13 +96,16 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
    * @param dropout dropout before the head (Adam heads)
    * @param labelSmoothing label smoothing ε (Adam heads)
    * @param balanceClasses weight the loss by inverse label frequency when labels are imbalanced
+   * @param testTimeFlip the exported model classifies each photo and its mirror image and
+   *     averages the two
    */
   public record Head(
       @ModelInput HeadSolver solver,
       @ModelInput int hiddenUnits,
       @ModelInput double dropout,
       @ModelInput double labelSmoothing,
-      @ModelInput boolean balanceClasses) {
+      @ModelInput boolean balanceClasses,
+      @ModelInput boolean testTimeFlip) {
     public Head {
       Objects.requireNonNull(solver, "solver");
       InvalidSettingException.check(hiddenUnits >= 0 && hiddenUnits <= 4096, "hiddenUnits",
@@ -253,6 +256,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     private double dropout = 0.2;
     private double labelSmoothing;
     private boolean balanceClasses = true;
+    private boolean testTimeFlip;
     private Mode mode = Mode.FEATURE_EXTRACTOR;
     private int fineTuneBlocks = 2;
     private int epochs = 50;
@@ -455,6 +459,12 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       return this;
     }
 
+    /** @param v average each photo's prediction with its mirror image's (in the model) */
+    public Builder testTimeFlip(boolean v) {
+      testTimeFlip = v;
+      return this;
+    }
+
     /** @param v the transfer mode id */
     public Builder mode(String v) {
       mode = InvalidSettingException.parse("mode", () -> Mode.parse(v));
@@ -601,7 +611,8 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
               excludes, validationSplit, failOnBadImages),
           new Backbone(source, new BackboneResolver.Source(backboneSha256, backboneCache,
               backboneMirror, offline), inputSize, featureLayer, pooling, resize),
-          new Head(headSolver, hiddenUnits, dropout, labelSmoothing, balanceClasses),
+          new Head(headSolver, hiddenUnits, dropout, labelSmoothing, balanceClasses,
+              testTimeFlip),
           new Optimisation(mode, fineTuneBlocks, epochs, batchSize, learningRate,
               learningRateSchedule, weightDecay, patience, augmentedCopies, augmentation, seed),
           new Gates(minAccuracy, maxAccuracyDrop, estimateFolds),

@@ -1,7 +1,7 @@
 package dev.kiln.maven.dataset;
 
-import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.fingerprint.Hashes;
+import dev.kiln.maven.problem.UserProblemException;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

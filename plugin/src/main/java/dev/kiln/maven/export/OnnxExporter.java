@@ -69,12 +69,17 @@ public final class OnnxExporter {
    * @param outputName name of the graph output
    */
   public record Options(Preprocessing normalization, Map<String, String> metadata,
-      String outputName) {
+      String outputName, boolean testTimeFlip) {
     public Options {
       metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
       if (outputName == null || outputName.isBlank()) {
         throw new IllegalArgumentException("outputName must be set");
       }
+    }
+
+    /** Options without test-time flip. */
+    public Options(Preprocessing normalization, Map<String, String> metadata, String outputName) {
+      this(normalization, metadata, outputName, false);
     }
   }
 
@@ -123,7 +128,8 @@ public final class OnnxExporter {
       GraphVertex v = vertices[idx];
       String name = v.getVertexName();
       if (v.isInputVertex()) {
-        tensorOf.put(name, normalization(g, options.normalization()));
+        String x = normalization(g, options.normalization());
+        tensorOf.put(name, options.testTimeFlip() ? mirrorBatch(g, x) : x);
         continue;
       }
       VertexIndices[] inputs = v.getInputVertices();
@@ -141,8 +147,14 @@ public final class OnnxExporter {
     }
     // name the final tensor as the graph output
     String last = tensorOf.get(networkOutput);
-    g.node("Identity", "output", options.outputName(), last);
     long width = outputWidth(net, networkOutput);
+    if (options.testTimeFlip()) {
+      if (width <= 0) {
+        throw new UnsupportedOperationException("test-time flip needs a [batch, classes] output");
+      }
+      last = meanOfHalves(g, last, width);
+    }
+    g.node("Identity", "output", options.outputName(), last);
     g.graph.addOutput(width > 0 ? OnnxGraph.floatValue(options.outputName(), -1, width)
         : OnnxGraph.floatValue(options.outputName(), (long[]) null));
     ModelProto.Builder model = ModelProto.newBuilder()
@@ -183,6 +195,31 @@ public final class OnnxExporter {
     g.node("Mul", "normalize_mul", "normalize_scaled", INPUT, scale);
     g.node("Add", "normalize_add", "normalized", "normalize_scaled", shift);
     return "normalized";
+  }
+
+  /**
+   * Test-time flip, first half: the batch followed by its mirror images (width axis reversed),
+   * {@code [N, C, H, W] → [2N, C, H, W]}.
+   */
+  private static String mirrorBatch(OnnxGraph g, String x) {
+    String starts = g.int64Initializer("flip_starts", -1);
+    String ends = g.int64Initializer("flip_ends", Long.MIN_VALUE);
+    String axes = g.int64Initializer("flip_axes", 3);
+    String steps = g.int64Initializer("flip_steps", -1);
+    g.node("Slice", "flip_mirror", "flip_mirrored", x, starts, ends, axes, steps);
+    g.node("Concat", "flip_concat", "flip_batch", x, "flip_mirrored")
+        .addAttribute(OnnxGraph.integer("axis", 0));
+    return "flip_batch";
+  }
+
+  /** Test-time flip, second half: {@code [2N, K] → [N, K]}, the mean of each photo's two rows. */
+  private static String meanOfHalves(OnnxGraph g, String scores, long classes) {
+    String shape = g.int64Initializer("flip_shape", 2, -1, classes);
+    g.node("Reshape", "flip_reshape", "flip_pairs", scores, shape);
+    g.node("ReduceMean", "flip_mean", "flip_averaged", "flip_pairs")
+        .addAttribute(OnnxGraph.ints("axes", 0))
+        .addAttribute(OnnxGraph.integer("keepdims", 0));
+    return "flip_averaged";
   }
 
   private static String preprocessor(OnnxGraph g, String layer, InputPreProcessor p, String x) {

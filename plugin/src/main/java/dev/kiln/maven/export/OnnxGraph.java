@@ -44,6 +44,18 @@ final class OnnxGraph {
     return name;
   }
 
+  String int64Initializer(String name, long... values) {
+    TensorProto.Builder t = TensorProto.newBuilder()
+        .setName(name)
+        .setDataType(TensorProto.DataType.INT64_VALUE)
+        .addDims(values.length);
+    for (long v : values) {
+      t.addInt64Data(v);
+    }
+    graph.addInitializer(t);
+    return name;
+  }
+
   static AttributeProto ints(String name, long... values) {
     AttributeProto.Builder a = AttributeProto.newBuilder().setName(name)
         .setType(AttributeProto.AttributeType.INTS);

@@ -2,10 +2,10 @@ package dev.kiln.maven.goal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.DatasetScanner;
 import dev.kiln.maven.dataset.LabelledImage;
+import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.train.Evaluation;
 import dev.kiln.maven.train.ProgressListener;
 import dev.kiln.runtime.ClassifierOptions;

@@ -1,11 +1,11 @@
 package dev.kiln.maven.train;
 
+import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.config.LearningRateSchedule;
 import dev.kiln.maven.config.Mode;
-import dev.kiln.maven.problem.UserProblemException;
-import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.LabelledImage;
+import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.runtime.KilnException;
 import dev.kiln.runtime.image.Preprocessing;
 import java.util.ArrayList;

@@ -2,10 +2,10 @@ package dev.kiln.maven.train;
 
 import dev.kiln.maven.dataset.LabelledImage;
 import dev.kiln.runtime.KilnException;
-import dev.kiln.runtime.internal.Augmentation;
 import dev.kiln.runtime.image.ImageDecoder;
 import dev.kiln.runtime.image.Preprocessing;
 import dev.kiln.runtime.image.Preprocessor;
+import dev.kiln.runtime.internal.Augmentation;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;

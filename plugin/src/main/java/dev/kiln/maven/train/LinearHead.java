@@ -1,7 +1,7 @@
 package dev.kiln.maven.train;
 
-import dev.kiln.maven.config.HeadSolver;
 import dev.kiln.maven.backbone.Backbone;
+import dev.kiln.maven.config.HeadSolver;
 import dev.kiln.maven.dataset.LabelledImage;
 import dev.kiln.maven.head.LinearHeadSelection;
 import java.util.Locale;
@@ -27,14 +27,17 @@ final class LinearHead {
 
   /**
    * @param rows the features to fit on (augmented copies after their photos, sharing their keys)
+   * @param mirrored the rows' mirror-image features when the model flips at test time, or null
    * @param estimate also estimate the accuracy by nested cross-validation
    */
-  static Fitted fit(FeatureSource.Features rows, int classes, TrainingRequest request,
-      double[] classWeights, boolean estimate, ProgressListener listener) {
+  static Fitted fit(FeatureSource.Features rows, float[][] mirrored, int classes,
+      TrainingRequest request, double[] classWeights, boolean estimate,
+      ProgressListener listener) {
     String[] keys = rows.images().stream().map(LabelledImage::relativePath)
         .toArray(String[]::new);
-    LinearHeadSelection.Result s = LinearHeadSelection.select(rows.rows(), rows.labels(), classes,
-        keys, request.estimateFolds(), request.seed(), classWeights, estimate);
+    LinearHeadSelection.Result s = LinearHeadSelection.select(rows.rows(), mirrored,
+        rows.labels(), classes, keys, request.estimateFolds(), request.seed(), classWeights,
+        estimate);
     listener.phase("head", String.format(Locale.ROOT, "softmax regression (L-BFGS) on %d"
             + " examples; L2 strength %.3g chosen by %d-fold cross-validation (cv log-loss %.4f,"
             + " cv accuracy %.1f%%, %d strengths tried, %d fits, %d ms)",

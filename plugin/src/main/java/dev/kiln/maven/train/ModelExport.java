@@ -1,8 +1,8 @@
 package dev.kiln.maven.train;
 
-import dev.kiln.maven.config.Mode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.maven.backbone.Backbone;
+import dev.kiln.maven.config.Mode;
 import dev.kiln.maven.dataset.LabelledImage;
 import dev.kiln.maven.export.OnnxExporter;
 import dev.kiln.maven.export.ParityChecker;
@@ -77,6 +77,9 @@ final class ModelExport {
         + request.dataset().validation().size() + " validation, " + skipped.size() + " skipped");
     training.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     training.put("seed", Long.toString(request.seed()));
+    if (request.settings().head().testTimeFlip()) {
+      training.put("test_time_flip", "true");
+    }
     try {
       training.put("metrics", new ObjectMapper().writeValueAsString(metrics));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -86,7 +89,8 @@ final class ModelExport {
         request.dataset().labels(), request.modelPreprocessing(),
         ModelMetadata.Output.PROBABILITIES, training);
     byte[] onnx = OnnxExporter.export(full, imageShape, new OnnxExporter.Options(
-        b.normalization(), metadata.toProperties(), "probabilities"));
+        b.normalization(), metadata.toProperties(), "probabilities",
+        request.settings().head().testTimeFlip()));
     return new Exported(onnx, metadata);
   }
 
@@ -115,12 +119,24 @@ final class ModelExport {
         m.toProperties()), m);
   }
 
+  /** @return the NCHW tensor with every row reversed (left and right swapped) */
+  static float[] mirrorWidth(float[] nchw, int n, int h, int w) {
+    float[] out = new float[nchw.length];
+    for (int row = 0; row < n * 3 * h; row++) {
+      int base = row * w;
+      for (int x = 0; x < w; x++) {
+        out[base + x] = nchw[base + w - 1 - x];
+      }
+    }
+    return out;
+  }
+
   record Checked(ParityChecker.Result parity, float[][] probabilities) {}
 
   /** Runs the exported model through the runtime on the validation images beside DL4J. */
   static Checked check(ComputationGraph full, Exported exported,
-      FeatureSource.Features val,
-      Preprocessing raw, Backbone backbone, ExecutorService pool) throws KilnException {
+      FeatureSource.Features val, Preprocessing raw, Backbone backbone, boolean flip,
+      ExecutorService pool) throws KilnException {
     Preprocessing norm = backbone.normalization();
     float[][] probabilities = new float[val.images().size()][];
     double max = 0;
@@ -141,8 +157,12 @@ final class ModelExport {
         }
         List<Classification> onnx = dev.kiln.runtime.internal.Tensors.classify(classifier,
             rawTensor, n);
-        INDArray expected = full.outputSingle(false, Nd4j.create(netTensor,
-            new long[] {n, 3, raw.height(), raw.width()}, 'c'));
+        long[] shape = {n, 3, raw.height(), raw.width()};
+        INDArray expected = full.outputSingle(false, Nd4j.create(netTensor, shape, 'c'));
+        if (flip) { // the graph averages each photo with its mirror image
+          expected = expected.add(full.outputSingle(false, Nd4j.create(
+              mirrorWidth(netTensor, n, raw.height(), raw.width()), shape, 'c'))).muli(0.5);
+        }
         for (int i = 0; i < n; i++) {
           float[] p = onnx.get(i).scores();
           probabilities[from + i] = p;

@@ -1,14 +1,14 @@
 package dev.kiln.maven.train;
 
+import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.config.HeadSolver;
 import dev.kiln.maven.config.Mode;
-import dev.kiln.maven.problem.UserProblemException;
-import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.LabelledImage;
 import dev.kiln.maven.engine.Dl4jSetup;
-import dev.kiln.maven.head.AccuracyEstimate;
 import dev.kiln.maven.export.ParityChecker;
+import dev.kiln.maven.head.AccuracyEstimate;
+import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.runtime.KilnException;
 import dev.kiln.runtime.image.Preprocessing;
 import java.util.ArrayList;
@@ -78,7 +78,7 @@ public final class Trainer {
       ModelExport.Exported exported = ModelExport.export(request, mode, why, trained.full(),
           head, trained.linear(), skipped, imageShape);
       ModelExport.Checked checked = ModelExport.check(trained.full(), exported, val, raw,
-          backbone, pool);
+          backbone, request.settings().head().testTimeFlip(), pool);
       long exportMillis = (System.nanoTime() - t1) / 1_000_000;
       if (!checked.parity().passed(ParityChecker.TOLERANCE)) {
         throw new IllegalStateException("the exported ONNX model differs from the trained network"
@@ -91,6 +91,12 @@ public final class Trainer {
           && trained.linear().selection().estimate() != null
           ? trained.linear().selection().estimate()
           : trained.heldOut().measure(val.images(), checked.probabilities());
+      if (request.settings().head().testTimeFlip()
+          && !estimate.method().contains("test-time flip")) {
+        estimate = new AccuracyEstimate(estimate.accuracy(), estimate.low(), estimate.high(),
+            estimate.photos(), estimate.method() + " (test-time flip: the model averages each"
+                + " photo with its mirror image)");
+      }
       listener.phase("estimate", "accuracy to expect on new photos: " + estimate.line()
           + "; " + estimate.method());
       exported = ModelExport.withEstimate(exported, estimate);
@@ -162,6 +168,7 @@ public final class Trainer {
     FeatureSource.Features plain;
     FeatureSource.Features train;
     FeatureSource.Features val;
+    float[][] mirrored = null;
     try (FeatureSource source = new FeatureSource(backbone, request.featureLayer(), true, raw,
         request.device(), cache, pool)) {
       plain = source.features(data.train(), skipped);
@@ -171,6 +178,9 @@ public final class Trainer {
       for (int copy = 1; copy <= request.augmentedCopies(); copy++) {
         train = concat(train, source.features(copied, new ArrayList<>(),
             request.augmentation(), request.seed(), copy));
+      }
+      if (linear && request.settings().head().testTimeFlip()) {
+        mirrored = mirroredRows(source, train);
       }
       listener.phase("features", "frozen " + backbone.architecture().id() + " up to " + cut
           + ": " + source.computed() + " images computed on ONNX Runtime ("
@@ -196,7 +206,8 @@ public final class Trainer {
     HeadTrainer.Result head;
     FeatureSource.Features selection = heldOut.selectionOf(val);
     if (linear) {
-      fitted = LinearHead.fit(train, data.labels().size(), request, weights, refitAll, listener);
+      fitted = LinearHead.fit(train, mirrored, data.labels().size(), request, weights, refitAll,
+          listener);
       head = fitted.head();
     } else {
       head = HeadTrainer.train(train.rows(), train.labels(), selection.rows(),
@@ -216,6 +227,32 @@ public final class Trainer {
         request.dropout(), request.seed(), new Adam(request.learningRate()));
     DeeperTraining.copyParameters(head.head(), full); // the head's layers, by name
     return new Trained(full, head, val, heldOut, fitted, refitAll);
+  }
+
+  /**
+   * The features of each row's mirror image, aligned with {@code rows}: photos get their
+   * mirror's features (the cross-validation scores them as the flipping model would); augmented
+   * copies, which are never scored, keep their own.
+   */
+  private static float[][] mirroredRows(FeatureSource source, FeatureSource.Features rows)
+      throws KilnException {
+    List<LabelledImage> photos = new ArrayList<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (LabelledImage i : rows.images()) {
+      if (seen.add(i.relativePath())) {
+        photos.add(i);
+      }
+    }
+    FeatureSource.Features m = source.mirrored(photos, new ArrayList<>());
+    java.util.Map<String, float[]> byPath = new java.util.HashMap<>();
+    for (int i = 0; i < m.images().size(); i++) {
+      byPath.put(m.images().get(i).relativePath(), m.rows()[i]);
+    }
+    float[][] out = new float[rows.rows().length][];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = byPath.getOrDefault(rows.images().get(i).relativePath(), rows.rows()[i]);
+    }
+    return out;
   }
 
   /**

@@ -208,6 +208,7 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, TrainConfigura
           .augmentation(o.augmentation()).seed(o.seed())
           .headSolver(c.head().solver()).dropout(c.head().dropout())
           .labelSmoothing(c.head().labelSmoothing()).balanceClasses(c.head().balanceClasses())
+          .testTimeFlip(c.head().testTimeFlip())
           .featureLayer(c.backbone().featureLayer()).resize(c.backbone().resize())
           .estimateFolds(c.gates().estimateFolds()).failOnBadImages(c.data().failOnBadImages())
           .cacheDir(c.outputs().cacheDir()).device(c.run().device());

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.fingerprint.Hashes;
+import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.runtime.Fixtures;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kiln.runtime.Fixtures;
-import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.engine.Dl4jSetup;
+import dev.kiln.maven.problem.UserProblemException;
+import dev.kiln.runtime.Fixtures;
 import dev.kiln.runtime.image.Preprocessing;
 import dev.kiln.runtime.image.Preprocessor;
 import java.nio.file.Files;

@@ -1,10 +1,10 @@
 package dev.kiln.maven.train;
 
-import dev.kiln.maven.config.HeadSolver;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.backbone.BackboneResolver;
+import dev.kiln.maven.config.HeadSolver;
 import dev.kiln.maven.dataset.DatasetScanner;
 import dev.kiln.runtime.Device;
 import dev.kiln.runtime.Fixtures;

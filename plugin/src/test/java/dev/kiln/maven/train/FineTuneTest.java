@@ -1,11 +1,11 @@
 package dev.kiln.maven.train;
 
-import dev.kiln.maven.config.Mode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.backbone.BackboneResolver;
+import dev.kiln.maven.config.Mode;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.DatasetScanner;
 import dev.kiln.maven.export.ParityChecker;

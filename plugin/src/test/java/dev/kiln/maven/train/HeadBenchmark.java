@@ -1,8 +1,8 @@
 package dev.kiln.maven.train;
 
-import dev.kiln.maven.config.HeadSolver;
 import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.backbone.BackboneResolver;
+import dev.kiln.maven.config.HeadSolver;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.DatasetScanner;
 import dev.kiln.maven.dataset.LabelledImage;

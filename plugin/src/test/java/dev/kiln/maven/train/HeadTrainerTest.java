@@ -1,10 +1,10 @@
 package dev.kiln.maven.train;
 
-import dev.kiln.maven.config.LearningRateSchedule;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.maven.config.LearningRateSchedule;
 import dev.kiln.maven.engine.Dl4jSetup;
 import java.util.Random;
 import org.deeplearning4j.nn.graph.ComputationGraph;

@@ -1,12 +1,12 @@
 package dev.kiln.maven.train;
 
-import dev.kiln.maven.config.Mode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.backbone.BackboneResolver;
+import dev.kiln.maven.config.Mode;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.DatasetScanner;
 import dev.kiln.maven.export.ParityChecker;
@@ -116,6 +116,28 @@ class ModesTest {
       assertEquals(tuned.history().get(2).valLoss(), tuned.history().get(3).valLoss(), 0.05);
     } finally {
       backbone = original;
+    }
+  }
+
+  @Test
+  void testTimeFlipIsInsideTheExportedGraphWithParity() throws Exception {
+    TrainingResult r = Trainer.train(TrainingRequest.builder(data, backbone)
+        .settings(s -> s.testTimeFlip(true)).build(), PRINT);
+    assertTrue(r.parity().passed(ParityChecker.TOLERANCE), "parity " + r.parity());
+    assertEquals("true", training(r).get("test_time_flip"));
+    assertTrue(r.estimate().method().contains("test-time flip"), r.estimate().method());
+    Preprocessing spec = Preprocessing.raw(128, Preprocessing.Resize.CENTER_CROP);
+    java.awt.image.BufferedImage photo = dev.kiln.runtime.image.Preprocessor.load(
+        Fixtures.hymenoptera().resolve("val/bees/1032546534_06907fe3b3.jpg"), spec);
+    try (ImageClassifier c = ImageClassifier.load(r.onnx(), "flip",
+        ClassifierOptions.defaults().withDevice(Device.CPU))) {
+      float[] a = c.classify(photo).scores();
+      float[] b = c.classify(Mirror.of(photo)).scores();
+      assertEquals(a[0], b[0], 1e-5f, "a photo and its mirror image get the same prediction");
+      java.util.List<dev.kiln.runtime.Classification> batch = c.classifyImages(
+          List.of(photo, Mirror.of(photo), photo));
+      assertEquals(a[1], batch.get(2).scores()[1], 1e-5f, "batches pair each photo with its own"
+          + " mirror");
     }
   }
 
