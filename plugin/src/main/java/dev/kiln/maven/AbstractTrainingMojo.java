@@ -38,6 +38,15 @@ public abstract class AbstractTrainingMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.pooling", defaultValue = "avg")
   protected String pooling;
 
+  /** Features from more than one depth: the pooled outputs of this many backbone blocks, ending
+   * at {@code featureLayer} (or the last block), concatenated before the head — for photos unlike
+   * ImageNet's, where earlier, more generic features help. Mode {@code feature-extractor} only.
+   * Default {@code 1} (the cut layer alone; on hymenoptera 2 and 3 lowered the estimate,
+   * docs/benchmarks.md). Example: {@code 3}.
+   * @since 0.2.0 */
+  @Parameter(property = "kiln.featureDepths", defaultValue = "1")
+  protected int featureDepths;
+
   /** Units of a ReLU dense layer between pooling and the softmax head (the tutorials' "small
    * dense head"); 0 keeps the head a single softmax layer. Default {@code 0}. Example: {@code 256}.
    * @since 0.1.0 */

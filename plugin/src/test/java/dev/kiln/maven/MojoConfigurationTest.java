@@ -105,6 +105,7 @@ class MojoConfigurationTest {
     changed.put("generatedSources", new File(base.toFile(), "gen"));
     changed.put("estimateFolds", 10);
     changed.put("testTimeFlip", true);
+    changed.put("featureDepths", 2);
     changed.put("pluginVersion", "9.9");
     MojoFields.eachParameterReaches(m, changed, Map.of(
         "skip", "checked by the Mojo before any configuration is built",

@@ -74,6 +74,33 @@ public interface Architecture {
    */
   long[] shapeAfter(String cut, int inputSize);
 
+  /**
+   * @return the block outputs, input to output: where features from more than one depth are
+   *     taken (MobileNet v1: each pointwise block's activation)
+   */
+  default List<String> blockOutputs() {
+    return featureLayers();
+  }
+
+  /**
+   * @param cut the deepest layer
+   * @param depths how many block outputs, ending at {@code cut}
+   * @return those layers, shallowest first
+   * @throws IllegalArgumentException when fewer blocks precede the cut
+   */
+  default List<String> depthsEndingAt(String cut, int depths) {
+    if (depths == 1) {
+      return List.of(cut);
+    }
+    List<String> blocks = blockOutputs();
+    int at = blocks.indexOf(cut);
+    if (at < 0 || at + 1 < depths) {
+      throw new IllegalArgumentException("featureDepths " + depths + " needs " + depths
+          + " block outputs ending at " + cut + "; the blocks are " + blocks);
+    }
+    return List.copyOf(blocks.subList(at + 1 - depths, at + 1));
+  }
+
   /** @return the default cut: the last feature layer */
   default String lastFeatureLayer() {
     List<String> layers = featureLayers();

@@ -3,6 +3,7 @@ package dev.kiln.maven.backbone;
 import dev.kiln.maven.engine.Dl4jSetup;
 import dev.kiln.runtime.image.Preprocessing;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -35,9 +36,11 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * @param pooling how the feature maps become the head's input: global {@code AVG} or {@code MAX}
  * @param hiddenUnits units of a ReLU dense layer between pooling and the softmax head (0: none,
  *     the head is a single softmax layer)
+ * @param featureDepths block outputs whose pooled features are concatenated, ending at the cut
+ *     (1: the cut layer's alone)
  */
 public record Backbone(String source, String sha256, Architecture architecture, int inputSize,
-    Map<String, WeightTensor> weights, PoolingType pooling, int hiddenUnits) {
+    Map<String, WeightTensor> weights, PoolingType pooling, int hiddenUnits, int featureDepths) {
 
   /** Name of the graph's image input. */
   public static final String INPUT = "input";
@@ -61,12 +64,15 @@ public record Backbone(String source, String sha256, Architecture architecture, 
     if (hiddenUnits < 0 || hiddenUnits > 4096) {
       throw new IllegalArgumentException("hiddenUnits must be in [0, 4096], was " + hiddenUnits);
     }
+    if (featureDepths < 1 || featureDepths > 4) {
+      throw new IllegalArgumentException("featureDepths must be in [1, 4], was " + featureDepths);
+    }
   }
 
   /** A backbone with global average pooling (the Keras applications' {@code pooling='avg'}). */
   public Backbone(String source, String sha256, Architecture architecture, int inputSize,
       Map<String, WeightTensor> weights) {
-    this(source, sha256, architecture, inputSize, weights, PoolingType.AVG, 0);
+    this(source, sha256, architecture, inputSize, weights, PoolingType.AVG, 0, 1);
   }
 
   /**
@@ -74,7 +80,8 @@ public record Backbone(String source, String sha256, Architecture architecture, 
    * @return this backbone with that pooling
    */
   public Backbone withPooling(PoolingType type) {
-    return new Backbone(source, sha256, architecture, inputSize, weights, type, hiddenUnits);
+    return new Backbone(source, sha256, architecture, inputSize, weights, type, hiddenUnits,
+        featureDepths);
   }
 
   /**
@@ -82,7 +89,54 @@ public record Backbone(String source, String sha256, Architecture architecture, 
    * @return this backbone with that head
    */
   public Backbone withHiddenUnits(int units) {
-    return new Backbone(source, sha256, architecture, inputSize, weights, pooling, units);
+    return new Backbone(source, sha256, architecture, inputSize, weights, pooling, units,
+        featureDepths);
+  }
+
+  /**
+   * @param depths block outputs whose pooled features are concatenated (1: the cut's alone)
+   * @return this backbone with that feature extractor
+   */
+  public Backbone withFeatureDepths(int depths) {
+    return new Backbone(source, sha256, architecture, inputSize, weights, pooling, hiddenUnits,
+        depths);
+  }
+
+  /** Name of the concatenation of the pooled features of several depths. */
+  public static final String POOLED_DEPTHS = "pooled_depths";
+
+  /**
+   * Global pooling after {@code cut} — or, with {@link #featureDepths()} &gt; 1, after each of
+   * the block outputs ending at it, concatenated.
+   *
+   * @return the name of the pooled features' vertex
+   */
+  private String pool(GraphBuilder b, String cut) {
+    if (featureDepths == 1) {
+      b.addLayer(POOL, new GlobalPoolingLayer.Builder(pooling).build(), cut);
+      return POOL;
+    }
+    List<String> parts = new java.util.ArrayList<>();
+    for (String layer : architecture.depthsEndingAt(cut, featureDepths)) {
+      String name = POOL + "_" + layer;
+      b.addLayer(name, new GlobalPoolingLayer.Builder(pooling).build(), layer);
+      parts.add(name);
+    }
+    b.addVertex(POOLED_DEPTHS, new org.deeplearning4j.nn.conf.graph.MergeVertex(),
+        parts.toArray(String[]::new));
+    return POOLED_DEPTHS;
+  }
+
+  /** @return channels of the pooled features ending at {@code cut} */
+  private int pooledChannels(String cut, int cutChannels) {
+    if (featureDepths == 1) {
+      return cutChannels;
+    }
+    int c = 0;
+    for (String layer : architecture.depthsEndingAt(cut, featureDepths)) {
+      c += (int) architecture.shapeAfter(layer, inputSize)[0];
+    }
+    return c;
   }
 
   /** @return the normalisation the weights expect (applied to raw 0..255 RGB) */
@@ -140,8 +194,7 @@ public record Backbone(String source, String sha256, Architecture architecture, 
     String cut = cutAt == null ? architecture.lastFeatureLayer() : cutAt;
     GraphBuilder b = builder(0, new Adam(1e-3));
     architecture.addFeatures(b, INPUT, cut);
-    b.addLayer(POOL, new GlobalPoolingLayer.Builder(pooling).build(), cut);
-    b.setOutputs(POOL);
+    b.setOutputs(pool(b, cut));
     return init(b);
   }
 
@@ -203,12 +256,12 @@ public record Backbone(String source, String sha256, Architecture architecture, 
 
   private void head(GraphBuilder b, String features, int channels, int classes,
       double dropout) {
-    b.addLayer(POOL, new GlobalPoolingLayer.Builder(pooling).build(), features);
-    String last = POOL;
+    String last = pool(b, features);
+    channels = pooledChannels(features, channels);
     int in = channels;
     if (hiddenUnits > 0) {
       b.addLayer(HIDDEN, new DenseLayer.Builder().nIn(channels).nOut(hiddenUnits)
-          .activation(Activation.RELU).build(), POOL);
+          .activation(Activation.RELU).build(), last);
       last = HIDDEN;
       in = hiddenUnits;
     }

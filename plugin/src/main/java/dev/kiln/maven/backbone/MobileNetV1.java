@@ -51,6 +51,15 @@ public record MobileNetV1(double alpha) implements Architecture {
   }
 
   @Override
+  public List<String> blockOutputs() {
+    List<String> names = new ArrayList<>();
+    for (int i = 1; i <= BLOCKS.length; i++) {
+      names.add("conv_pw_" + i + "_relu");
+    }
+    return Collections.unmodifiableList(names);
+  }
+
+  @Override
   public List<String> featureLayers() {
     List<String> names = new ArrayList<>(List.of("conv1_relu"));
     for (int i = 1; i <= BLOCKS.length; i++) {

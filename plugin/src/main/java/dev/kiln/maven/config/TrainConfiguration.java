@@ -70,6 +70,8 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
    * @param download SHA-256, cache, mirror and offline flag for names and URLs
    * @param inputSize input width and height in pixels
    * @param featureLayer backbone layer the head is put after, or null for the last one
+   * @param featureDepths block outputs, ending at the cut, whose pooled features are
+   *     concatenated (1: the cut's alone)
    * @param pooling global pooling before the head
    * @param resize how photos are fitted to the input
    */
@@ -79,6 +81,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       BackboneResolver.Source download,
       @ModelInput int inputSize,
       @ModelInput String featureLayer,
+      @ModelInput int featureDepths,
       @ModelInput PoolingType pooling,
       @ModelInput Preprocessing.Resize resize) {
     public Backbone {
@@ -87,6 +90,8 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       Objects.requireNonNull(pooling, "pooling");
       Objects.requireNonNull(resize, "resize");
       featureLayer = featureLayer == null || featureLayer.isBlank() ? null : featureLayer.trim();
+      InvalidSettingException.check(featureDepths >= 1 && featureDepths <= 4, "featureDepths",
+          "must be between 1 and 4 (1: the cut layer's features alone), was " + featureDepths);
     }
   }
 
@@ -249,6 +254,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     private boolean offline;
     private int inputSize = 224;
     private String featureLayer;
+    private int featureDepths = 1;
     private PoolingType pooling = PoolingType.AVG;
     private Preprocessing.Resize resize = Preprocessing.Resize.CENTER_CROP;
     private HeadSolver headSolver = HeadSolver.AUTO;
@@ -369,6 +375,12 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
             default -> throw new IllegalArgumentException("unknown pooling '" + v
                 + "'; valid: avg, max");
           });
+      return this;
+    }
+
+    /** @param v block outputs whose pooled features are concatenated */
+    public Builder featureDepths(int v) {
+      featureDepths = v;
       return this;
     }
 
@@ -610,7 +622,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
           new Data(images == null ? baseDir.resolve("src/main/images") : images, includes,
               excludes, validationSplit, failOnBadImages),
           new Backbone(source, new BackboneResolver.Source(backboneSha256, backboneCache,
-              backboneMirror, offline), inputSize, featureLayer, pooling, resize),
+              backboneMirror, offline), inputSize, featureLayer, featureDepths, pooling, resize),
           new Head(headSolver, hiddenUnits, dropout, labelSmoothing, balanceClasses,
               testTimeFlip),
           new Optimisation(mode, fineTuneBlocks, epochs, batchSize, learningRate,

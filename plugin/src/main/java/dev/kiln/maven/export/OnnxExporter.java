@@ -133,6 +133,16 @@ public final class OnnxExporter {
         continue;
       }
       VertexIndices[] inputs = v.getInputVertices();
+      if (v instanceof org.deeplearning4j.nn.graph.vertex.impl.MergeVertex && inputs != null) {
+        // concatenation along the channel axis (pooled features of several depths)
+        String[] parts = new String[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+          parts[i] = tensorOf.get(vertices[inputs[i].getVertexIndex()].getVertexName());
+        }
+        g.node("Concat", name, name, parts).addAttribute(OnnxGraph.integer("axis", 1));
+        tensorOf.put(name, name);
+        continue;
+      }
       if (!v.hasLayer() || inputs == null || inputs.length != 1) {
         throw new UnsupportedOperationException("vertex '" + name + "' ("
             + v.getClass().getSimpleName() + ") cannot be exported: only single-input layers are"
@@ -170,6 +180,9 @@ public final class OnnxExporter {
   }
 
   private static long outputWidth(ComputationGraph net, String layer) {
+    if (!net.getVertex(layer).hasLayer()) {
+      return -1;
+    }
     Layer l = net.getLayer(layer);
     if (l.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.FeedForwardLayer ff
         && !(l.conf().getLayer() instanceof ConvolutionLayer)) {

@@ -21,7 +21,7 @@ final class ModelTraining {
       ProgressListener listener) throws UserProblemException {
     Backbone backbone = BackboneResolver.resolve(inputs.backboneFile(),
         c.backbone().inputSize()).withPooling(c.backbone().pooling())
-        .withHiddenUnits(c.head().hiddenUnits());
+        .withHiddenUnits(c.head().hiddenUnits()).withFeatureDepths(c.backbone().featureDepths());
     TrainingRequest request;
     try {
       request = request(c, inputs, backbone);

@@ -70,6 +70,10 @@ final class ModelExport {
     training.put("feature_layer", request.featureLayer() == null
         ? b.architecture().lastFeatureLayer() : request.featureLayer());
     training.put("pooling", b.pooling().name().toLowerCase(java.util.Locale.ROOT));
+    if (b.featureDepths() > 1) {
+      training.put("feature_depths", String.join(",", b.architecture().depthsEndingAt(
+          training.get("feature_layer"), b.featureDepths())));
+    }
     if (b.hiddenUnits() > 0) {
       training.put("hidden_units", Integer.toString(b.hiddenUnits()));
     }

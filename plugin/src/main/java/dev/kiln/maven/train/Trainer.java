@@ -161,8 +161,9 @@ public final class Trainer {
     String cut = request.featureLayer() == null ? backbone.architecture().lastFeatureLayer()
         : request.featureLayer();
     // pooled rows depend on the pooling (average rows keep their old keys)
-    String pooled = backbone.pooling() == org.deeplearning4j.nn.conf.layers.PoolingType.AVG ? cut
-        : cut + "|" + backbone.pooling();
+    String pooled = (backbone.pooling() == org.deeplearning4j.nn.conf.layers.PoolingType.AVG ? cut
+        : cut + "|" + backbone.pooling())
+        + (backbone.featureDepths() == 1 ? "" : "|depths" + backbone.featureDepths());
     FeatureCache cache = request.cacheDir() == null ? null : new FeatureCache(request.cacheDir(),
         backbone.sha256(), pooled, raw.toSpec());
     FeatureSource.Features plain;
@@ -183,6 +184,9 @@ public final class Trainer {
         mirrored = mirroredRows(source, train);
       }
       listener.phase("features", "frozen " + backbone.architecture().id() + " up to " + cut
+          + (backbone.featureDepths() == 1 ? "" : " (pooled outputs of "
+              + backbone.architecture().depthsEndingAt(cut, backbone.featureDepths())
+              + " concatenated)")
           + ": " + source.computed() + " images computed on ONNX Runtime ("
           + source.deviceInUse() + "), " + source.cached() + " from the cache");
       work.add(source);

@@ -45,6 +45,15 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, TrainConfigura
       throw new IllegalArgumentException("featureLayer '" + featureLayer + "' is not a layer of "
           + backbone.architecture().id() + "; valid: " + backbone.architecture().featureLayers());
     }
+    int depths = settings.backbone().featureDepths();
+    check(backbone.featureDepths() == depths, "the backbone has featureDepths "
+        + backbone.featureDepths() + ", the configuration " + depths);
+    if (depths > 1) {
+      check(mode == Mode.FEATURE_EXTRACTOR, "featureDepths " + depths + " works with mode"
+          + " feature-extractor only (the other modes train the top blocks themselves)");
+      backbone.architecture().depthsEndingAt(featureLayer == null
+          ? backbone.architecture().lastFeatureLayer() : featureLayer, depths);
+    }
     check(backbone.hiddenUnits() == settings.head().hiddenUnits(), "the backbone's head has "
         + backbone.hiddenUnits() + " hidden units, the configuration "
         + settings.head().hiddenUnits());
@@ -195,7 +204,7 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, TrainConfigura
       this.settings = TrainConfiguration.builder().baseDir(Path.of(".").toAbsolutePath())
           .images(dataset.root()).className("kiln.Model").backbone(backbone.source())
           .inputSize(backbone.inputSize()).pooling(backbone.pooling())
-          .hiddenUnits(backbone.hiddenUnits());
+          .hiddenUnits(backbone.hiddenUnits()).featureDepths(backbone.featureDepths());
     }
 
     private Builder(Dataset dataset, Backbone backbone, TrainConfiguration c) {

@@ -120,6 +120,21 @@ class ModesTest {
   }
 
   @Test
+  void featureDepthsConcatenateBlocksAndExportWithParity() throws Exception {
+    Backbone three = backbone.withFeatureDepths(3);
+    TrainingResult r = Trainer.train(TrainingRequest.builder(data, three).build(), PRINT);
+    assertTrue(r.parity().passed(ParityChecker.TOLERANCE), "parity " + r.parity());
+    assertEquals("conv_pw_11_relu,conv_pw_12_relu,conv_pw_13_relu",
+        training(r).get("feature_depths"));
+    assertTrue(r.validation().accuracy() > 0.8, "still separates ants from bees: "
+        + r.validation().accuracy());
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> TrainingRequest.builder(data, three)
+            .mode(Mode.FINE_TUNE).build());
+    assertTrue(e.getMessage().contains("feature-extractor only"), e.getMessage());
+  }
+
+  @Test
   void testTimeFlipIsInsideTheExportedGraphWithParity() throws Exception {
     TrainingResult r = Trainer.train(TrainingRequest.builder(data, backbone)
         .settings(s -> s.testTimeFlip(true)).build(), PRINT);
