@@ -225,7 +225,8 @@ public final class LinearHeadSelection {
         .filter(i -> fold[i] != a && fold[i] != b).toArray();
   }
 
-  static int argMax(float[] row) {
+  /** @return the index of the largest value (the first one on ties) */
+  public static int argMax(float[] row) {
     int best = 0;
     for (int i = 1; i < row.length; i++) {
       if (row[i] > row[best]) {

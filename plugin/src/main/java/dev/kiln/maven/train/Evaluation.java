@@ -1,6 +1,7 @@
 package dev.kiln.maven.train;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.kiln.maven.head.LinearHeadSelection;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -58,7 +59,7 @@ public record Evaluation(
     List<Mistake> mistakes = new ArrayList<>();
     int right = 0;
     for (int i = 0; i < actual.length; i++) {
-      int predicted = argMax(probabilities[i]);
+      int predicted = LinearHeadSelection.argMax(probabilities[i]);
       confusion[actual[i]][predicted]++;
       if (predicted == actual[i]) {
         right++;
@@ -85,12 +86,6 @@ public record Evaluation(
         List.copyOf(labels), per, confusion, List.copyOf(worst));
   }
 
-  static int argMax(float[] row) {
-    int best = 0;
-    for (int i = 1; i < row.length; i++) {
-      if (row[i] > row[best]) {
-        best = i;
-      }
     }
     return best;
   }

@@ -87,7 +87,7 @@ record HeldOut(List<LabelledImage> selection, List<LabelledImage> estimate, Stri
     for (int i = 0; i < images.size(); i++) {
       if (wanted.contains(images.get(i).relativePath())) {
         n++;
-        if (Evaluation.argMax(probabilities[i]) == images.get(i).label()) {
+        if (dev.kiln.maven.head.LinearHeadSelection.argMax(probabilities[i]) == images.get(i).label()) {
           right++;
         }
       }

@@ -115,7 +115,7 @@ public final class HeadBenchmark {
         }
         int right = 0;
         for (int i = 0; i < yva.length; i++) {
-          right += argMax(p[i]) == yva[i] ? 1 : 0;
+          right += LinearHeadSelection.argMax(p[i]) == yva[i] ? 1 : 0;
         }
         System.out.printf(Locale.ROOT, "   %s (%d features), flip %s: estimate %s, val/ %.1f%%"
                 + " (%d/73), selection + estimate %d ms%n", String.join("+", cuts),
@@ -143,12 +143,6 @@ public final class HeadBenchmark {
         r.timings().headTraining(), r.estimate().method());
   }
 
-  private static int argMax(float[] row) {
-    int best = 0;
-    for (int i = 1; i < row.length; i++) {
-      if (row[i] > row[best]) {
-        best = i;
-      }
     }
     return best;
   }
