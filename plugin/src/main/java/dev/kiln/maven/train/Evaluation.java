@@ -86,10 +86,6 @@ public record Evaluation(
         List.copyOf(labels), per, confusion, List.copyOf(worst));
   }
 
-    }
-    return best;
-  }
-
   /** @return the confusion matrix as aligned text (rows actual, columns predicted) */
   public String confusionText() {
     int w = Math.max(6, labels.stream().mapToInt(String::length).max().orElse(6));

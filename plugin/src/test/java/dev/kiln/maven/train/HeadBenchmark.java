@@ -143,10 +143,6 @@ public final class HeadBenchmark {
         r.timings().headTraining(), r.estimate().method());
   }
 
-    }
-    return best;
-  }
-
   private static float[][] columns(List<float[][]> parts) {
     int n = parts.get(0).length;
     float[][] out = new float[n][];
