@@ -169,4 +169,38 @@ class MojoConfigurationTest {
         "workDir", "classify writes nothing", "validationSplit", "no split in classify",
         "seed", "nothing random in classify"), m::request);
   }
+
+  @Test
+  void generateMapsItsParameters() throws Exception {
+    for (String label : List.of("cats", "dogs", "birds")) {
+      java.nio.file.Files.createDirectories(base.resolve("photos").resolve(label));
+      for (String photo : List.of("a.jpg", "b.jpg", "draft-c.jpg")) {
+        java.nio.file.Files.write(base.resolve("photos").resolve(label).resolve(photo),
+            new byte[] {1});
+      }
+    }
+    java.nio.file.Files.createDirectories(base.resolve("work"));
+    java.nio.file.Files.writeString(base.resolve("work/summary.txt"), "Estimated accuracy 91%.");
+    GenerateMojo m = new GenerateMojo();
+    MojoFields.defaults(m, base);
+    MojoFields.set(m, "className", "com.acme.Pets");
+    MojoFields.set(m, "images", new File(base.toFile(), "photos"));
+    MojoFields.set(m, "excludes", List.of("**/draft-*"));
+    MojoFields.set(m, "workDir", new File(base.toFile(), "work"));
+    MojoFields.set(m, "generatedSources", new File(base.toFile(), "gen"));
+    m.execute();
+    String source = java.nio.file.Files.readString(base.resolve("gen/com/acme/Pets.java"));
+    assertTrue(source.contains("CATS") && source.contains("DOGS") && source.contains("BIRDS"),
+        "labels from images");
+    assertTrue(source.contains("Estimated accuracy 91%."), "the summary from workDir");
+    org.apache.maven.project.MavenProject project =
+        (org.apache.maven.project.MavenProject) MojoFields.field(GenerateMojo.class, "project")
+            .get(m);
+    assertTrue(project.getCompileSourceRoots().contains(base.resolve("gen").toString()));
+    MojoFields.set(m, "includes", List.of("**/*.png"));
+    org.apache.maven.plugin.MojoFailureException none = assertThrows(
+        org.apache.maven.plugin.MojoFailureException.class, m::execute);
+    assertTrue(none.getMessage().contains("**/*.png"), "includes reach the scan: "
+        + none.getMessage());
+  }
 }

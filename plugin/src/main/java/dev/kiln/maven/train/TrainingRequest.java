@@ -187,11 +187,6 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, TrainConfigura
     return new Builder(dataset, backbone);
   }
 
-  /** @return a builder holding this request's dataset, backbone and settings */
-  public Builder toBuilder() {
-    return new Builder(dataset, backbone, settings);
-  }
-
   /** A {@link TrainConfiguration.Builder} plus the dataset and backbone. */
   public static final class Builder {
     private final Dataset dataset;
@@ -205,22 +200,6 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, TrainConfigura
           .images(dataset.root()).className("kiln.Model").backbone(backbone.source())
           .inputSize(backbone.inputSize()).pooling(backbone.pooling())
           .hiddenUnits(backbone.hiddenUnits()).featureDepths(backbone.featureDepths());
-    }
-
-    private Builder(Dataset dataset, Backbone backbone, TrainConfiguration c) {
-      this(dataset, backbone);
-      TrainConfiguration.Optimisation o = c.optimisation();
-      settings.mode(o.mode()).fineTuneBlocks(o.fineTuneBlocks()).epochs(o.epochs())
-          .batchSize(o.batchSize()).learningRate(o.learningRate())
-          .learningRateSchedule(o.schedule()).weightDecay(o.weightDecay())
-          .patience(o.patience()).augmentedCopies(o.augmentedCopies())
-          .augmentation(o.augmentation()).seed(o.seed())
-          .headSolver(c.head().solver()).dropout(c.head().dropout())
-          .labelSmoothing(c.head().labelSmoothing()).balanceClasses(c.head().balanceClasses())
-          .testTimeFlip(c.head().testTimeFlip())
-          .featureLayer(c.backbone().featureLayer()).resize(c.backbone().resize())
-          .estimateFolds(c.gates().estimateFolds()).failOnBadImages(c.data().failOnBadImages())
-          .cacheDir(c.outputs().cacheDir()).device(c.run().device());
     }
 
     /**

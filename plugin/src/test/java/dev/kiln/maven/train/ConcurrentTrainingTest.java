@@ -48,7 +48,8 @@ class ConcurrentTrainingTest {
     // Adam heads with dropout and different seeds: every source of randomness in play
     TrainingRequest a = TrainingRequest.builder(data, backbone).headSolver(HeadSolver.ADAM)
         .epochs(6).batchSize(4).device(Device.CPU).seed(1).build();
-    TrainingRequest b = a.toBuilder().seed(2).dropout(0.5).build();
+    TrainingRequest b = TrainingRequest.builder(data, backbone).headSolver(HeadSolver.ADAM)
+        .epochs(6).batchSize(4).device(Device.CPU).seed(2).dropout(0.5).build();
     TrainingResult aloneA = Trainer.train(a, ProgressListener.NONE);
     TrainingResult aloneB = Trainer.train(b, ProgressListener.NONE);
     ExecutorService threads = Executors.newFixedThreadPool(2);
