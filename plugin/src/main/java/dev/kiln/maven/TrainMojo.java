@@ -125,6 +125,9 @@ public class TrainMojo extends AbstractTrainingMojo {
   @Parameter(property = "kiln.estimateFolds", defaultValue = "5")
   private int estimateFolds;
 
+  @Parameter(defaultValue = "${project.build.outputTimestamp}", readonly = true)
+  private String outputTimestamp;
+
   @Parameter(defaultValue = "${plugin.version}", readonly = true)
   private String pluginVersion;
 
@@ -165,6 +168,7 @@ public class TrainMojo extends AbstractTrainingMojo {
         .cacheDir(cacheDir == null ? null : cacheDir.toPath())
         .generatedSources(generatedSources.toPath())
         .device(device).force(force).pluginVersion(pluginVersion)
+        .outputTimestamp(outputTimestamp)
         .build();
   }
 }

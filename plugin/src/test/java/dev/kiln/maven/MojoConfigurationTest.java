@@ -107,6 +107,7 @@ class MojoConfigurationTest {
     changed.put("testTimeFlip", true);
     changed.put("featureDepths", 2);
     changed.put("pluginVersion", "9.9");
+    changed.put("outputTimestamp", "2026-01-01T00:00:00Z");
     MojoFields.eachParameterReaches(m, changed, Map.of(
         "skip", "checked by the Mojo before any configuration is built",
         "project", "gives the project folder (run.baseDir)"), m::configuration);

@@ -105,7 +105,8 @@ final class MojoFields {
             .replace("${project.build.outputDirectory}", base.resolve("target/classes").toString())
             .replace("${user.home}", base.resolve("home").toString())
             .replace("${plugin.version}", "1.2.3")
-            .replace("${settings.offline}", "false");
+            .replace("${settings.offline}", "false")
+            .replace("${project.build.outputTimestamp}", "");
         f.set(mojo, convert(v, f.getType()));
       } else {
         f.set(mojo, f.getType().isPrimitive() ? convert("0", f.getType()) : null);

@@ -95,7 +95,7 @@ public final class BackboneDownloader {
     for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
       Path part = null;
       try {
-        part = Files.createTempFile(r.cacheDir(), r.fileName() + ".", ".part");
+        part = dev.kiln.maven.files.TempFiles.create(r.cacheDir(), r.fileName() + ".", ".part");
         long start = System.nanoTime();
         log.accept("downloading " + r.url() + (attempt > 1 ? " (attempt " + attempt + ")" : "")
             + " to " + target);

@@ -218,13 +218,17 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
    * @param device where ONNX Runtime runs the frozen part
    * @param force retrain even when up to date
    * @param pluginVersion this plugin's version
+   * @param outputTimestamp the model's training date ({@code project.build.outputTimestamp}),
+   *     or null to leave the date out (same inputs, same model bytes)
    */
   public record Run(
       @NotModelInput("the project folder; files are fingerprinted by content") Path baseDir,
       @NotModelInput("ONNX Runtime gives the same features on every device (within 1e-4)")
       Device device,
       @NotModelInput("decides whether to train, not what") boolean force,
-      @ModelInput String pluginVersion) {
+      @ModelInput String pluginVersion,
+      @NotModelInput("a date in the metadata; what the model computes does not change")
+      java.time.Instant outputTimestamp) {
     public Run {
       Objects.requireNonNull(baseDir, "baseDir");
       Objects.requireNonNull(device, "device");
@@ -285,6 +289,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     private Device device = Device.AUTO;
     private boolean force;
     private String pluginVersion = "dev";
+    private java.time.Instant outputTimestamp;
 
     private Builder() {}
 
@@ -604,6 +609,29 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       return this;
     }
 
+    /**
+     * @param v Maven's {@code project.build.outputTimestamp}: ISO-8601 or seconds since the
+     *     epoch; null, blank or one character (Maven's "not set") leave the date out
+     */
+    public Builder outputTimestamp(String v) {
+      outputTimestamp = InvalidSettingException.parse("outputTimestamp", () -> {
+        if (v == null || v.trim().length() <= 1 || v.startsWith("${")) { // unset in the POM
+          return null;
+        }
+        String t = v.trim();
+        if (t.chars().allMatch(Character::isDigit)) {
+          return java.time.Instant.ofEpochSecond(Long.parseLong(t));
+        }
+        try {
+          return java.time.OffsetDateTime.parse(t).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+          throw new IllegalArgumentException("project.build.outputTimestamp '" + v + "' is"
+              + " neither ISO-8601 (e.g. 2026-01-01T00:00:00Z) nor seconds since the epoch");
+        }
+      });
+      return this;
+    }
+
     /** @param v this plugin's version */
     public Builder pluginVersion(String v) {
       pluginVersion = v;
@@ -631,7 +659,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
           new Outputs(className, classesDir == null ? baseDir.resolve("target/classes")
               : classesDir, work, cacheDir, generatedSources == null
               ? baseDir.resolve("target/generated-sources/kiln") : generatedSources),
-          new Run(baseDir, device, force, pluginVersion));
+          new Run(baseDir, device, force, pluginVersion, outputTimestamp));
     }
   }
 }

@@ -94,7 +94,7 @@ public final class FileHashes {
         + "\t" + e.sha256() + "\t" + path));
     try {
       Files.createDirectories(store.getParent());
-      Path tmp = Files.createTempFile(store.getParent(), "hashes", ".tmp");
+      Path tmp = dev.kiln.maven.files.TempFiles.create(store.getParent(), ".hashes.", ".tmp");
       Files.write(tmp, lines, StandardCharsets.UTF_8);
       Files.move(tmp, store, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);

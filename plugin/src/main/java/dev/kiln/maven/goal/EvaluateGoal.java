@@ -1,5 +1,6 @@
 package dev.kiln.maven.goal;
 
+import dev.kiln.maven.files.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kiln.maven.dataset.Dataset;

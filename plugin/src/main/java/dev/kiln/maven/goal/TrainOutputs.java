@@ -1,5 +1,6 @@
 package dev.kiln.maven.goal;
 
+import dev.kiln.maven.files.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kiln.maven.codegen.ClassifierGenerator;
@@ -83,10 +84,11 @@ final class TrainOutputs {
   }
 
   static String summary(TrainingResult result) {
+    String date = result.metadata().training().get("date");
     return String.format(Locale.ROOT, "Estimated accuracy on new photos %s."
-            + "%nBackbone: %s, mode %s. Trained %s.",
+            + "%nBackbone: %s, mode %s.%s",
         result.estimate().line(), result.metadata().training().get("backbone"),
-        result.metadata().training().get("mode"), result.metadata().training().get("date"));
+        result.metadata().training().get("mode"), date == null ? "" : " Trained " + date + ".");
   }
 
   static String metricsJson(TrainingResult result, String fingerprint, Dataset data) {

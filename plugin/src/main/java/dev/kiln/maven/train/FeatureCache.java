@@ -73,7 +73,7 @@ final class FeatureCache {
       Files.createDirectories(f.getParent());
       ByteBuffer b = ByteBuffer.allocate(row.length * 4).order(ByteOrder.LITTLE_ENDIAN);
       b.asFloatBuffer().put(row);
-      Path tmp = Files.createTempFile(f.getParent(), ".", ".tmp");
+      Path tmp = dev.kiln.maven.files.TempFiles.create(f.getParent(), ".", ".tmp");
       Files.write(tmp, b.array());
       Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       return true;

@@ -15,7 +15,6 @@ import dev.kiln.runtime.KilnException;
 import dev.kiln.runtime.ModelMetadata;
 import dev.kiln.runtime.image.Preprocessing;
 import dev.kiln.runtime.image.Preprocessor;
-import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,7 +78,10 @@ final class ModelExport {
     }
     training.put("images", request.dataset().train().size() + " train, "
         + request.dataset().validation().size() + " validation, " + skipped.size() + " skipped");
-    training.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+    java.time.Instant date = request.settings().run().outputTimestamp();
+    if (date != null) { // project.build.outputTimestamp; otherwise no date: reproducible bytes
+      training.put("date", date.truncatedTo(ChronoUnit.SECONDS).toString());
+    }
     training.put("seed", Long.toString(request.seed()));
     if (request.settings().head().testTimeFlip()) {
       training.put("test_time_flip", "true");

@@ -98,10 +98,18 @@ class HymenopteraTrainingTest {
     TrainingResult again = Trainer.train(request(), ProgressListener.NONE);
     assertEquals(first.validation().accuracy(), again.validation().accuracy());
     assertEquals(first.estimate(), again.estimate());
+    org.junit.jupiter.api.Assertions.assertEquals(sha256(first.onnx()), sha256(again.onnx()),
+        "the same model bytes for the same inputs and seed");
     assertEquals(first.head().lambda(), again.head().lambda());
     assertEquals(first.bestEpoch(), again.bestEpoch());
     for (int i = 0; i < first.history().size(); i++) {
       assertEquals(first.history().get(i).valLoss(), again.history().get(i).valLoss(), 1e-9);
     }
+  }
+
+  static String sha256(byte[] bytes) {
+    java.security.MessageDigest d = dev.kiln.maven.fingerprint.Hashes.sha256();
+    d.update(bytes);
+    return dev.kiln.maven.fingerprint.Hashes.hex(d);
   }
 }

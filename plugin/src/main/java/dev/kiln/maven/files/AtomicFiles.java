@@ -1,4 +1,4 @@
-package dev.kiln.maven.goal;
+package dev.kiln.maven.files;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -14,7 +14,27 @@ import java.nio.file.StandardOpenOption;
  */
 public final class AtomicFiles {
 
+  /** Suffix of the temporary files that precede a move. */
+  static final String TMP_SUFFIX = ".tmp";
+
   private AtomicFiles() {}
+
+  /** @return the prefix of {@code target}'s temporary files ({@code .<name>.}) */
+  static String tmpPrefix(Path target) {
+    return "." + target.getFileName() + ".";
+  }
+
+  /**
+   * Removes the temporary files an interrupted {@link #write} of {@code target} left beside it
+   * (a hidden {@code .<name>.*.tmp} in {@code target/classes} would otherwise ship in the jar).
+   *
+   * @param target a file written with {@link #write}
+   * @return the files removed
+   */
+  public static java.util.List<Path> removeStale(Path target) {
+    return TempFiles.removeStale(target.toAbsolutePath().getParent(), tmpPrefix(target),
+        TMP_SUFFIX);
+  }
 
   /**
    * @param target file to replace
@@ -23,15 +43,9 @@ public final class AtomicFiles {
    */
   public static void write(Path target, byte[] bytes) throws IOException {
     Files.createDirectories(target.toAbsolutePath().getParent());
-    Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(),
-        "." + target.getFileName() + ".", ".tmp");
+    Path tmp = TempFiles.create(target.toAbsolutePath().getParent(), tmpPrefix(target),
+        TMP_SUFFIX);
     try {
-      try {
-        // temporary files are created owner-only; the result should read like any build output
-        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-      } catch (UnsupportedOperationException e) {
-        // not a POSIX file system: keep the defaults
-      }
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
           StandardOpenOption.TRUNCATE_EXISTING)) {
         java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
