@@ -32,10 +32,10 @@ final class QualityGates {
   static void check(TrainConfiguration c, TrainOutputs outputs, Dataset data,
       TrainingResult result, ProgressListener listener) throws UserProblemException {
     minAccuracy(result.estimate().accuracy(), result.estimate().line(), c.gates().minAccuracy(),
-        outputs.report);
+        outputs.rejectedReport);
     Double maxDrop = c.gates().maxAccuracyDrop();
     if (maxDrop != null && Files.isRegularFile(outputs.kept)) {
-      accuracyDrop(maxDrop, outputs.kept, data, result, listener);
+      accuracyDrop(maxDrop, outputs.kept, outputs.rejectedReport, data, result, listener);
     }
   }
 
@@ -50,7 +50,7 @@ final class QualityGates {
     }
   }
 
-  private static void accuracyDrop(double maxDrop, Path kept, Dataset data,
+  private static void accuracyDrop(double maxDrop, Path kept, Path rejectedReport, Dataset data,
       TrainingResult result, ProgressListener listener) throws UserProblemException {
     double previous;
     double current;
@@ -86,10 +86,10 @@ final class QualityGates {
     if (current < previous - maxDrop - 1e-9) {
       throw new UserProblemException(String.format(Locale.ROOT, "%s dropped from %.1f%% (the"
           + " previous model) to %.1f%% (the new one), more than maxAccuracyDrop %.3f; the"
-          + " previous model is kept. Undo the change that caused it, or accept the drop with a"
-          + " larger maxAccuracyDrop (kiln.maxAccuracyDrop)",
+          + " previous model is kept; the rejected model's report is %s. Undo the change that"
+          + " caused it, or accept the drop with a larger maxAccuracyDrop (kiln.maxAccuracyDrop)",
           Character.toUpperCase(basis.charAt(0)) + basis.substring(1), previous * 100,
-          current * 100, maxDrop));
+          current * 100, maxDrop, rejectedReport));
     }
   }
 

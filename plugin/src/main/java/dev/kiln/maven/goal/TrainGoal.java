@@ -14,10 +14,10 @@ import java.util.Locale;
 /**
  * The {@code train} goal's work, without Maven, as one step per service: {@link TrainInputs}
  * (scan, backbone file, fingerprint), {@link UpToDateCheck} (reuse the kept model when nothing
- * changed), {@link ModelTraining} (train), {@link TrainOutputs#writeReport} (report and
- * metrics), {@link QualityGates} (minAccuracy, maxAccuracyDrop) and {@link
- * TrainOutputs#writeModel} (model, summary, fingerprint, atomically). A failed gate or run never
- * replaces the previous good model.
+ * changed and the last outputs agree), {@link ModelTraining} (train), {@link QualityGates}
+ * (minAccuracy, maxAccuracyDrop) and {@link TrainOutputs} (the accepted model and all that
+ * describes it, or the rejected model's report beside them). A failed gate or run never replaces
+ * the previous good model or its report.
  */
 public final class TrainGoal {
 
@@ -58,16 +58,24 @@ public final class TrainGoal {
    */
   public static Outcome run(TrainConfiguration c, ProgressListener listener)
       throws UserProblemException {
-    TrainInputs inputs = TrainInputs.resolve(c, listener);
     TrainOutputs outputs = new TrainOutputs(c);
+    outputs.removeStale().forEach(p -> listener.debug("removed " + p + ", left by an interrupted"
+        + " build"));
+    TrainInputs inputs = TrainInputs.resolve(c, listener);
     Outcome reused = UpToDateCheck.reuse(c, inputs, outputs, listener);
     if (reused != null) {
       return reused;
     }
     TrainingResult result = ModelTraining.train(c, inputs, listener);
-    outputs.writeReport(c.outputs().className(), result, inputs.dataset(), inputs.fingerprint());
-    QualityGates.check(c, outputs, inputs.dataset(), result, listener);
-    outputs.writeModel(result, inputs.fingerprint());
+    try {
+      QualityGates.check(c, outputs, inputs.dataset(), result, listener);
+    } catch (UserProblemException e) {
+      outputs.writeRejected(c.outputs().className(), result, inputs.dataset(),
+          inputs.fingerprint());
+      throw e;
+    }
+    outputs.writeAccepted(c.outputs().className(), result, inputs.dataset(),
+        inputs.fingerprint());
     return new Outcome(false, outputs.model, result.estimate().accuracy(),
         result.estimate().line(), outputs.report, inputs.dataset().labels());
   }

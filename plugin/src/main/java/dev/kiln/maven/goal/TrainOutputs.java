@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kiln.maven.codegen.ClassifierGenerator;
 import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.dataset.Dataset;
+import dev.kiln.maven.fingerprint.Hashes;
 import dev.kiln.maven.report.ReportWriter;
 import dev.kiln.maven.train.TrainingResult;
 import java.io.IOException;
@@ -17,10 +18,13 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The last step of the train goal: where its outputs live and how they are written (each one
- * atomically): the bundled model resource, the kept copy, {@code report.html}, {@code
- * metrics.json}, the javadoc summary and the fingerprint file (fingerprint, estimated accuracy,
- * the estimate's line).
+ * The last step of the train goal: where its outputs live and how they are written. The outputs
+ * of an accepted model form one set — kept model, bundled model, {@code metrics.json}, {@code
+ * report.html}, the javadoc summary and, last, the fingerprint file (fingerprint, estimated
+ * accuracy, the estimate's line, the model's SHA-256), which commits the set: a build killed
+ * before it leaves a set the next build does not trust and retrains. A rejected model's report
+ * and metrics go to {@code report-rejected.html} / {@code metrics-rejected.json} and never
+ * replace the accepted set's. Temporary files of interrupted writes are removed first.
  */
 final class TrainOutputs {
 
@@ -30,6 +34,8 @@ final class TrainOutputs {
   final Path report;
   final Path metrics;
   final Path summary;
+  final Path rejectedReport;
+  final Path rejectedMetrics;
 
   TrainOutputs(TrainConfiguration c) {
     Path work = c.outputs().workDir();
@@ -40,47 +46,84 @@ final class TrainOutputs {
     report = work.resolve("report.html");
     metrics = TrainGoal.metricsFile(work);
     summary = TrainGoal.summaryFile(work);
+    rejectedReport = work.resolve("report-rejected.html");
+    rejectedMetrics = work.resolve("metrics-rejected.json");
   }
 
-  /** The report and metrics of a run (written before the gates, so a failed gate has them). */
-  void writeReport(String className, TrainingResult result, Dataset data, String fingerprint) {
+  /** @return the temporary files of interrupted writes, removed (never packaged, never read) */
+  List<Path> removeStale() {
+    List<Path> removed = new java.util.ArrayList<>();
+    for (Path p : List.of(model, kept, fingerprintFile, report, metrics, summary, rejectedReport,
+        rejectedMetrics)) {
+      removed.addAll(AtomicFiles.removeStale(p));
+    }
+    return removed;
+  }
+
+  /** A model that failed a gate: its report and metrics beside, not over, the accepted ones. */
+  void writeRejected(String className, TrainingResult result, Dataset data, String fingerprint) {
     try {
-      AtomicFiles.write(report, ReportWriter.html(className, result, data.root()));
-      AtomicFiles.write(metrics, metricsJson(result, fingerprint, data));
+      AtomicFiles.write(rejectedReport, ReportWriter.html(className, result, data.root()));
+      AtomicFiles.write(rejectedMetrics, metricsJson(result, fingerprint, data));
     } catch (IOException e) {
       throw new IllegalStateException("cannot write Kiln's report: " + e.getMessage(), e);
     }
   }
 
-  /** The model that passed the gates: kept copy, bundled resource, summary, fingerprint. */
-  void writeModel(TrainingResult result, String fingerprint) {
+  /** The accepted model and everything that describes it; the fingerprint file last. */
+  void writeAccepted(String className, TrainingResult result, Dataset data, String fingerprint) {
     try {
       AtomicFiles.write(kept, result.onnx());
       AtomicFiles.write(model, result.onnx());
+      AtomicFiles.write(metrics, metricsJson(result, fingerprint, data));
+      AtomicFiles.write(report, ReportWriter.html(className, result, data.root()));
       AtomicFiles.write(summary, summary(result));
+      Files.deleteIfExists(rejectedReport);
+      Files.deleteIfExists(rejectedMetrics);
       AtomicFiles.write(fingerprintFile, fingerprint + "\n" + result.estimate().accuracy() + "\n"
-          + result.estimate().line() + "\n");
+          + result.estimate().line() + "\n" + sha256(result.onnx()) + "\n");
     } catch (IOException e) {
       throw new IllegalStateException("cannot write Kiln outputs: " + e.getMessage(), e);
     }
   }
 
-  /** Re-bundles the kept model when the resource is missing or differs in size. */
+  /**
+   * @return true when the kept model, its metrics and the fingerprint file's record agree (the
+   *     last build's set was written whole)
+   */
+  boolean consistent(List<String> lines) throws IOException {
+    if (lines.size() < 4 || !Files.isRegularFile(metrics)) {
+      return false;
+    }
+    String sha = lines.get(3);
+    return sha.equals(sha256(Files.readAllBytes(kept)))
+        && sha.equals(new ObjectMapper().readTree(metrics.toFile()).path("modelSha256").asText());
+  }
+
+  /** Re-bundles the kept model when the resource is missing or its content differs. */
   void restoreModel() throws IOException {
-    if (!Files.isRegularFile(model) || Files.size(model) != Files.size(kept)) {
-      AtomicFiles.write(model, Files.readAllBytes(kept));
+    byte[] keptBytes = Files.readAllBytes(kept);
+    if (!Files.isRegularFile(model)
+        || !sha256(keptBytes).equals(sha256(Files.readAllBytes(model)))) {
+      AtomicFiles.write(model, keptBytes);
     }
   }
 
   /**
-   * @return the previous build's fingerprint lines (fingerprint, accuracy, estimate line), or an
-   *     empty list when there is no kept model
+   * @return the previous build's fingerprint lines (fingerprint, accuracy, estimate line, model
+   *     SHA-256), or an empty list when there is no kept model
    */
   List<String> previous() throws IOException {
     if (!Files.isRegularFile(kept) || !Files.isRegularFile(fingerprintFile)) {
       return List.of();
     }
     return Files.readAllLines(fingerprintFile);
+  }
+
+  static String sha256(byte[] bytes) {
+    java.security.MessageDigest d = Hashes.sha256();
+    d.update(bytes);
+    return Hashes.hex(d);
   }
 
   static String summary(TrainingResult result) {
@@ -93,6 +136,7 @@ final class TrainOutputs {
 
   static String metricsJson(TrainingResult result, String fingerprint, Dataset data) {
     Map<String, Object> m = new LinkedHashMap<>();
+    m.put("modelSha256", sha256(result.onnx()));
     m.put("estimate", result.estimate());
     m.put("accuracy", result.validation().accuracy());
     m.put("validationTrainedOn", result.validationTrainedOn());

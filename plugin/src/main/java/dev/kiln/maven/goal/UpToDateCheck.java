@@ -29,6 +29,11 @@ final class UpToDateCheck {
       if (lines.size() < 2 || !lines.get(0).equals(inputs.fingerprint())) {
         return null;
       }
+      if (!outputs.consistent(lines)) {
+        listener.phase("up-to-date", "the previous build's outputs do not match each other (an"
+            + " interrupted build?): retraining");
+        return null;
+      }
       double accuracy = Double.parseDouble(lines.get(1));
       String estimate = lines.size() >= 3 ? lines.get(2) : String.format(
           java.util.Locale.ROOT, "%.1f%%", accuracy * 100);

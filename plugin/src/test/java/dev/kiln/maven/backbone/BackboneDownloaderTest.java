@@ -103,6 +103,9 @@ class BackboneDownloaderTest {
     assertArrayEquals(weights, Files.readAllBytes(file));
     assertEquals(1, hits.get());
     assertTrue(log.stream().anyMatch(l -> l.contains("SHA-256 verified")), log.toString());
+    // a shared cache: the file gets what the umask gives any new file, not owner-only 0600
+    Path reference = Files.createFile(tmp.resolve("reference"));
+    assertEquals(Files.getPosixFilePermissions(reference), Files.getPosixFilePermissions(file));
 
     server.stop(0); // the second build must not need the server at all
     assertEquals(file, downloader().fetch(request(cache), log::add));

@@ -69,14 +69,22 @@ class TrainGoalStepsTest {
     assertNull(UpToDateCheck.reuse(c, inputs, out, ProgressListener.NONE), "nothing kept yet");
     Files.createDirectories(out.kept.getParent());
     Files.write(out.kept, new byte[] {1, 2, 3});
+    String sha = TrainOutputs.sha256(new byte[] {1, 2, 3});
     Files.writeString(out.fingerprintFile, inputs.fingerprint() + "\n0.875\n87.5% (95% interval"
-        + " 80.0–92.0%, 20 photos)\n");
+        + " 80.0–92.0%, 20 photos)\n" + sha + "\n");
+    Files.writeString(out.metrics, "{\"modelSha256\": \"" + "0".repeat(64) + "\"}");
+    assertNull(UpToDateCheck.reuse(c, inputs, out, ProgressListener.NONE),
+        "metrics.json of another model (a build killed between the writes): retrain");
+    Files.writeString(out.metrics, "{\"modelSha256\": \"" + sha + "\"}");
+    Files.createDirectories(out.model.getParent());
+    Files.write(out.model, new byte[] {1, 2, 4}); // same size, other content
     TrainGoal.Outcome reused = UpToDateCheck.reuse(c, inputs, out, ProgressListener.NONE);
     assertNotNull(reused);
     assertTrue(reused.upToDate());
     assertEquals(0.875, reused.accuracy());
     assertTrue(reused.line().contains("87.5% (95% interval"), reused.line());
-    assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(out.model), "re-bundled");
+    assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(out.model),
+        "re-bundled: compared by content, not size");
     TrainConfiguration forced = config().workDir(project.resolve("utd"))
         .classesDir(project.resolve("utd-classes")).force(true).build();
     assertNull(UpToDateCheck.reuse(forced, inputs, out, ProgressListener.NONE));
@@ -107,19 +115,23 @@ class TrainGoalStepsTest {
     assertEquals(20, result.estimate().photos());
 
     TrainOutputs out = new TrainOutputs(c);
-    out.writeReport("com.acme.Insects", result, inputs.dataset(), inputs.fingerprint());
-    String metrics = Files.readString(out.metrics);
-    assertTrue(metrics.contains("\"estimate\" : {") && metrics.contains("\"method\" : \"nested"),
-        metrics);
-    assertTrue(Files.readString(out.report).contains("expected accuracy on new photos"));
-    assertFalse(Files.exists(out.model), "the report comes first; the model after the gates");
-
     UserProblemException low = assertThrows(UserProblemException.class, () -> QualityGates.check(
         config().minAccuracy(1).build(), out, inputs.dataset(), result, ProgressListener.NONE));
     assertTrue(low.getMessage().contains("estimated accuracy") && low.getMessage()
-        .contains("kiln.minAccuracy"), low.getMessage());
+        .contains("kiln.minAccuracy") && low.getMessage().contains("report-rejected.html"),
+        low.getMessage());
+    out.writeRejected("com.acme.Insects", result, inputs.dataset(), inputs.fingerprint());
+    assertTrue(Files.readString(out.rejectedReport).contains("expected accuracy on new photos"));
+    assertFalse(Files.exists(out.report) || Files.exists(out.metrics) || Files.exists(out.model),
+        "a rejected model's report never stands where the accepted model's does");
+
     QualityGates.check(c, out, inputs.dataset(), result, ProgressListener.NONE);
-    out.writeModel(result, inputs.fingerprint());
+    out.writeAccepted("com.acme.Insects", result, inputs.dataset(), inputs.fingerprint());
+    String metrics = Files.readString(out.metrics);
+    assertTrue(metrics.contains("\"estimate\" : {") && metrics.contains("\"method\" : \"nested"),
+        metrics);
+    assertFalse(Files.exists(out.rejectedReport), "the accepted set replaces a rejected report");
+    assertTrue(out.consistent(out.previous()));
     assertArrayEquals(result.onnx(), Files.readAllBytes(out.model));
     assertArrayEquals(result.onnx(), Files.readAllBytes(out.kept));
     assertEquals(result.estimate().accuracy(),
@@ -133,7 +145,12 @@ class TrainGoalStepsTest {
   void theWholeGoalTrainsOnceThenIsUpToDate() throws Exception {
     TrainConfiguration c = config().workDir(project.resolve("goal"))
         .classesDir(project.resolve("goal-classes")).build();
+    // what a build killed in the middle of a write leaves in target/classes
+    Path stale = project.resolve("goal-classes/com/acme/.Insects.onnx.k1.tmp");
+    Files.createDirectories(stale.getParent());
+    Files.write(stale, new byte[] {9});
     TrainGoal.Outcome first = TrainGoal.run(c, ProgressListener.NONE);
+    assertFalse(Files.exists(stale), "stale temporaries are removed, never packaged");
     TrainGoal.Outcome second = TrainGoal.run(c, ProgressListener.NONE);
     assertFalse(first.upToDate());
     assertTrue(second.upToDate());
