@@ -22,6 +22,8 @@ public final class KilnException extends Exception {
     IMAGE_FORMAT_UNSUPPORTED,
     /** The image is damaged: truncated or corrupt data. */
     IMAGE_CORRUPT,
+    /** The image is valid but larger than Kiln decodes (a decompression bomb, or a huge scan). */
+    IMAGE_TOO_LARGE,
     /** The requested device (e.g. CUDA) cannot be used in this process. */
     DEVICE_UNAVAILABLE,
     /** ONNX Runtime failed while running the model. */

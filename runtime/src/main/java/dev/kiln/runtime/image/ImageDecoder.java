@@ -57,6 +57,13 @@ public final class ImageDecoder {
     }
   }
 
+  /**
+   * Largest image decoded, in pixels: 500 megapixels. Larger images (a PNG header can claim
+   * 50000x50000 in a few bytes) are refused before any pixel is decoded; a 20000x20000 JPEG
+   * (400 megapixels) still decodes, subsampled.
+   */
+  public static final long MAX_SOURCE_PIXELS = 500_000_000L;
+
   private ImageDecoder() {}
 
   /**
@@ -124,7 +131,7 @@ public final class ImageDecoder {
     if (bytes.length == 0) {
       throw new KilnException(Reason.IMAGE_CORRUPT, "image " + name + " is empty (0 bytes)");
     }
-    BufferedImage decoded = read(bytes, name, minSide);
+    BufferedImage decoded = read(StandardHuffmanTables.supplyIfMissing(bytes), name, minSide);
     BufferedImage rgb = toRgb(decoded);
     int orientation = orientation(bytes);
     return orientation <= 1 ? rgb : orient(rgb, orientation);
@@ -147,6 +154,12 @@ public final class ImageDecoder {
         if (w <= 0 || h <= 0) {
           throw new KilnException(Reason.IMAGE_CORRUPT,
               "image " + name + " declares an empty size " + w + "x" + h);
+        }
+        if ((long) w * h > MAX_SOURCE_PIXELS) {
+          throw new KilnException(Reason.IMAGE_TOO_LARGE, String.format(Locale.ROOT,
+              "image %s is too large: %dx%d is %,d megapixels, more than the %,d Kiln decodes;"
+                  + " downscale it (a classifier sees a few hundred pixels a side) or exclude it",
+              name, w, h, (long) w * h / 1_000_000, MAX_SOURCE_PIXELS / 1_000_000));
         }
         ImageReadParam param = reader.getDefaultReadParam();
         int sub = subsampling(w, h, minSide);

@@ -165,4 +165,79 @@ class ImageDecoderTest {
     }
     return m;
   }
+
+  /** A valid PNG whose header claims 50000x50000 pixels: a few hundred bytes on disk. */
+  static byte[] bombPng() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+    java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(13);
+    ihdr.putInt(50_000).putInt(50_000).put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0)
+        .put((byte) 0);
+    chunk(out, "IHDR", ihdr.array());
+    java.io.ByteArrayOutputStream z = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.DeflaterOutputStream d = new java.util.zip.DeflaterOutputStream(z)) {
+      d.write(new byte[1 + 3 * 50_000]); // one row of zeros: the rest is missing
+    }
+    chunk(out, "IDAT", z.toByteArray());
+    chunk(out, "IEND", new byte[0]);
+    return out.toByteArray();
+  }
+
+  private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
+    java.nio.ByteBuffer len = java.nio.ByteBuffer.allocate(4).putInt(data.length);
+    out.writeBytes(len.array());
+    byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    out.writeBytes(t);
+    out.writeBytes(data);
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(t);
+    crc.update(data);
+    out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+  }
+
+  @Test
+  void aHugeImageIsRejectedAsTooLargeNotAsCorrupt() throws Exception {
+    KilnException e = assertThrows(KilnException.class,
+        () -> ImageDecoder.decode(bombPng(), "bomb.png", 224));
+    assertEquals(KilnException.Reason.IMAGE_TOO_LARGE, e.reason());
+    assertTrue(e.getMessage().contains("50000x50000 is 2,500 megapixels, more than the 500"),
+        e.getMessage());
+  }
+
+  /** @return the JPEG without its DHT segments (what a Motion-JPEG frame looks like) */
+  static byte[] withoutHuffmanTables(byte[] jpeg) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(jpeg, 0, 2);
+    int i = 2;
+    while (true) {
+      int marker = jpeg[i + 1] & 0xff;
+      if (marker == 0xDA) {
+        out.write(jpeg, i, jpeg.length - i);
+        return out.toByteArray();
+      }
+      int len = ((jpeg[i + 2] & 0xff) << 8) | (jpeg[i + 3] & 0xff);
+      if (marker != 0xC4 && marker != 0xE0) { // no tables; an AVI1 frame has no JFIF either
+        out.write(jpeg, i, 2 + len);
+      }
+      i += 2 + len;
+    }
+  }
+
+  @Test
+  void aMotionJpegFrameWithoutHuffmanTablesGetsTheStandardOnes() throws Exception {
+    BufferedImage photo = ImageDecoder.decode(
+        Fixtures.hymenoptera().resolve("val/bees/1032546534_06907fe3b3.jpg"));
+    ByteArrayOutputStream encoded = new ByteArrayOutputStream();
+    ImageIO.write(photo, "jpg", encoded); // the JDK's writer uses Annex K's standard tables
+    byte[] frame = withoutHuffmanTables(encoded.toByteArray());
+    assertTrue(frame.length < encoded.size(), "the DHT segments were removed");
+    BufferedImage expected = ImageDecoder.decode(encoded.toByteArray(), "with tables", 0);
+    BufferedImage actual = ImageDecoder.decode(frame, "mjpeg frame", 0);
+    assertEquals(expected.getWidth(), actual.getWidth());
+    for (int y = 0; y < expected.getHeight(); y += 37) {
+      for (int x = 0; x < expected.getWidth(); x += 41) {
+        assertEquals(expected.getRGB(x, y), actual.getRGB(x, y), "pixel " + x + "," + y);
+      }
+    }
+  }
 }
