@@ -121,6 +121,19 @@ abstract class AbstractKilnMojo extends AbstractMojo {
   @Parameter(defaultValue = "${project}", readonly = true, required = true)
   protected MavenProject project;
 
+  @Parameter(defaultValue = "${session}", readonly = true)
+  protected org.apache.maven.execution.MavenSession session;
+
+  /**
+   * @return progress for the Maven log; when Maven builds modules in parallel ({@code -T}),
+   *     every line starts with the module's artifactId, so interleaved lines stay readable
+   */
+  protected MavenProgress progress() {
+    boolean parallel = session != null && session.getRequest() != null
+        && session.getRequest().getDegreeOfConcurrency() > 1;
+    return new MavenProgress(getLog(), parallel ? project.getArtifactId() : null);
+  }
+
   @Override
   public final void execute() throws MojoExecutionException, MojoFailureException {
     if (skip) {

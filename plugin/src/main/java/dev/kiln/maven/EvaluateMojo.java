@@ -43,7 +43,7 @@ public class EvaluateMojo extends AbstractKilnMojo {
     } catch (IllegalArgumentException e) {
       throw new MojoFailureException(e.getMessage(), e);
     }
-    Evaluation e = EvaluateGoal.run(request, new MavenProgress(getLog()));
+    Evaluation e = EvaluateGoal.run(request, progress());
     getLog().info(String.format(Locale.ROOT, "Test accuracy %.1f%% on %d images",
         e.accuracy() * 100, e.images()));
     for (String line : e.confusionText().split("\n")) {

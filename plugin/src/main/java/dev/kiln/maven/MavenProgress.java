@@ -8,30 +8,36 @@ import org.apache.maven.plugin.logging.Log;
 final class MavenProgress implements ProgressListener {
 
   private final Log log;
+  private final String prefix;
 
-  MavenProgress(Log log) {
+  /**
+   * @param log the Mojo's log
+   * @param module the module's artifactId to start every line with (parallel builds), or null
+   */
+  MavenProgress(Log log, String module) {
     this.log = log;
+    this.prefix = module == null ? "" : "[" + module + "] ";
   }
 
   @Override
   public void phase(String name, String detail) {
     for (String line : detail.split("\n")) {
-      log.info("[" + name + "] " + line);
+      log.info(prefix + "[" + name + "] " + line);
     }
   }
 
   @Override
   public void epoch(EpochStats stats) {
-    log.info("[training] " + stats.line());
+    log.info(prefix + "[training] " + stats.line());
   }
 
   @Override
   public void debug(String message) {
-    log.debug(message);
+    log.debug(prefix + message);
   }
 
   @Override
   public void warn(String message) {
-    log.warn(message);
+    log.warn(prefix + message);
   }
 }

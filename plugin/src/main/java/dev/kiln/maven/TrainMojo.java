@@ -139,7 +139,7 @@ public class TrainMojo extends AbstractTrainingMojo {
     } catch (IllegalArgumentException e) {
       throw new MojoFailureException(e.getMessage(), e);
     }
-    TrainGoal.Outcome outcome = TrainGoal.run(configuration, new MavenProgress(getLog()));
+    TrainGoal.Outcome outcome = TrainGoal.run(configuration, progress());
     if (!outcome.upToDate() && TrainGoal.refreshGeneratedClass(workDir.toPath(), className,
         outcome.labels(), generatedSources.toPath())) {
       getLog().debug("refreshed the metrics in the javadoc of " + className);

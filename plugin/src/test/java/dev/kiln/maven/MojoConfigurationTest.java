@@ -110,7 +110,8 @@ class MojoConfigurationTest {
     changed.put("outputTimestamp", "2026-01-01T00:00:00Z");
     MojoFields.eachParameterReaches(m, changed, Map.of(
         "skip", "checked by the Mojo before any configuration is built",
-        "project", "gives the project folder (run.baseDir)"), m::configuration);
+        "project", "gives the project folder (run.baseDir)",
+        "session", "only tells whether modules build in parallel (log prefix)"), m::configuration);
   }
 
   @Test
@@ -144,7 +145,7 @@ class MojoConfigurationTest {
         "minTestAccuracy", 0.5,
         "device", "CPU",
         "classesDir", new File(base.toFile(), "classes")), Map.of(
-        "skip", "checked by the Mojo", "project", "not used by evaluate",
+        "skip", "checked by the Mojo", "project", "not used by evaluate", "session", "log prefix",
         "images", "evaluate reads testImages, not the training photos",
         "validationSplit", "no split in evaluate", "seed", "nothing random in evaluate"),
         m::request);
@@ -164,6 +165,7 @@ class MojoConfigurationTest {
         "device", "CPU",
         "classesDir", new File(base.toFile(), "classes")), Map.of(
         "skip", "checked by the Mojo", "project", "gives the folder inputs resolve against",
+        "session", "not used by classify",
         "images", "classify takes inputs, not the training photos",
         "includes", "folders given as inputs take every image",
         "excludes", "folders given as inputs take every image",

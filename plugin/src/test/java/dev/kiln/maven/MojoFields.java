@@ -99,6 +99,8 @@ final class MojoFields {
       String d = defaults.get(f.getName());
       if (d.equals("${project}")) {
         f.set(mojo, project);
+      } else if (d.equals("${session}")) {
+        f.set(mojo, null);
       } else if (!d.isEmpty()) {
         String v = d.replace("${project.basedir}", base.toString())
             .replace("${project.build.directory}", base.resolve("target").toString())

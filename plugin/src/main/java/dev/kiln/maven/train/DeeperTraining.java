@@ -130,8 +130,8 @@ final class DeeperTraining {
     FeatureSource.Features val = new FeatureSource.Features(valImages, new float[0][],
         valImages.stream().mapToInt(LabelledImage::label).toArray());
     Trainer.checkImages(request, data,
-        trainImages.stream().mapToInt(LabelledImage::label).toArray(), valImages.size(), skipped,
-        listener);
+        trainImages.stream().mapToInt(LabelledImage::label).toArray(),
+        valImages.stream().mapToInt(LabelledImage::label).toArray(), skipped, listener);
     ImageInputs trainIn = new ImageInputs(trainImages, raw, backbone.normalization(), pool,
         request.augmentation(), request.augmentedCopies(), request.seed());
     HeldOut heldOut = HeldOut.halves(data.validation(), request.seed());

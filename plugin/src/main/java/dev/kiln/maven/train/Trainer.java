@@ -191,7 +191,7 @@ public final class Trainer {
           + source.deviceInUse() + "), " + source.cached() + " from the cache");
       work.add(source);
     }
-    checkImages(request, data, plain.labels(), val.labels().length, skipped, listener);
+    checkImages(request, data, plain.labels(), val.labels(), skipped, listener);
     HeldOut heldOut = linear && mode == Mode.FEATURE_EXTRACTOR
         ? HeldOut.all(data.validation(), "the " + data.validation().size() + " photos of the"
             + " val/ folder, which no training decision used (the head learnt from train/, its"
@@ -264,20 +264,49 @@ public final class Trainer {
    * @param readableValidation readable validation images
    */
   static void checkImages(TrainingRequest request, Dataset data, int[] trainLabels,
-      int readableValidation, List<SkippedImage> skipped, ProgressListener listener)
+      int[] validationLabels, List<SkippedImage> skipped, ProgressListener listener)
       throws UserProblemException {
     for (SkippedImage s : skipped) {
       listener.warn("skipped " + s.relativePath() + ": " + s.reason());
     }
     if (!skipped.isEmpty() && request.failOnBadImages()) {
+      StringBuilder list = new StringBuilder();
+      for (SkippedImage s : skipped) {
+        list.append("\n  ").append(s.relativePath()).append(": ").append(s.reason());
+      }
       throw new UserProblemException(skipped.size() + " image(s) could not be read and"
-          + " failOnBadImages is set: " + skipped + "; fix or remove them, or unset"
-          + " failOnBadImages (kiln.failOnBadImages) to skip them");
+          + " failOnBadImages is set:" + list + "\nFix or remove them, or unset failOnBadImages"
+          + " (kiln.failOnBadImages) to skip them");
+    }
+    if (!skipped.isEmpty()) {
+      listener.phase("dataset", readableSummary(data, trainLabels, validationLabels,
+          skipped.size()));
     }
     checkEveryLabelHasImages(data, trainLabels, "training");
+    int readableValidation = validationLabels.length;
     if (readableValidation == 0) {
       throw new UserProblemException("no validation image could be read; see the skipped list");
     }
+  }
+
+  /** @return the per-label counts of the photos actually used, after the unreadable ones */
+  static String readableSummary(Dataset data, int[] train, int[] validation, int skipped) {
+    int[] t = new int[data.labels().size()];
+    int[] v = new int[t.length];
+    for (int l : train) {
+      t[l]++;
+    }
+    for (int l : validation) {
+      v[l]++;
+    }
+    StringBuilder b = new StringBuilder(String.format("used after leaving out %d unreadable"
+        + " photo(s): %d training and %d validation", skipped, train.length, validation.length));
+    int width = data.labels().stream().mapToInt(String::length).max().orElse(5);
+    for (int i = 0; i < t.length; i++) {
+      b.append(String.format("%n  %-" + width + "s  train %4d  val %4d", data.labels().get(i),
+          t[i], v[i]));
+    }
+    return b.toString();
   }
 
   static FeatureSource.Features concat(FeatureSource.Features a,
