@@ -89,6 +89,18 @@ abstract class AbstractKilnMojo extends AbstractMojo {
   protected double validationSplit;
 
   /**
+   * Follow symbolic links in the photo folders. Each real folder is entered at most once: a link
+   * that loops back, leads into another label's folder or to a folder already scanned is skipped
+   * with a warning naming it.
+   *
+   * <p>Default {@code true}. Example: {@code -Dkiln.followLinks=false}.
+   *
+   * @since 0.2.0
+   */
+  @Parameter(property = "kiln.followLinks", defaultValue = "true")
+  protected boolean followLinks;
+
+  /**
    * Seed of everything random: the train/validation split hash, initialisation, shuffling,
    * dropout. The same images, configuration and seed give the same metrics.
    *

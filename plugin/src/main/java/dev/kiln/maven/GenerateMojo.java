@@ -44,7 +44,8 @@ public class GenerateMojo extends AbstractKilnMojo {
   @Override
   protected void run() throws UserProblemException {
     Dataset data = DatasetScanner.scan(new DatasetScanner.Request(images.toPath(), includes,
-        excludes, validationSplit, seed));
+        excludes, validationSplit, seed, followLinks));
+    data.warnings().forEach(getLog()::warn);
     Path summaryFile = TrainGoal.summaryFile(workDir.toPath());
     String summary = null;
     try {

@@ -153,6 +153,7 @@ public class TrainMojo extends AbstractTrainingMojo {
         .baseDir(project.getBasedir().toPath())
         .images(images.toPath()).includes(includes).excludes(excludes)
         .validationSplit(validationSplit).failOnBadImages(failOnBadImages)
+        .followLinks(followLinks)
         .backbone(backbone).backboneSha256(backboneSha256).backboneCache(backboneCache.toPath())
         .backboneMirror(backboneMirror).offline(offline)
         .inputSize(inputSize).featureLayer(featureLayer).featureDepths(featureDepths)

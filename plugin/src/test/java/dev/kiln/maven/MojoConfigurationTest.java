@@ -105,6 +105,7 @@ class MojoConfigurationTest {
     changed.put("generatedSources", new File(base.toFile(), "gen"));
     changed.put("estimateFolds", 10);
     changed.put("testTimeFlip", true);
+    changed.put("followLinks", false);
     changed.put("featureDepths", 2);
     changed.put("pluginVersion", "9.9");
     changed.put("outputTimestamp", "2026-01-01T00:00:00Z");
@@ -146,7 +147,7 @@ class MojoConfigurationTest {
         "device", "CPU",
         "classesDir", new File(base.toFile(), "classes")), Map.of(
         "skip", "checked by the Mojo", "project", "not used by evaluate", "session", "log prefix",
-        "images", "evaluate reads testImages, not the training photos",
+        "images", "evaluate reads testImages, not the training photos", "followLinks", "test folders: links followed, each real folder once",
         "validationSplit", "no split in evaluate", "seed", "nothing random in evaluate"),
         m::request);
   }
@@ -166,7 +167,7 @@ class MojoConfigurationTest {
         "classesDir", new File(base.toFile(), "classes")), Map.of(
         "skip", "checked by the Mojo", "project", "gives the folder inputs resolve against",
         "session", "not used by classify",
-        "images", "classify takes inputs, not the training photos",
+        "images", "classify takes inputs, not the training photos", "followLinks", "inputs",
         "includes", "folders given as inputs take every image",
         "excludes", "folders given as inputs take every image",
         "workDir", "classify writes nothing", "validationSplit", "no split in classify",

@@ -48,6 +48,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
    * @param excludes exclude patterns
    * @param validationSplit held-out fraction per label without train/ and val/ folders
    * @param failOnBadImages fail on an unreadable photo instead of skipping it
+   * @param followLinks follow symbolic links in the photo folders (each real folder once)
    */
   public record Data(
       @NotModelInput("photos are fingerprinted by content") Path images,
@@ -55,7 +56,8 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       @NotModelInput("the photo list they select is fingerprinted") List<String> excludes,
       @NotModelInput("the split it makes is fingerprinted (train:/val: photo lists)")
       double validationSplit,
-      @ModelInput boolean failOnBadImages) {
+      @ModelInput boolean failOnBadImages,
+      @NotModelInput("the photo list it selects is fingerprinted") boolean followLinks) {
     public Data {
       Objects.requireNonNull(images, "images");
       includes = includes == null ? List.of() : List.copyOf(includes);
@@ -251,6 +253,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     private List<String> excludes = List.of();
     private double validationSplit = 0.2;
     private boolean failOnBadImages;
+    private boolean followLinks = true;
     private String backbone;
     private String backboneSha256;
     private Path backboneCache = Path.of(System.getProperty("user.home"), ".kiln", "backbones");
@@ -326,6 +329,12 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     /** @param v fail on unreadable photos */
     public Builder failOnBadImages(boolean v) {
       failOnBadImages = v;
+      return this;
+    }
+
+    /** @param v follow symbolic links in the photo folders */
+    public Builder followLinks(boolean v) {
+      followLinks = v;
       return this;
     }
 
@@ -648,7 +657,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       Path work = workDir == null ? baseDir.resolve("target/kiln") : workDir;
       return new TrainConfiguration(
           new Data(images == null ? baseDir.resolve("src/main/images") : images, includes,
-              excludes, validationSplit, failOnBadImages),
+              excludes, validationSplit, failOnBadImages, followLinks),
           new Backbone(source, new BackboneResolver.Source(backboneSha256, backboneCache,
               backboneMirror, offline), inputSize, featureLayer, featureDepths, pooling, resize),
           new Head(headSolver, hiddenUnits, dropout, labelSmoothing, balanceClasses,

@@ -12,15 +12,23 @@ import java.util.Objects;
  * @param train training images
  * @param validation validation images
  * @param explicitSplit true when the folder had {@code train/} and {@code val/} sub-folders
+ * @param warnings what the scan left out and why (links not followed, duplicate photos)
  */
 public record Dataset(Path root, List<String> labels, List<LabelledImage> train,
-    List<LabelledImage> validation, boolean explicitSplit) {
+    List<LabelledImage> validation, boolean explicitSplit, List<String> warnings) {
 
   public Dataset {
     Objects.requireNonNull(root, "root");
     labels = List.copyOf(labels);
     train = List.copyOf(train);
     validation = List.copyOf(validation);
+    warnings = warnings == null ? List.of() : List.copyOf(warnings);
+  }
+
+  /** A data set without warnings. */
+  public Dataset(Path root, List<String> labels, List<LabelledImage> train,
+      List<LabelledImage> validation, boolean explicitSplit) {
+    this(root, labels, train, validation, explicitSplit, List.of());
   }
 
   /** @return images per label on one side */

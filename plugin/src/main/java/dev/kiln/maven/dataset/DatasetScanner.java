@@ -12,7 +12,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Stream;
-import org.codehaus.plexus.util.DirectoryScanner;
+import org.codehaus.plexus.util.SelectorUtils;
 
 /**
  * Scans a labelled image folder: one sub-folder per label, or {@code train/} and {@code val/}
@@ -35,9 +35,17 @@ public final class DatasetScanner {
    * @param excludes Ant-style patterns to leave out
    * @param validationSplit fraction of each label held out when there are no train/val folders
    * @param seed seed of the split hash
+   * @param followLinks follow symbolic links (each real folder at most once)
    */
   public record Request(Path root, List<String> includes, List<String> excludes,
-      double validationSplit, long seed) {
+      double validationSplit, long seed, boolean followLinks) {
+
+    /** A request that follows links. */
+    public Request(Path root, List<String> includes, List<String> excludes,
+        double validationSplit, long seed) {
+      this(root, includes, excludes, validationSplit, seed, true);
+    }
+
     public Request {
       Objects.requireNonNull(root, "root");
       includes = includes == null || includes.isEmpty() ? DEFAULT_INCLUDES : List.copyOf(includes);
@@ -57,7 +65,27 @@ public final class DatasetScanner {
    * @throws UserProblemException naming what was found and what to do
    */
   public static Dataset scan(Request request) throws UserProblemException {
+    try {
+      return scanChecked(request);
+    } catch (java.nio.file.InvalidPathException e) {
+      throw unrepresentable(request.root(), e);
+    }
+  }
+
+  /**
+   * A file name the JVM cannot represent: under a POSIX locale (no {@code LANG}, as in many
+   * containers) Java decodes file names as ASCII, and a non-ASCII label folder breaks.
+   */
+  static UserProblemException unrepresentable(Path root, Exception e) {
+    return new UserProblemException("a file or folder name under " + root + " cannot be"
+        + " represented in this JVM's file-name encoding (" + System.getProperty(
+            "sun.jnu.encoding") + "): " + e.getMessage() + ". Run Maven with a UTF-8 locale,"
+        + " e.g. LANG=C.UTF-8 mvn package (or export LC_ALL=C.UTF-8), or rename it to ASCII", e);
+  }
+
+  private static Dataset scanChecked(Request request) throws UserProblemException {
     Path root = request.root().toAbsolutePath().normalize();
+    Walk walk = new Walk(request.followLinks());
     if (!Files.isDirectory(root)) {
       throw new UserProblemException("image folder " + root + " does not exist; put one folder per"
           + " label there (e.g. " + root.resolve("cats") + "/*.jpg) or set <images> (kiln.images)");
@@ -66,14 +94,15 @@ public final class DatasetScanner {
     Path valDir = Files.isDirectory(root.resolve("val")) ? root.resolve("val")
         : root.resolve("validation");
     if (Files.isDirectory(trainDir) && Files.isDirectory(valDir)) {
-      return explicit(root, trainDir, valDir, request);
+      return explicit(root, trainDir, valDir, request, walk);
     }
     List<String> labels = labelFolders(root);
     checkLabelCount(root, labels);
+    walk.own(root, labels);
     List<LabelledImage> train = new ArrayList<>();
     List<LabelledImage> val = new ArrayList<>();
     for (int i = 0; i < labels.size(); i++) {
-      List<String> files = images(root, labels.get(i), request, true);
+      List<String> files = images(root, labels.get(i), request, true, walk);
       if (files.size() < 2) {
         throw new UserProblemException("label '" + labels.get(i) + "' has only " + files.size()
             + " image(s) in " + root.resolve(labels.get(i)) + "; the automatic train/validation"
@@ -81,7 +110,7 @@ public final class DatasetScanner {
       }
       split(root, labels.get(i), i, files, request, train, val);
     }
-    return new Dataset(root, labels, train, val, false);
+    return new Dataset(root, labels, train, val, false, walk.warnings);
   }
 
   /**
@@ -108,17 +137,20 @@ public final class DatasetScanner {
     }
     List<LabelledImage> all = new ArrayList<>();
     for (int i = 0; i < labels.size(); i++) {
-      for (String f : images(dir, labels.get(i), request, false)) {
+      for (String f : images(dir, labels.get(i), request, false, new Walk(true))) {
         all.add(image(dir, dir.resolve(labels.get(i)).resolve(f), i));
       }
     }
     return new Dataset(dir, labels, List.of(), all, true);
   }
 
-  private static Dataset explicit(Path root, Path trainDir, Path valDir, Request request)
-      throws UserProblemException {
+  private static Dataset explicit(Path root, Path trainDir, Path valDir, Request request,
+      Walk walk) throws UserProblemException {
     List<String> labels = labelFolders(trainDir);
     checkLabelCount(trainDir, labels);
+    walk.own(root, List.of());
+    walk.own(trainDir, labels);
+    walk.own(valDir, labelFolders(valDir));
     for (String v : labelFolders(valDir)) {
       if (!labels.contains(v)) {
         throw new UserProblemException("validation label folder " + valDir.resolve(v)
@@ -128,11 +160,11 @@ public final class DatasetScanner {
     List<LabelledImage> train = new ArrayList<>();
     List<LabelledImage> val = new ArrayList<>();
     for (int i = 0; i < labels.size(); i++) {
-      for (String f : images(trainDir, labels.get(i), request, true)) {
+      for (String f : images(trainDir, labels.get(i), request, true, walk)) {
         train.add(image(root, trainDir.resolve(labels.get(i)).resolve(f), i));
       }
       if (Files.isDirectory(valDir.resolve(labels.get(i)))) {
-        for (String f : images(valDir, labels.get(i), request, false)) {
+        for (String f : images(valDir, labels.get(i), request, false, walk)) {
           val.add(image(root, valDir.resolve(labels.get(i)).resolve(f), i));
         }
       }
@@ -141,7 +173,7 @@ public final class DatasetScanner {
       throw new UserProblemException("validation folder " + valDir + " holds no images; put"
           + " images in " + valDir + "/<label>/ or remove it to split automatically");
     }
-    return new Dataset(root, labels, train, val, true);
+    return new Dataset(root, labels, train, val, true, walk.warnings);
   }
 
   private static void checkLabelCount(Path dir, List<String> labels) throws UserProblemException {
@@ -154,35 +186,131 @@ public final class DatasetScanner {
 
   private static List<String> labelFolders(Path dir) throws UserProblemException {
     try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(Files::isDirectory)
+      List<String> names = s.filter(Files::isDirectory)
           .map(p -> p.getFileName().toString())
           .filter(n -> !n.startsWith("."))
           .sorted()
           .toList();
+      for (String n : names) {
+        if (n.indexOf('\uFFFD') >= 0) {
+          throw unrepresentable(dir, new IllegalArgumentException("folder '" + n + "' in " + dir));
+        }
+      }
+      return names;
     } catch (java.io.IOException e) {
       throw new UserProblemException("cannot list " + dir + ": " + e.getMessage(), e);
     }
   }
 
-  private static List<String> images(Path parent, String label, Request request, boolean required)
-      throws UserProblemException {
-    File dir = parent.resolve(label).toFile();
-    DirectoryScanner scanner = new DirectoryScanner();
-    scanner.setBasedir(dir);
-    scanner.setCaseSensitive(false);
-    scanner.setIncludes(request.includes().toArray(String[]::new));
-    List<String> excludes = new ArrayList<>(request.excludes());
-    excludes.add("**/.*");
-    excludes.add("**/.*/**");
-    scanner.setExcludes(excludes.toArray(String[]::new));
-    scanner.scan();
-    String[] files = scanner.getIncludedFiles();
-    if (files.length == 0 && required) {
+  /**
+   * One scan's walk over label folders: symbolic links are followed (unless {@code
+   * followLinks} is off) but every real folder is entered at most once — a link back to a parent
+   * (a loop), to another label's folder or to a folder seen before is skipped with a warning
+   * naming it, so no photo is counted twice or under a second label.
+   */
+  static final class Walk {
+    final boolean followLinks;
+    final java.util.Set<Path> seen = new java.util.HashSet<>();
+    final java.util.Set<Path> owned = new java.util.HashSet<>();
+    final List<String> warnings = new ArrayList<>();
+
+    Walk(boolean followLinks) {
+      this.followLinks = followLinks;
+    }
+
+    /** Marks {@code dir} and its label folders as owned: no link may lead into them. */
+    void own(Path dir, List<String> labels) {
+      owned.add(real(dir));
+      for (String l : labels) {
+        owned.add(real(dir.resolve(l)));
+      }
+    }
+
+    static Path real(Path p) {
+      try {
+        return p.toRealPath();
+      } catch (java.io.IOException e) {
+        return p.toAbsolutePath().normalize();
+      }
+    }
+  }
+
+  private static List<String> images(Path parent, String label, Request request, boolean required,
+      Walk walk) throws UserProblemException {
+    Path dir = parent.resolve(label);
+    List<String> found = new ArrayList<>();
+    java.util.Set<java.nio.file.FileVisitOption> options = walk.followLinks
+        ? java.util.EnumSet.of(java.nio.file.FileVisitOption.FOLLOW_LINKS)
+        : java.util.EnumSet.noneOf(java.nio.file.FileVisitOption.class);
+    Path start = Walk.real(dir);
+    walk.seen.add(start);
+    try {
+      Files.walkFileTree(dir, options, Integer.MAX_VALUE, new java.nio.file.SimpleFileVisitor<>() {
+        @Override
+        public java.nio.file.FileVisitResult preVisitDirectory(Path d,
+            java.nio.file.attribute.BasicFileAttributes attrs) {
+          if (d.equals(dir)) {
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+          if (d.getFileName().toString().startsWith(".")) {
+            return java.nio.file.FileVisitResult.SKIP_SUBTREE;
+          }
+          Path real = Walk.real(d);
+          boolean inside = Files.isSymbolicLink(d) && real.startsWith(start); // reachable anyway
+          if (inside || walk.owned.contains(real) || !walk.seen.add(real)) {
+            walk.warnings.add("skipped link " + rel(parent, d) + ": it leads to " + real
+                + ", which is scanned already (a loop, another label's folder, or a second way"
+                + " to the same photos); Kiln enters each real folder once");
+            return java.nio.file.FileVisitResult.SKIP_SUBTREE;
+          }
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public java.nio.file.FileVisitResult visitFile(Path f,
+            java.nio.file.attribute.BasicFileAttributes attrs) {
+          String relative = dir.relativize(f).toString().replace(File.separatorChar, '/');
+          if (attrs.isSymbolicLink()) {
+            walk.warnings.add("skipped link " + rel(parent, f) + ": followLinks is off");
+          } else if (attrs.isRegularFile() && matches(relative, request)) {
+            found.add(relative);
+          }
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public java.nio.file.FileVisitResult visitFileFailed(Path f, java.io.IOException e) {
+          walk.warnings.add("skipped " + rel(parent, f) + ": " + (e
+              instanceof java.nio.file.FileSystemLoopException ? "a link loop" : e.toString()));
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (java.io.IOException e) {
+      throw new UserProblemException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+    if (found.isEmpty() && required) {
       throw new UserProblemException("label folder " + dir + " has no images matching "
           + request.includes() + (request.excludes().isEmpty() ? "" : " minus " + request.excludes())
           + "; add images or remove the folder");
     }
-    return Arrays.stream(files).map(f -> f.replace(File.separatorChar, '/')).sorted().toList();
+    return found.stream().sorted().toList();
+  }
+
+  private static String rel(Path parent, Path p) {
+    return parent.relativize(p).toString().replace(File.separatorChar, '/');
+  }
+
+  /** Ant-style include/exclude patterns, any case; hidden files never match. */
+  static boolean matches(String relative, Request request) {
+    String name = relative.substring(relative.lastIndexOf('/') + 1);
+    if (name.startsWith(".")) {
+      return false;
+    }
+    String path = relative.replace('/', File.separatorChar);
+    boolean included = request.includes().stream().anyMatch(p -> SelectorUtils.matchPath(
+        p.replace('/', File.separatorChar).replace('\\', File.separatorChar), path, false));
+    return included && request.excludes().stream().noneMatch(p -> SelectorUtils.matchPath(
+        p.replace('/', File.separatorChar).replace('\\', File.separatorChar), path, false));
   }
 
   private static LabelledImage image(Path root, Path file, int label) {

@@ -31,10 +31,11 @@ record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint) {
     try {
       data = DatasetScanner.scan(new DatasetScanner.Request(c.data().images(),
           c.data().includes(), c.data().excludes(), c.data().validationSplit(),
-          c.optimisation().seed()));
+          c.optimisation().seed(), c.data().followLinks()));
     } catch (IllegalArgumentException e) {
       throw new UserProblemException("invalid images (kiln.images): " + e.getMessage(), e);
     }
+    data.warnings().forEach(listener::warn);
     Path backboneFile = BackboneResolver.file(c.backbone().source(), c.run().baseDir(),
         c.backbone().download(), line -> listener.phase("backbone", line));
     Map<String, Path> files = new LinkedHashMap<>();

@@ -149,4 +149,63 @@ class DatasetScannerTest {
         () -> DatasetScanner.scan(request(dir)));
     assertTrue(e.getMessage().contains("no counterpart"), e.getMessage());
   }
+
+  @Test
+  void eachRealFolderIsEnteredOnceAndLinksThatLoopAreReported() throws Exception {
+    labels("ants", "bees");
+    image(dir.resolve("ants/more/x.jpg"));
+    image(dir.resolve("ants/more/y.jpg"));
+    Files.createSymbolicLink(dir.resolve("ants/loop"), Path.of(".."));          // a loop
+    Files.createSymbolicLink(dir.resolve("ants/again"), Path.of("more"));       // a second way
+    Files.createSymbolicLink(dir.resolve("ants/the-bees"), dir.resolve("bees")); // another label
+    Dataset d = DatasetScanner.scan(request(dir));
+    int[] counts = d.counts(d.train());
+    int[] val = d.counts(d.validation());
+    assertEquals(22, counts[0] + val[0], "20 ants + ants/more, each once");
+    assertEquals(20, counts[1] + val[1]);
+    assertTrue(d.train().stream().noneMatch(i -> i.label() == 0
+        && i.relativePath().contains("bees")), "no bee photo trained as an ant");
+    String warnings = String.join("\n", d.warnings());
+    assertTrue(warnings.contains("skipped link ants/loop"), warnings);
+    assertTrue(warnings.contains("skipped link ants/again"), warnings);
+    assertTrue(warnings.contains("skipped link ants/the-bees"), warnings);
+  }
+
+  @Test
+  void withFollowLinksOffLinksAreNotFollowed() throws Exception {
+    labels("ants", "bees");
+    Path elsewhere = Files.createTempDirectory(dir.getParent(), "elsewhere");
+    image(elsewhere.resolve("z.jpg"));
+    Files.createSymbolicLink(dir.resolve("ants/linked"), elsewhere);
+    Files.createSymbolicLink(dir.resolve("ants/z.jpg"), elsewhere.resolve("z.jpg"));
+    Dataset followed = DatasetScanner.scan(request(dir));
+    assertEquals(22, followed.train().size() + followed.validation().size() - 20);
+    Dataset not = DatasetScanner.scan(new DatasetScanner.Request(dir, List.of(), List.of(), 0.2,
+        42, false));
+    assertEquals(40, not.train().size() + not.validation().size());
+    assertTrue(String.join("\n", not.warnings()).contains("followLinks is off"));
+  }
+
+  @Test
+  void aNonAsciiLabelUnderAPosixLocaleSaysToUseUtf8() throws Exception {
+    labels("tea");
+    // the folder "Café crème" made from its UTF-8 bytes, whatever this JVM's locale
+    new ProcessBuilder("bash", "-c", "mkdir \"$(printf 'Caf\\303\\251 cr\\303\\250me')\" && cp"
+        + " tea/img0.jpg tea/img1.jpg \"$(printf 'Caf\\303\\251 cr\\303\\250me')\"/")
+        .directory(dir.toFile()).inheritIO().start().waitFor();
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin",
+        "java").toString(), "-cp", System.getProperty("java.class.path"),
+        LocaleProbe.class.getName(), dir.toString());
+    pb.environment().keySet().removeIf(k -> k.startsWith("LC_") || k.equals("LANG"));
+    pb.environment().put("LC_ALL", "C"); // a container without LANG
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(),
+        java.nio.charset.StandardCharsets.UTF_8);
+    p.waitFor();
+    org.junit.jupiter.api.Assumptions.assumeTrue(out.contains("file.encoding=ANSI_X3.4-1968"),
+        "this JDK does not fall back to ASCII file names under LC_ALL=C: " + out);
+    assertTrue(out.contains("cannot be represented in this JVM's file-name encoding"), out);
+    assertTrue(out.contains("LANG=C.UTF-8"), out);
+  }
 }
