@@ -40,14 +40,28 @@ public record Dataset(Path root, List<String> labels, List<LabelledImage> train,
     return c;
   }
 
+  /**
+   * @param train the training images kept
+   * @param validation the validation images kept
+   * @param more warnings to add
+   * @return this data set with those images and the warnings added
+   */
+  public Dataset with(List<LabelledImage> train, List<LabelledImage> validation,
+      List<String> more) {
+    List<String> w = new java.util.ArrayList<>(warnings);
+    w.addAll(more);
+    return new Dataset(root, labels, train, validation, explicitSplit, w);
+  }
+
   /** @return a multi-line summary: images per label and side */
   public String summary() {
     int[] t = counts(train);
     int[] v = counts(validation);
     StringBuilder b = new StringBuilder();
-    b.append(String.format("%d labels, %d training and %d validation images (%s)%n",
+    b.append(String.format("%d labels, %d training and %d validation images (%s)%s%n",
         labels.size(), train.size(), validation.size(),
-        explicitSplit ? "train/ and val/ folders" : "automatic split"));
+        explicitSplit ? "train/ and val/ folders" : "automatic split",
+        warnings.isEmpty() ? "" : "; " + warnings.size() + " warning(s) about files left out"));
     int width = labels.stream().mapToInt(String::length).max().orElse(5);
     for (int i = 0; i < labels.size(); i++) {
       b.append(String.format("  %-" + width + "s  train %4d  val %4d%n", labels.get(i), t[i], v[i]));

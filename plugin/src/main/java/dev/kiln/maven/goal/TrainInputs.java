@@ -5,6 +5,7 @@ import dev.kiln.maven.config.ConfigurationFingerprint;
 import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.DatasetScanner;
+import dev.kiln.maven.dataset.DuplicatePhotos;
 import dev.kiln.maven.dataset.LabelledImage;
 import dev.kiln.maven.fingerprint.FileHashes;
 import dev.kiln.maven.fingerprint.Fingerprint;
@@ -48,7 +49,20 @@ record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint) {
     FileHashes hashes = FileHashes.load(c.outputs().workDir().resolve("file-hashes.tsv"));
     String fingerprint = Fingerprint.of(files, ConfigurationFingerprint.inputs(c), backboneFile,
         c.run().pluginVersion(), hashes);
+    DuplicatePhotos.Result unique;
+    try {
+      unique = DuplicatePhotos.resolve(data, hashes::sha256);
+    } catch (java.io.IOException e) {
+      throw new UserProblemException("cannot read a photo: " + e.getMessage(), e);
+    }
     hashes.save();
+    unique.dataset().warnings().stream().skip(data.warnings().size()).forEach(listener::warn);
+    if (!unique.conflicts().isEmpty() && c.data().failOnBadImages()) {
+      throw new UserProblemException(unique.conflicts().size() + " photo(s) are under more than"
+          + " one label and failOnBadImages is set:\n  " + String.join("\n  ",
+              unique.conflicts()) + "\nKeep each photo in its one right label folder");
+    }
+    data = unique.dataset();
     listener.debug("fingerprint: " + hashes.read() + " files read, " + hashes.remembered()
         + " unchanged (size and time) and not read");
     return new TrainInputs(data, backboneFile, fingerprint);
