@@ -101,6 +101,14 @@ public interface Architecture {
     return List.copyOf(blocks.subList(at + 1 - depths, at + 1));
   }
 
+  /**
+   * @param conv a convolution's Keras name
+   * @return the Keras name of the BatchNorm that follows it (folded into it in trainable form)
+   */
+  default String batchNormOf(String conv) {
+    return conv + "_bn";
+  }
+
   /** @return the default cut: the last feature layer */
   default String lastFeatureLayer() {
     List<String> layers = featureLayers();

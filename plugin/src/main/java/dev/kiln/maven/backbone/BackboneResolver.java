@@ -126,7 +126,7 @@ public final class BackboneResolver {
   public static Backbone resolve(Path file, int inputSize) throws UserProblemException {
     if (inputSize < 128 || inputSize > 224) {
       throw new UserProblemException("inputSize " + inputSize
-          + " is not supported for MobileNet v1; use a value from 128 to 224 (224 is the default)");
+          + " is not supported; use a value from 128 to 224 (224 is the default)");
     }
     Map<String, WeightTensor> weights = KerasWeights.read(file);
     Architecture arch = recognise(weights, file);
@@ -178,6 +178,16 @@ public final class BackboneResolver {
         return new MobileNetV1(alpha);
       } catch (IllegalArgumentException e) {
         throw new UserProblemException("backbone " + file + ": " + e.getMessage());
+      }
+    }
+    WeightTensor v2 = weights.get("mobl16_conv_16_project/kernel");
+    if (weights.containsKey("Conv1/kernel") && v2 != null) {
+      // the last projection has make_divisible(320·α, 8) filters: 112 → 0.35, 160 → 0.5, …
+      long filters = v2.shape()[3];
+      for (double alpha : new double[] {0.35, 0.5, 0.75, 1.0}) {
+        if (MobileNetV2.divisible(320 * alpha) == filters) {
+          return new MobileNetV2(alpha);
+        }
       }
     }
     throw new UserProblemException("backbone " + file + " holds weights Kiln does not recognise"

@@ -143,6 +143,15 @@ public final class OnnxExporter {
         tensorOf.put(name, name);
         continue;
       }
+      if (v instanceof org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex ew
+          && inputs != null && inputs.length == 2) {
+        // a residual connection: DL4J's Add of two tensors
+        String op = elementWiseOp(ew);
+        g.node(op, name, name, tensorOf.get(vertices[inputs[0].getVertexIndex()].getVertexName()),
+            tensorOf.get(vertices[inputs[1].getVertexIndex()].getVertexName()));
+        tensorOf.put(name, name);
+        continue;
+      }
       if (!v.hasLayer() || inputs == null || inputs.length != 1) {
         throw new UnsupportedOperationException("vertex '" + name + "' ("
             + v.getClass().getSimpleName() + ") cannot be exported: only single-input layers are"
@@ -208,6 +217,26 @@ public final class OnnxExporter {
     g.node("Mul", "normalize_mul", "normalize_scaled", INPUT, scale);
     g.node("Add", "normalize_add", "normalized", "normalize_scaled", shift);
     return "normalized";
+  }
+
+  /** @return the ONNX operator of an element-wise vertex (Add; others are refused) */
+  private static String elementWiseOp(org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex v) {
+    try {
+      java.lang.reflect.Field f = v.getClass().getDeclaredField("op");
+      f.setAccessible(true);
+      Object op = f.get(v);
+      if ("Add".equals(String.valueOf(op))) {
+        return "Add";
+      }
+      if ("Product".equals(String.valueOf(op))) {
+        return "Mul";
+      }
+      throw new UnsupportedOperationException("element-wise vertex '" + v.getVertexName() + "' ("
+          + op + ") cannot be exported: only Add and Product are supported");
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot read the operation of vertex "
+          + v.getVertexName(), e);
+    }
   }
 
   /**
