@@ -79,4 +79,23 @@ class MobileNetV2Test {
     assertTrue(scale > 1, "real activations");
     assertTrue(max < 1e-3, "max abs diff " + max);
   }
+
+  @Test
+  void trainsFeatureExtractorAndFineTuneWithParity() throws Exception {
+    Backbone b = BackboneResolver.resolve(h5().toString(), Path.of("."), 128);
+    dev.kiln.maven.dataset.Dataset data = dev.kiln.maven.dataset.DatasetScanner.scan(
+        new dev.kiln.maven.dataset.DatasetScanner.Request(Fixtures.hymenoptera(), List.of(),
+            List.of(), 0.2, 42));
+    for (dev.kiln.maven.config.Mode mode : List.of(dev.kiln.maven.config.Mode.FEATURE_EXTRACTOR,
+        dev.kiln.maven.config.Mode.FINE_TUNE)) {
+      dev.kiln.maven.train.TrainingResult r = dev.kiln.maven.train.Trainer.train(
+          dev.kiln.maven.train.TrainingRequest.builder(data, b).mode(mode).epochs(2).build(),
+          dev.kiln.maven.train.ProgressListener.NONE);
+      System.out.printf("MobileNetV2 0.5 at 128 px, %s: estimate %s, parity %.2e%n", mode.id(),
+          r.estimate().line(), r.parity().maxAbsDiff());
+      assertTrue(r.parity().passed(dev.kiln.maven.export.ParityChecker.TOLERANCE),
+          "parity " + r.parity());
+      assertTrue(r.estimate().accuracy() > 0.8, r.estimate().line());
+    }
+  }
 }

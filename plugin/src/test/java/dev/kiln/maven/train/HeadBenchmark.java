@@ -47,9 +47,10 @@ public final class HeadBenchmark {
       fixtures = Path.of("../../shared/fixtures");
     }
     Path hymenoptera = fixtures.resolve("datasets/hymenoptera");
-    Backbone backbone = BackboneResolver.resolve(fixtures.resolve(
-        "backbones/mobilenet_v1_0.25_224_keras/mobilenet_2_5_224_tf_no_top.h5").toString(),
-        Path.of("."), 224);
+    Backbone backbone = BackboneResolver.resolve(fixtures.resolve(System.getProperty(
+        "kiln.bench.backbone", "backbones/mobilenet_v1_0.25_224_keras/mobilenet_2_5_224_tf_no_top.h5"))
+        .toString(), Path.of("."), 224);
+    System.out.println("backbone " + backbone.architecture().id());
     Dataset train = DatasetScanner.scan(new DatasetScanner.Request(hymenoptera.resolve("train"),
         List.of(), List.of(), 0.2, 42));
     Dataset both = DatasetScanner.scan(new DatasetScanner.Request(hymenoptera, List.of(),
@@ -72,8 +73,11 @@ public final class HeadBenchmark {
     photos.addAll(train.validation());
     Preprocessing raw = Preprocessing.raw(224, Preprocessing.Resize.CENTER_CROP);
     ExecutorService pool = Executors.newFixedThreadPool(2);
-    String[][] depths = {{"conv_pw_13_relu"}, {"conv_pw_12_relu", "conv_pw_13_relu"},
-        {"conv_pw_11_relu", "conv_pw_12_relu", "conv_pw_13_relu"}};
+    List<String> blocks = backbone.architecture().blockOutputs();
+    String last = backbone.architecture().lastFeatureLayer();
+    String[][] depths = {{last}, backbone.architecture().depthsEndingAt(last, 2)
+        .toArray(String[]::new), backbone.architecture().depthsEndingAt(last, 3)
+        .toArray(String[]::new)};
     for (String[] cuts : depths) {
       List<float[][]> tr = new ArrayList<>();
       List<float[][]> trM = new ArrayList<>();
