@@ -9,9 +9,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Backbones Kiln knows by name: the keras-applications MobileNet v1 ImageNet weights without the
- * classifier top ({@code mobilenet_v1_<alpha>_<size>}, the files Keras itself downloads into
- * {@code ~/.keras/models}). A SHA-256 is pinned where Kiln has verified the file; the other names
+ * Backbones Kiln knows by name: the keras-applications MobileNet v1 and MobileNetV2 ImageNet
+ * weights without the classifier top ({@code mobilenet_v1_<alpha>_<size>}, {@code
+ * mobilenet_v2_<alpha>_<size>}; the files Keras itself downloads into {@code ~/.keras/models}). A SHA-256 is pinned where Kiln has verified the file; the other names
  * need the user's {@code backboneSha256}, so that no unverified download is ever used.
  */
 public final class BackboneCatalog {
@@ -20,10 +20,18 @@ public final class BackboneCatalog {
   static final String KERAS_BASE =
       "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet/";
 
-  /** SHA-256 of the files Kiln has verified, by file name. */
+  /** Where Keras downloads MobileNetV2 weights from. */
+  static final String KERAS_V2_BASE =
+      "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/";
+
+  /** SHA-256 of the files Kiln has verified (the shared fixtures), by file name. */
   private static final Map<String, String> PINNED = Map.of(
       "mobilenet_2_5_224_tf_no_top.h5",
-      "dbdb03ee2a22fd895301636cd328b234bb3a9952358f436d82f46b81e0d5b0bf");
+      "dbdb03ee2a22fd895301636cd328b234bb3a9952358f436d82f46b81e0d5b0bf",
+      "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.5_224_no_top.h5",
+      "279052de2cfa801003aa6cc25cc4d007d35dd0b76f06935268c79788b7642d05",
+      "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top.h5",
+      "df1c3db1d0d9193719c4c70f707c56f7021f999f825bdc57454c275cf6def19f");
 
   /**
    * @param name catalogue name, e.g. {@code mobilenet_v1_0.25_224}
@@ -44,6 +52,14 @@ public final class BackboneCatalog {
         String file = String.format(Locale.ROOT, "mobilenet_%s_%d_tf_no_top.h5", alpha[1], size);
         entries.add(new Entry("mobilenet_v1_" + alpha[0] + "_" + size, file,
             URI.create(KERAS_BASE + file), PINNED.get(file), size));
+      }
+    }
+    for (String alpha : new String[] {"0.35", "0.5", "0.75", "1.0"}) {
+      for (int size : new int[] {128, 160, 192, 224}) {
+        String file = String.format(Locale.ROOT,
+            "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_%s_%d_no_top.h5", alpha, size);
+        entries.add(new Entry("mobilenet_v2_" + alpha + "_" + size, file,
+            URI.create(KERAS_V2_BASE + file), PINNED.get(file), size));
       }
     }
     ENTRIES = Collections.unmodifiableList(entries);
@@ -67,7 +83,7 @@ public final class BackboneCatalog {
    */
   public static Optional<Entry> find(String name) {
     String n = name.trim().toLowerCase(Locale.ROOT);
-    String full = n.matches("mobilenet_v1_[0-9.]+") ? n + "_224" : n;
+    String full = n.matches("mobilenet_v[12]_[0-9.]+") ? n + "_224" : n;
     return ENTRIES.stream().filter(e -> e.name().equals(full)).findFirst();
   }
 }

@@ -187,6 +187,14 @@ class BackboneDownloaderTest {
         new BackboneResolver.Source(null, tmp.resolve("b"), folder.toString(), true), log::add);
     assertEquals(sha, Hashes.sha256(viaFolder));
     assertEquals(1, hits.get());
+
+    // MobileNetV2 by name: pinned SHA-256, verified from a mirror folder
+    Path v2 = MobileNetV2Test.h5();
+    Path viaV2 = BackboneResolver.file("mobilenet_v2_0.5", tmp,
+        new BackboneResolver.Source(null, tmp.resolve("c"), v2.getParent().toString(), true),
+        log::add);
+    assertEquals(Hashes.sha256(v2), Hashes.sha256(viaV2));
+    assertEquals(new MobileNetV2(0.5), BackboneResolver.resolve(viaV2, 224).architecture());
   }
 
   @Test
