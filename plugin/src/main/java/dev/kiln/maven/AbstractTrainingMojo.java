@@ -8,7 +8,7 @@ import org.apache.maven.plugins.annotations.Parameter;
  *
  * @since 0.1.0
  */
-public abstract class AbstractTrainingMojo extends AbstractKilnMojo {
+public abstract class AbstractTrainingMojo extends AbstractBackboneMojo {
 
   /** Maximum epochs (early stopping may end sooner). Default {@code 50}.
    * @since 0.1.0 */

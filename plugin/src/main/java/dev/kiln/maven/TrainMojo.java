@@ -20,41 +20,6 @@ import org.apache.maven.plugins.annotations.Parameter;
 @Mojo(name = "train", defaultPhase = LifecyclePhase.PROCESS_CLASSES, threadSafe = true)
 public class TrainMojo extends AbstractTrainingMojo {
 
-  /** The pretrained backbone: a catalogue name ({@code mobilenet_v1_<alpha>_<size>}, e.g.
-   * {@code mobilenet_v1_0.25_224}; downloaded once into {@code backboneCache}, SHA-256 verified),
-   * an {@code https} URL (with {@code backboneSha256}), or a file relative to the project: a
-   * keras-applications MobileNet v1 {@code .h5} weights file or a TF.js layers {@code model.json}.
-   * Example: {@code mobilenet_v1_0.25_224} or {@code models/mobilenet.h5}.
-   * @since 0.1.0 */
-  @Parameter(property = "kiln.backbone")
-  private String backbone;
-
-  /** SHA-256 of the backbone file, required for a URL and for catalogue names Kiln has no pinned
-   * hash for. Example: {@code dbdb03ee…b0bf}.
-   * @since 0.1.0 */
-  @Parameter(property = "kiln.backboneSha256")
-  private String backboneSha256;
-
-  /** Where downloaded backbones are kept, shared by all projects. Default
-   * {@code ${user.home}/.kiln/backbones}.
-   * @since 0.1.0 */
-  @Parameter(property = "kiln.backboneCache", defaultValue = "${user.home}/.kiln/backbones")
-  private File backboneCache;
-
-  /** A folder or base URL holding backbone files under their own names, used instead of the
-   * original download URLs (company mirrors, air-gapped builds). Example: {@code /opt/models}.
-   * @since 0.1.0 */
-  @Parameter(property = "kiln.backboneMirror")
-  private String backboneMirror;
-
-  @Parameter(defaultValue = "${settings.offline}", readonly = true)
-  private boolean offline;
-
-  /** Input width and height in pixels (MobileNet v1: 128–224). Default {@code 224}.
-   * @since 0.1.0 */
-  @Parameter(property = "kiln.inputSize", defaultValue = "224")
-  private int inputSize;
-
   /** Transfer mode: {@code feature-extractor} (backbone frozen, new head), {@code fine-tune}
    * (then the top blocks), {@code full} (then every layer), {@code scratch} (random weights) or
    * {@code auto} (by data set size; the log says why). Default {@code feature-extractor}.
@@ -66,16 +31,6 @@ public class TrainMojo extends AbstractTrainingMojo {
    * @since 0.1.0 */
   @Parameter(property = "kiln.fineTuneBlocks", defaultValue = "2")
   private int fineTuneBlocks;
-
-  /** Backbone layer to put the head after, e.g. {@code conv_pw_11_relu}; default: the last one.
-   * @since 0.1.0 */
-  @Parameter(property = "kiln.featureLayer")
-  private String featureLayer;
-
-  /** Fitting photos to the input: {@code center-crop} (keeps aspect ratio; default) or {@code stretch}.
-   * @since 0.1.0 */
-  @Parameter(property = "kiln.resize", defaultValue = "center-crop")
-  private String resize;
 
   /** Fail the build on an unreadable image instead of skipping it. Default {@code false}.
    *
@@ -125,6 +80,21 @@ public class TrainMojo extends AbstractTrainingMojo {
   @Parameter(property = "kiln.estimateFolds", defaultValue = "5")
   private int estimateFolds;
 
+  /** The shipped model's number format: {@code none} (float32), {@code int8} (statically
+   * quantised, QDQ: about a third of the size, integer kernels on the CPU; activations calibrated
+   * with min/max on up to 64 training photos) or {@code fp16} (half precision for GPUs; slower on
+   * the CPU). Default {@code none}.
+   * @since 0.2.0 */
+  @Parameter(property = "kiln.quantize", defaultValue = "none")
+  private String quantize;
+
+  /** With {@code quantize=int8}: how much less accurate than the float model (0–1, on the
+   * validation photos) the int8 model may be before the build refuses it, keeping the previous
+   * model. Default {@code 0.01} (one point).
+   * @since 0.2.0 */
+  @Parameter(property = "kiln.maxQuantizationDrop", defaultValue = "0.01")
+  private double maxQuantizationDrop;
+
   @Parameter(defaultValue = "${project.build.outputTimestamp}", readonly = true)
   private String outputTimestamp;
 
@@ -165,6 +135,7 @@ public class TrainMojo extends AbstractTrainingMojo {
         .weightDecay(weightDecay).patience(patience).augmentedCopies(augmentedCopies)
         .augmentation(augmentation).seed(seed)
         .minAccuracy(minAccuracy).maxAccuracyDrop(maxAccuracyDrop).estimateFolds(estimateFolds)
+        .quantize(quantize).maxQuantizationDrop(maxQuantizationDrop)
         .className(className).classesDir(classesDir.toPath()).workDir(workDir.toPath())
         .cacheDir(cacheDir == null ? null : cacheDir.toPath())
         .generatedSources(generatedSources.toPath())

@@ -106,6 +106,8 @@ class MojoConfigurationTest {
     changed.put("estimateFolds", 10);
     changed.put("testTimeFlip", true);
     changed.put("followLinks", false);
+    changed.put("quantize", "int8");
+    changed.put("maxQuantizationDrop", 0.05);
     changed.put("featureDepths", 2);
     changed.put("pluginVersion", "9.9");
     changed.put("outputTimestamp", "2026-01-01T00:00:00Z");

@@ -26,11 +26,12 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
  * @param head the new classification head
  * @param optimisation how the network is trained
  * @param gates checks a new model must pass, and the accuracy estimate
+ * @param export the shipped model's number format
  * @param outputs what is written where
  * @param run facts of this build (project folder, device, force, plugin version)
  */
 public record TrainConfiguration(Data data, Backbone backbone, Head head,
-    Optimisation optimisation, Gates gates, Outputs outputs, Run run) {
+    Optimisation optimisation, Gates gates, Export export, Outputs outputs, Run run) {
 
   public TrainConfiguration {
     Objects.requireNonNull(data, "data");
@@ -38,6 +39,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     Objects.requireNonNull(head, "head");
     Objects.requireNonNull(optimisation, "optimisation");
     Objects.requireNonNull(gates, "gates");
+    Objects.requireNonNull(export, "export");
     Objects.requireNonNull(outputs, "outputs");
     Objects.requireNonNull(run, "run");
   }
@@ -192,6 +194,23 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
   }
 
   /**
+   * @param quantize the shipped model's number format
+   * @param maxQuantizationDrop how much less accurate (0–1) an int8 model may be than the float
+   *     one on the validation photos before the build refuses it
+   */
+  public record Export(
+      @ModelInput Quantization quantize,
+      @NotModelInput("a gate checks the model; it does not change it")
+      double maxQuantizationDrop) {
+    public Export {
+      Objects.requireNonNull(quantize, "quantize");
+      InvalidSettingException.check(maxQuantizationDrop >= 0 && maxQuantizationDrop <= 1,
+          "maxQuantizationDrop", "must be between 0 and 1 (e.g. 0.01), was "
+              + maxQuantizationDrop);
+    }
+  }
+
+  /**
    * @param className the generated class; the model is {@code <package path>/<Name>.onnx}
    * @param classesDir where the model resource goes ({@code target/classes})
    * @param workDir Kiln's own folder ({@code target/kiln})
@@ -284,6 +303,8 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     private double minAccuracy;
     private Double maxAccuracyDrop;
     private int estimateFolds = 5;
+    private Quantization quantize = Quantization.NONE;
+    private double maxQuantizationDrop = 0.01;
     private String className;
     private Path classesDir;
     private Path workDir;
@@ -576,6 +597,18 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       return this;
     }
 
+    /** @param v {@code none}, {@code int8} or {@code fp16} */
+    public Builder quantize(String v) {
+      quantize = InvalidSettingException.parse("quantize", () -> Quantization.parse(v));
+      return this;
+    }
+
+    /** @param v the largest accepted accuracy loss of an int8 model (0–1) */
+    public Builder maxQuantizationDrop(double v) {
+      maxQuantizationDrop = v;
+      return this;
+    }
+
     /** @param v the generated class */
     public Builder className(String v) {
       className = v;
@@ -665,6 +698,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
           new Optimisation(mode, fineTuneBlocks, epochs, batchSize, learningRate,
               learningRateSchedule, weightDecay, patience, augmentedCopies, augmentation, seed),
           new Gates(minAccuracy, maxAccuracyDrop, estimateFolds),
+          new Export(quantize, maxQuantizationDrop),
           new Outputs(className, classesDir == null ? baseDir.resolve("target/classes")
               : classesDir, work, cacheDir, generatedSources == null
               ? baseDir.resolve("target/generated-sources/kiln") : generatedSources),

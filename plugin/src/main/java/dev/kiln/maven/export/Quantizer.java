@@ -53,10 +53,13 @@ public final class Quantizer {
     List<String> points = new ArrayList<>(quantizationPoints(g, inits));
     Map<String, float[]> ranges = calibrate(m, g, inits, points, calibration, shapes);
 
+    // short generated names: the names are a fair share of a small model's bytes
     Map<String, float[]> act = new HashMap<>(); // tensor → {scale, zeroPoint}
+    Map<String, String> dequantized = new HashMap<>();
     List<TensorProto> newInits = new ArrayList<>();
     List<NodeProto> weightNodes = new ArrayList<>();
     Map<String, List<NodeProto>> after = new HashMap<>(); // producer output → its Q/DQ nodes
+    int id = 0;
     for (String t : points) {
       float[] r = ranges.get(t);
       float lo = Math.min(0, r[0]);
@@ -64,24 +67,25 @@ public final class Quantizer {
       float scale = hi - lo > 0 ? (hi - lo) / 255f : 1f;
       int zp = Math.max(0, Math.min(255, Math.round(-lo / scale)));
       act.put(t, new float[] {scale, zp});
-      String s = t + "_scale";
-      String z = t + "_zp";
-      newInits.add(floats(s, new long[0], new float[] {scale}));
-      newInits.add(bytes(z, new long[0], TensorProto.DataType.UINT8_VALUE, new byte[] {(byte) zp}));
-      List<NodeProto> qdq = List.of(
-          node("QuantizeLinear", t + "_q", t + "_quantized", t, s, z),
-          node("DequantizeLinear", t + "_dq", t + "_dequantized", t + "_quantized", s, z));
-      after.put(t, qdq);
+      String p = "a" + id++;
+      newInits.add(floats(p + "s", new long[0], new float[] {scale}));
+      newInits.add(bytes(p + "z", new long[0], TensorProto.DataType.UINT8_VALUE,
+          new byte[] {(byte) zp}));
+      dequantized.put(t, p + "d");
+      after.put(t, List.of(node("QuantizeLinear", "", p + "q", t, p + "s", p + "z"),
+          node("DequantizeLinear", "", p + "d", p + "q", p + "s", p + "z")));
     }
     // consumers of a quantised tensor read its dequantised copy
     for (int i = 0; i < g.getNodeCount(); i++) {
       NodeProto.Builder n = g.getNodeBuilder(i);
       for (int k = 0; k < n.getInputCount(); k++) {
-        if (act.containsKey(n.getInput(k))) {
-          n.setInput(k, n.getInput(k) + "_dequantized");
+        if (dequantized.containsKey(n.getInput(k))) {
+          n.setInput(k, dequantized.get(n.getInput(k)));
         }
       }
     }
+    Map<String, String> original = new HashMap<>();
+    dequantized.forEach((t, d) -> original.put(d, t));
     Set<String> dropInits = new LinkedHashSet<>();
     for (int i = 0; i < g.getNodeCount(); i++) {
       NodeProto.Builder n = g.getNodeBuilder(i);
@@ -90,8 +94,7 @@ public final class Quantizer {
       if (!(conv || gemm) || !inits.containsKey(n.getInput(1))) {
         continue;
       }
-      String x = n.getInput(0).replace("_dequantized", "");
-      float sx = act.get(x)[0];
+      float sx = act.get(original.get(n.getInput(0)))[0];
       TensorProto w = inits.get(n.getInput(1));
       float[] wv = values(w);
       int channels = conv ? (int) w.getDims(0) : 1;
@@ -109,21 +112,20 @@ public final class Quantizer {
               Math.round(wv[c * per + j] / ws[c])));
         }
       }
-      String wn = w.getName();
+      String wn = "w" + id++;
       long[] wdims = w.getDimsList().stream().mapToLong(Long::longValue).toArray();
       long[] cdims = conv ? new long[] {channels} : new long[0];
-      newInits.add(bytes(wn + "_int8", wdims, TensorProto.DataType.INT8_VALUE, wq));
-      newInits.add(floats(wn + "_scale", cdims, conv ? ws : new float[] {ws[0]}));
-      newInits.add(bytes(wn + "_zp", cdims, TensorProto.DataType.INT8_VALUE, new byte[channels]));
-      NodeProto.Builder dq = node("DequantizeLinear", wn + "_dq", wn + "_dequantized",
-          wn + "_int8", wn + "_scale", wn + "_zp").toBuilder();
+      newInits.add(bytes(wn, wdims, TensorProto.DataType.INT8_VALUE, wq));
+      newInits.add(floats(wn + "s", cdims, conv ? ws : new float[] {ws[0]}));
+      // symmetric: no zero-point input (it defaults to 0 of the int8 type)
+      NodeProto.Builder dq = node("DequantizeLinear", "", wn + "d", wn, wn + "s").toBuilder();
       if (conv) {
         dq.addAttribute(AttributeProto.newBuilder().setName("axis")
             .setType(AttributeProto.AttributeType.INT).setI(0));
       }
       weightNodes.add(dq.build());
-      n.setInput(1, wn + "_dequantized");
-      dropInits.add(wn);
+      dropInits.add(n.getInput(1));
+      n.setInput(1, wn + "d");
       if (n.getInputCount() > 2 && inits.containsKey(n.getInput(2))) {
         TensorProto b = inits.get(n.getInput(2));
         float[] bv = values(b);
@@ -133,17 +135,15 @@ public final class Quantizer {
           bs[c] = sx * ws[conv ? c : 0];
           bq.putInt(Math.round(bv[c] / bs[c]));
         }
-        String bn = b.getName();
-        newInits.add(bytes(bn + "_int32", new long[] {bv.length}, TensorProto.DataType.INT32_VALUE,
+        String bn = "b" + id++;
+        newInits.add(bytes(bn, new long[] {bv.length}, TensorProto.DataType.INT32_VALUE,
             bq.array()));
-        newInits.add(floats(bn + "_scale", new long[] {bv.length}, bs));
-        newInits.add(bytes(bn + "_zp", new long[] {bv.length}, TensorProto.DataType.INT32_VALUE,
-            new byte[4 * bv.length]));
-        weightNodes.add(node("DequantizeLinear", bn + "_dq", bn + "_dequantized", bn + "_int32",
-            bn + "_scale", bn + "_zp").toBuilder().addAttribute(AttributeProto.newBuilder()
-                .setName("axis").setType(AttributeProto.AttributeType.INT).setI(0)).build());
-        n.setInput(2, bn + "_dequantized");
-        dropInits.add(bn);
+        newInits.add(floats(bn + "s", new long[] {bv.length}, bs));
+        weightNodes.add(node("DequantizeLinear", "", bn + "d", bn, bn + "s").toBuilder()
+            .addAttribute(AttributeProto.newBuilder().setName("axis")
+                .setType(AttributeProto.AttributeType.INT).setI(0)).build());
+        dropInits.add(n.getInput(2));
+        n.setInput(2, bn + "d");
       }
     }
     // rebuild in topological order: weight dequantisation first, Q/DQ right after each producer
@@ -376,7 +376,10 @@ public final class Quantizer {
   }
 
   static NodeProto node(String op, String name, String output, String... inputs) {
-    NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(name).addOutput(output);
+    NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).addOutput(output);
+    if (!name.isEmpty()) {
+      n.setName(name);
+    }
     for (String in : inputs) {
       n.addInput(in);
     }

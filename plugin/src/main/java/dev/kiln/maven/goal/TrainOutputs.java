@@ -145,6 +145,9 @@ final class TrainOutputs {
     if (result.head() != null) {
       m.put("head", result.head());
     }
+    if (result.quantization() != null) {
+      m.put("quantization", result.quantization());
+    }
     m.put("bestEpoch", result.bestEpoch());
     m.put("history", result.history());
     m.put("skipped", result.skipped());

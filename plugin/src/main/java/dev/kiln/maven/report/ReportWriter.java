@@ -68,6 +68,10 @@ public final class ReportWriter {
         .append("; ONNX parity max abs diff ")
         .append(String.format(Locale.ROOT, "%.2e", result.parity().maxAbsDiff()))
         .append(".</p>\n");
+    if (result.quantization() != null) {
+      b.append("<p id=\"quantization\">").append(esc(result.quantization().line()))
+          .append(".</p>\n");
+    }
     String why = result.metadata().training().get("mode_reason");
     if (why != null) {
       b.append("<p id=\"mode-reason\">Mode ").append(esc(why)).append("</p>\n");

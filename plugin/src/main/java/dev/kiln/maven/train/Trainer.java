@@ -13,6 +13,7 @@ import dev.kiln.runtime.KilnException;
 import dev.kiln.runtime.image.Preprocessing;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -85,12 +86,24 @@ public final class Trainer {
             + " by " + checked.parity().maxAbsDiff() + " (limit " + ParityChecker.TOLERANCE
             + "); first diverging layer: " + checked.parity().divergingLayer());
       }
-      Evaluation evaluation = Evaluation.of(data.labels(), val.labels(), checked.probabilities(),
+      ModelQuantization.Shipped shipped = ModelQuantization.apply(request, exported,
+          checked.probabilities(), val, raw, pool, listener);
+      exported = shipped.exported();
+      float[][] probabilities = shipped.probabilities(); // the shipped model's
+      Evaluation evaluation = Evaluation.of(data.labels(), val.labels(), probabilities,
           val.images().stream().map(LabelledImage::relativePath).toList(), 12);
       AccuracyEstimate estimate = trained.linear() != null
           && trained.linear().selection().estimate() != null
           ? trained.linear().selection().estimate()
-          : trained.heldOut().measure(val.images(), checked.probabilities());
+          : trained.heldOut().measure(val.images(), probabilities);
+      if (shipped.info() != null && trained.linear() != null
+          && trained.linear().selection().estimate() != null) {
+        estimate = new AccuracyEstimate(estimate.accuracy(), estimate.low(), estimate.high(),
+            estimate.photos(), estimate.method() + "; of the float head: the shipped "
+                + shipped.info().kind() + " model scored " + String.format(Locale.ROOT,
+                    "%.1f%% against the float model's %.1f%% on the validation photos",
+                    shipped.info().accuracy() * 100, shipped.info().floatAccuracy() * 100));
+      }
       if (request.settings().head().testTimeFlip()
           && !estimate.method().contains("test-time flip")) {
         estimate = new AccuracyEstimate(estimate.accuracy(), estimate.low(), estimate.high(),
@@ -105,7 +118,7 @@ public final class Trainer {
           new TrainingResult.Timings(work.decodeMillis, work.forwardMillis, work.trainMillis,
               exportMillis, work.computed, work.cached), estimate,
           trained.linear() == null ? null : TrainingResult.HeadFit.of(
-              trained.linear().selection()), trained.validationTrainedOn());
+              trained.linear().selection()), trained.validationTrainedOn(), shipped.info());
     } catch (KilnException e) {
       throw new IllegalStateException(e.getMessage(), e);
     } finally {

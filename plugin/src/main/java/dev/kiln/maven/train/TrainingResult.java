@@ -21,11 +21,32 @@ import java.util.List;
  * @param head the L-BFGS head's strength search, or null for an Adam head
  * @param validationTrainedOn true when the shipped head also learnt from the validation photos
  *     (so {@code validation} is not an estimate)
+ * @param quantization what quantisation did to the shipped model, or null for float32
  */
 public record TrainingResult(byte[] onnx, ModelMetadata metadata, Evaluation validation,
     List<EpochStats> history, int bestEpoch, List<SkippedImage> skipped,
     ParityChecker.Result parity, Timings timings, AccuracyEstimate estimate, HeadFit head,
-    boolean validationTrainedOn) {
+    boolean validationTrainedOn, Quantized quantization) {
+
+  /**
+   * @param kind {@code int8} or {@code fp16}
+   * @param calibration how int8 activation ranges were calibrated (null for fp16)
+   * @param floatAccuracy the float model's accuracy on the validation photos
+   * @param accuracy the quantised model's accuracy on the same photos
+   * @param photos how many photos
+   * @param floatBytes size of the float model
+   * @param bytes size of the quantised model
+   */
+  public record Quantized(String kind, String calibration, double floatAccuracy,
+      double accuracy, int photos, long floatBytes, long bytes) {
+    /** @return the log line */
+    public String line() {
+      return String.format(java.util.Locale.ROOT, "%s model: %,d bytes (%.2f× the float model's"
+              + " %,d); on the %d validation photos float %.1f%%, %s %.1f%%%s", kind, bytes,
+          bytes / (double) floatBytes, floatBytes, photos, floatAccuracy * 100, kind,
+          accuracy * 100, calibration == null ? "" : "; calibration " + calibration);
+    }
+  }
 
   public TrainingResult {
     java.util.Objects.requireNonNull(estimate, "estimate");
