@@ -4,7 +4,6 @@ import dev.kiln.runtime.image.Preprocessing;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
@@ -30,20 +29,17 @@ public record MobileNetV1(double alpha) implements Architecture {
       {512, 1}, {512, 1}, {512, 1}, {512, 1}, {512, 1}, {1024, 2}, {1024, 1}};
 
   public MobileNetV1 {
-    if (alpha != 0.25 && alpha != 0.5 && alpha != 0.75 && alpha != 1.0) {
-      throw new IllegalArgumentException(
-          "MobileNet v1 alpha must be one of 0.25, 0.5, 0.75, 1.0; was " + alpha);
-    }
+    MobileNets.checkAlpha("MobileNet v1", alpha, 0.25, 0.5, 0.75, 1.0);
   }
 
   @Override
   public String id() {
-    return "mobilenet_v1_" + String.format(Locale.ROOT, "%.2f", alpha).replaceAll("0$", "");
+    return MobileNets.id("mobilenet_v1_", alpha);
   }
 
   @Override
   public Preprocessing normalization(int size) {
-    return Preprocessing.minusOneToOne(size, Preprocessing.Layout.NCHW);
+    return MobileNets.normalization(size);
   }
 
   int filters(int base) {
@@ -162,10 +158,7 @@ public record MobileNetV1(double alpha) implements Architecture {
   }
 
   private void checkUnits(int topUnits) {
-    if (topUnits < 1 || topUnits > BLOCKS.length) {
-      throw new IllegalArgumentException("MobileNet v1 has " + BLOCKS.length
-          + " blocks; fine-tune between 1 and " + BLOCKS.length + ", was " + topUnits);
-    }
+    MobileNets.checkUnits("MobileNet v1", BLOCKS.length, topUnits);
   }
 
   private static String relu(GraphBuilder b, String conv) {

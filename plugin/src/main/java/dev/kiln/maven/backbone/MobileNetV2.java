@@ -4,7 +4,6 @@ import dev.kiln.runtime.image.Preprocessing;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
@@ -34,20 +33,17 @@ public record MobileNetV2(double alpha) implements Architecture {
       {160, 1, 6}, {160, 1, 6}, {320, 1, 6}};
 
   public MobileNetV2 {
-    if (alpha != 0.35 && alpha != 0.5 && alpha != 0.75 && alpha != 1.0) {
-      throw new IllegalArgumentException(
-          "MobileNetV2 alpha must be one of 0.35, 0.5, 0.75, 1.0; was " + alpha);
-    }
+    MobileNets.checkAlpha("MobileNetV2", alpha, 0.35, 0.5, 0.75, 1.0);
   }
 
   @Override
   public String id() {
-    return "mobilenet_v2_" + String.format(Locale.ROOT, "%.2f", alpha).replaceAll("0$", "");
+    return MobileNets.id("mobilenet_v2_", alpha);
   }
 
   @Override
   public Preprocessing normalization(int size) {
-    return Preprocessing.minusOneToOne(size, Preprocessing.Layout.NCHW);
+    return MobileNets.normalization(size);
   }
 
   /** Keras' {@code _make_divisible(v, 8)}. */
@@ -223,9 +219,6 @@ public record MobileNetV2(double alpha) implements Architecture {
   }
 
   private void checkUnits(int topUnits) {
-    if (topUnits < 1 || topUnits > BLOCKS.length) {
-      throw new IllegalArgumentException("MobileNetV2 has " + BLOCKS.length
-          + " blocks; fine-tune between 1 and " + BLOCKS.length + ", was " + topUnits);
-    }
+    MobileNets.checkUnits("MobileNetV2", BLOCKS.length, topUnits);
   }
 }
