@@ -64,7 +64,7 @@ public final class DuplicatePhotos {
       List<String> paths = same.stream().map(LabelledImage::relativePath).toList();
       if (same.stream().map(LabelledImage::label).distinct().count() > 1) {
         String line = "the same photo is under different labels: " + String.join(", ", paths)
-            + "; it cannot be right under both, so every copy is left out — keep it in the one"
+            + "; it cannot be right under both, so every copy is left out; keep it in the one"
             + " right folder";
         conflicts.add(line);
         warnings.add(line);

@@ -54,7 +54,7 @@ public record AccuracyEstimate(
 
   /** @return e.g. {@code 91.2 % (95 % interval 87.6–93.9 %, 318 photos)} */
   public String line() {
-    return String.format(Locale.ROOT, "%.1f%% (95%% interval %.1f–%.1f%%, %d photos)",
+    return String.format(Locale.ROOT, "%.1f%% (95%% interval %.1f-%.1f%%, %d photos)",
         accuracy * 100, low * 100, high * 100, photos);
   }
 }

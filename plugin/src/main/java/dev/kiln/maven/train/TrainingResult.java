@@ -41,7 +41,7 @@ public record TrainingResult(byte[] onnx, ModelMetadata metadata, Evaluation val
       double accuracy, int photos, long floatBytes, long bytes) {
     /** @return the log line */
     public String line() {
-      return String.format(java.util.Locale.ROOT, "%s model: %,d bytes (%.2f× the float model's"
+      return String.format(java.util.Locale.ROOT, "%s model: %,d bytes (%.2fx the float model's"
               + " %,d); on the %d validation photos float %.1f%%, %s %.1f%%%s", kind, bytes,
           bytes / (double) floatBytes, floatBytes, photos, floatAccuracy * 100, kind,
           accuracy * 100, calibration == null ? "" : "; calibration " + calibration);

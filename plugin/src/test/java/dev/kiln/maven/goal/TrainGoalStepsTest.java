@@ -71,7 +71,7 @@ class TrainGoalStepsTest {
     Files.write(out.kept, new byte[] {1, 2, 3});
     String sha = TrainOutputs.sha256(new byte[] {1, 2, 3});
     Files.writeString(out.fingerprintFile, inputs.fingerprint() + "\n0.875\n87.5% (95% interval"
-        + " 80.0–92.0%, 20 photos)\n" + sha + "\n");
+        + " 80.0-92.0%, 20 photos)\n" + sha + "\n");
     Files.writeString(out.metrics, "{\"modelSha256\": \"" + "0".repeat(64) + "\"}");
     assertNull(UpToDateCheck.reuse(c, inputs, out, ProgressListener.NONE),
         "metrics.json of another model (a build killed between the writes): retrain");

@@ -35,7 +35,7 @@ class AccuracyEstimateTest {
 
   @Test
   void lineAndValidation() {
-    assertEquals("90.4% (95% interval 81.5–95.3%, 73 photos)",
+    assertEquals("90.4% (95% interval 81.5-95.3%, 73 photos)",
         AccuracyEstimate.wilson(66, 73, "x").line());
     assertThrows(IllegalArgumentException.class, () -> new AccuracyEstimate(0.5, 0.6, 0.7, 10,
         "x"));
