@@ -57,9 +57,74 @@ public final class KerasWeights {
       if (root.getChildren().containsKey("model_weights")) {
         root = (Group) root.getChild("model_weights");
       }
-      collect(root, "", out);
+      if (root.getAttribute("layer_names") != null) {
+        byLayer(root, out);
+      } else {
+        collect(root, "", out);
+      }
     }
     return out;
+  }
+
+  /**
+   * Reads a Keras weights file layer by layer, in its {@code layer_names} order, each layer's
+   * weights in its {@code weight_names} order. Keys are {@code <layer>/<weight>}: the weight's own
+   * last name part in Keras-2 files ({@code conv1/kernel:0}); by position in Keras-1 files, whose
+   * weights have generated names ({@code uniform1}, {@code conv1_b}): kernel, then bias.
+   */
+  private static void byLayer(Group root, Map<String, WeightTensor> out) {
+    for (String layer : strings(root.getAttribute("layer_names").getData())) {
+      Node node = root.getByPath(layer);
+      if (!(node instanceof Group g) || g.getAttribute("weight_names") == null) {
+        continue;
+      }
+      String[] weights = strings(g.getAttribute("weight_names").getData());
+      String[] positional = weights.length == 2 ? new String[] {"kernel", "bias"}
+          : new String[] {"kernel"};
+      for (int i = 0; i < weights.length; i++) {
+        String w = stripSuffix(weights[i]);
+        String last = w.substring(w.lastIndexOf('/') + 1);
+        boolean named = KERAS2_WEIGHTS.contains(last);
+        String key = layer + "/" + (named || i >= positional.length ? last : positional[i]);
+        Dataset d = (Dataset) g.getByPath(weights[i]);
+        out.put(key, tensor(d));
+      }
+    }
+  }
+
+  /** The weight names Keras 2 gives (files from Keras 1 have generated ones). */
+  static final java.util.Set<String> KERAS2_WEIGHTS = java.util.Set.of("kernel", "bias", "gamma",
+      "beta", "moving_mean", "moving_variance", "depthwise_kernel", "pointwise_kernel");
+
+  private static String[] strings(Object data) {
+    if (data == null) { // an empty attribute (layers without weights)
+      return new String[0];
+    }
+    if (data instanceof String[] s) {
+      return s;
+    }
+    if (data instanceof String s) {
+      return new String[] {s};
+    }
+    int n = Array.getLength(data);
+    String[] out = new String[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = String.valueOf(Array.get(data, i));
+    }
+    return out;
+  }
+
+  private static WeightTensor tensor(Dataset d) {
+    int[] dims = d.getDimensions();
+    long[] shape = new long[dims.length];
+    int n = 1;
+    for (int i = 0; i < dims.length; i++) {
+      shape[i] = dims[i];
+      n *= dims[i];
+    }
+    float[] data = new float[n];
+    flatten(d.getData(), data, new int[] {0});
+    return new WeightTensor(shape, data);
   }
 
   private static void collect(Group group, String prefix, Map<String, WeightTensor> out) {
