@@ -11,7 +11,9 @@ import java.util.Optional;
 /**
  * Backbones Kiln knows by name: the keras-applications MobileNet v1 and MobileNetV2 ImageNet
  * weights without the classifier top ({@code mobilenet_v1_<alpha>_<size>}, {@code
- * mobilenet_v2_<alpha>_<size>}; the files Keras itself downloads into {@code ~/.keras/models}). A SHA-256 is pinned where Kiln has verified the file; the other names
+ * mobilenet_v2_<alpha>_<size>}; the files Keras itself downloads into {@code ~/.keras/models}),
+ * and SqueezeNet v1.1 ({@code squeezenet_1.1}, the keras-squeezenet port's file). A SHA-256 is
+ * pinned where Kiln has verified the file; the other names
  * need the user's {@code backboneSha256}, so that no unverified download is ever used.
  */
 public final class BackboneCatalog {
@@ -31,7 +33,13 @@ public final class BackboneCatalog {
       "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.5_224_no_top.h5",
       "279052de2cfa801003aa6cc25cc4d007d35dd0b76f06935268c79788b7642d05",
       "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top.h5",
-      "df1c3db1d0d9193719c4c70f707c56f7021f999f825bdc57454c275cf6def19f");
+      "df1c3db1d0d9193719c4c70f707c56f7021f999f825bdc57454c275cf6def19f",
+      "squeezenet_weights_tf_dim_ordering_tf_kernels_notop.h5",
+      "17154246284f555591549ac2c83e127abfbf4307dc4b0060fdaa2931d0fa38da");
+
+  /** Where the keras-squeezenet port publishes its SqueezeNet v1.1 weights. */
+  static final String SQUEEZENET_URL = "https://github.com/rcmalli/keras-squeezenet/releases/"
+      + "download/v1.0/squeezenet_weights_tf_dim_ordering_tf_kernels_notop.h5";
 
   /**
    * @param name catalogue name, e.g. {@code mobilenet_v1_0.25_224}
@@ -62,6 +70,9 @@ public final class BackboneCatalog {
             URI.create(KERAS_V2_BASE + file), PINNED.get(file), size));
       }
     }
+    String squeeze = "squeezenet_weights_tf_dim_ordering_tf_kernels_notop.h5";
+    entries.add(new Entry("squeezenet_1.1_224", squeeze, URI.create(SQUEEZENET_URL),
+        PINNED.get(squeeze), 224));
     ENTRIES = Collections.unmodifiableList(entries);
   }
 
@@ -83,7 +94,7 @@ public final class BackboneCatalog {
    */
   public static Optional<Entry> find(String name) {
     String n = name.trim().toLowerCase(Locale.ROOT);
-    String full = n.matches("mobilenet_v[12]_[0-9.]+") ? n + "_224" : n;
+    String full = n.matches("mobilenet_v[12]_[0-9.]+|squeezenet_1\\.1") ? n + "_224" : n;
     return ENTRIES.stream().filter(e -> e.name().equals(full)).findFirst();
   }
 }

@@ -180,6 +180,9 @@ public final class BackboneResolver {
         throw new UserProblemException("backbone " + file + ": " + e.getMessage());
       }
     }
+    if (weights.containsKey("fire2/squeeze1x1/kernel") && weights.containsKey("conv1/kernel")) {
+      return new SqueezeNet();
+    }
     WeightTensor v2 = weights.get("mobl16_conv_16_project/kernel");
     if (weights.containsKey("Conv1/kernel") && v2 != null) {
       // the last projection has make_divisible(320·α, 8) filters: 112 → 0.35, 160 → 0.5, …

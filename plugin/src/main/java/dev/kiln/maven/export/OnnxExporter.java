@@ -214,7 +214,14 @@ public final class OnnxExporter {
     }
     String scale = g.initializer("normalize_scale", new long[] {1, 3, 1, 1}, a);
     String shift = g.initializer("normalize_shift", new long[] {1, 3, 1, 1}, b);
-    g.node("Mul", "normalize_mul", "normalize_scaled", INPUT, scale);
+    String x = INPUT;
+    if (p.channels() == Preprocessing.ChannelOrder.BGR) { // the model takes RGB: reorder first
+      g.node("Gather", "normalize_bgr", "normalize_bgr", INPUT,
+          g.int64Initializer("normalize_bgr_order", 2, 1, 0))
+          .addAttribute(OnnxGraph.integer("axis", 1));
+      x = "normalize_bgr";
+    }
+    g.node("Mul", "normalize_mul", "normalize_scaled", x, scale);
     g.node("Add", "normalize_add", "normalized", "normalize_scaled", shift);
     return "normalized";
   }

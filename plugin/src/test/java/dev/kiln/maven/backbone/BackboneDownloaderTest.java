@@ -195,6 +195,11 @@ class BackboneDownloaderTest {
         log::add);
     assertEquals(Hashes.sha256(v2), Hashes.sha256(viaV2));
     assertEquals(new MobileNetV2(0.5), BackboneResolver.resolve(viaV2, 224).architecture());
+    Path squeeze = SqueezeNetTest.h5();
+    Path viaSqueeze = BackboneResolver.file("squeezenet_1.1", tmp,
+        new BackboneResolver.Source(null, tmp.resolve("d"), squeeze.getParent().toString(), true),
+        log::add);
+    assertEquals(Hashes.sha256(squeeze), Hashes.sha256(viaSqueeze));
   }
 
   @Test
