@@ -180,6 +180,9 @@ public final class BackboneResolver {
         throw new UserProblemException("backbone " + file + ": " + e.getMessage());
       }
     }
+    if (weights.containsKey("block1_conv1/kernel") && weights.containsKey("block5_conv3/kernel")) {
+      return new Vgg(weights.containsKey("block5_conv4/kernel") ? 19 : 16);
+    }
     if (weights.containsKey("fire2/squeeze1x1/kernel") && weights.containsKey("conv1/kernel")) {
       return new SqueezeNet();
     }

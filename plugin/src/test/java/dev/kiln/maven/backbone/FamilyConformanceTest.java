@@ -1,0 +1,89 @@
+package dev.kiln.maven.backbone;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import dev.kiln.maven.export.OnnxExporter;
+import java.nio.FloatBuffer;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The families without a weights fixture, on random weights at a small input size: Keras'
+ * published parameter count (no top), the output shape at every cut point equal to DL4J's own
+ * inference, and export parity (ONNX Runtime vs DL4J) of the whole feature extractor.
+ */
+class FamilyConformanceTest {
+
+  static Stream<Arguments> families() {
+    return Stream.of(
+        Arguments.of(new Vgg(16), 14_714_688L),
+        Arguments.of(new Vgg(19), 20_024_384L),
+        Arguments.of(new MobileNetV2(1.0), 2_257_984L),
+        Arguments.of(new MobileNetV2(0.75), 1_382_064L));
+  }
+
+  @ParameterizedTest
+  @MethodSource("families")
+  void parametersShapesAndParity(Architecture arch, long kerasParameters) throws Exception {
+    int size = 64;
+    Backbone b = RandomWeights.of(arch, size, 7);
+    ComputationGraph map = b.featureMapGraph(arch.lastFeatureLayer());
+    assertEquals(kerasParameters, map.numParams(), arch.id() + " parameters");
+    float[] random = new float[3 * size * size];
+    Random rnd = new Random(1);
+    for (int i = 0; i < random.length; i++) {
+      random[i] = rnd.nextInt(256);
+    }
+    INDArray x = Nd4j.create(random, new long[] {1, 3, size, size}, 'c');
+    for (String cut : arch.featureLayers()) {
+      long[] expected = arch.shapeAfter(cut, size);
+      ComputationGraph g = b.featureMapGraph(cut);
+      long[] actual = g.outputSingle(false, x).shape();
+      assertArrayEquals(expected, new long[] {actual[1], actual[2], actual[3]}, arch.id() + " "
+          + cut);
+    }
+    ComputationGraph features = b.featureGraph(null);
+    float[] pixels = x.dup('c').data().asFloat();
+    float[] normalized = new float[pixels.length];
+    dev.kiln.runtime.image.Preprocessing p = b.normalization();
+    int plane = size * size;
+    for (int c = 0; c < 3; c++) {
+      int from = p.channels() == dev.kiln.runtime.image.Preprocessing.ChannelOrder.BGR ? 2 - c : c;
+      for (int i = 0; i < plane; i++) {
+        normalized[c * plane + i] = (pixels[from * plane + i] * p.scale() - p.mean()[c])
+            / p.std()[c];
+      }
+    }
+    float[] dl4j = features.outputSingle(false, Nd4j.create(normalized,
+        new long[] {1, 3, size, size}, 'c')).dup('c').data().asFloat();
+    byte[] onnx = OnnxExporter.export(features, new long[] {3, size, size},
+        new OnnxExporter.Options(p, Map.of(), "features"));
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession s = env.createSession(onnx);
+        OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels),
+            new long[] {1, 3, size, size});
+        var r = s.run(Map.of(OnnxExporter.INPUT, t))) {
+      float[] ort = ((float[][]) r.get(0).getValue())[0];
+      double max = 0;
+      double scale = 1e-6;
+      for (int i = 0; i < ort.length; i++) {
+        max = Math.max(max, Math.abs(ort[i] - dl4j[i]));
+        scale = Math.max(scale, Math.abs(dl4j[i]));
+      }
+      assertTrue(max <= 1e-4 * Math.max(1, scale), arch.id() + ": parity " + max + " at scale "
+          + scale);
+    }
+  }
+}
