@@ -109,6 +109,11 @@ public interface Architecture {
     return conv + "_bn";
   }
 
+  /** @return the epsilon of the family's BatchNorm layers (Keras MobileNets: 1e-3) */
+  default double batchNormEpsilon() {
+    return 1e-3;
+  }
+
   /** @return the default cut: the last feature layer */
   default String lastFeatureLayer() {
     List<String> layers = featureLayers();

@@ -180,6 +180,9 @@ public final class BackboneResolver {
         throw new UserProblemException("backbone " + file + ": " + e.getMessage());
       }
     }
+    if (weights.containsKey("conv1_conv/kernel") && weights.containsKey("conv5_block3_3_conv/kernel")) {
+      return new ResNet50();
+    }
     if (weights.containsKey("block1_conv1/kernel") && weights.containsKey("block5_conv3/kernel")) {
       return new Vgg(weights.containsKey("block5_conv4/kernel") ? 19 : 16);
     }

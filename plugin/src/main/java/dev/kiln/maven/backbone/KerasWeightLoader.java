@@ -29,14 +29,15 @@ final class KerasWeightLoader {
    */
   static void load(ComputationGraph graph, Map<String, WeightTensor> weights,
       java.util.Set<String> upTo) {
-    load(graph, weights, upTo, conv -> conv + "_bn");
+    load(graph, weights, upTo, conv -> conv + "_bn", BN_EPSILON);
   }
 
   /**
    * @param batchNormOf the family's rule from a convolution's name to its BatchNorm's
    */
   static void load(ComputationGraph graph, Map<String, WeightTensor> weights,
-      java.util.Set<String> upTo, java.util.function.UnaryOperator<String> batchNormOf) {
+      java.util.Set<String> upTo, java.util.function.UnaryOperator<String> batchNormOf,
+      double epsilon) {
     java.util.Set<String> names = new java.util.HashSet<>();
     for (Layer layer : graph.getLayers()) {
       names.add(layer.conf().getLayer().getLayerName());
@@ -50,13 +51,13 @@ final class KerasWeightLoader {
       if (conf instanceof DepthwiseConvolution2D) {
         set(layer, "W", require(weights, name + "/depthwise_kernel"), false);
         setBiasIfAny(layer, weights, name);
-        foldIfNeeded(layer, weights, name, batchNormOf.apply(name), names, 2);
+        foldIfNeeded(layer, weights, name, batchNormOf.apply(name), names, 2, epsilon);
       } else if (conf instanceof ConvolutionLayer) {
         WeightTensor k = require(weights, name + "/kernel");
         INDArray arr = Nd4j.create(k.data(), k.shape(), 'c').permute(3, 2, 0, 1).dup('c');
         assign(layer, "W", arr);
         setBiasIfAny(layer, weights, name);
-        foldIfNeeded(layer, weights, name, batchNormOf.apply(name), names, 0);
+        foldIfNeeded(layer, weights, name, batchNormOf.apply(name), names, 0, epsilon);
       } else if (conf instanceof BatchNormalization) {
         set(layer, "gamma", require(weights, name + "/gamma"), true);
         set(layer, "beta", require(weights, name + "/beta"), true);
@@ -80,7 +81,7 @@ final class KerasWeightLoader {
    * γ/√(var+ε)}, per output channel (axis {@code channelAxis} of W).
    */
   private static void foldIfNeeded(Layer layer, Map<String, WeightTensor> weights, String name,
-      String bn, java.util.Set<String> graphLayers, int channelAxis) {
+      String bn, java.util.Set<String> graphLayers, int channelAxis, double epsilon) {
     if (graphLayers.contains(bn) || !weights.containsKey(bn + "/gamma")) {
       return;
     }
@@ -100,7 +101,7 @@ final class KerasWeightLoader {
     double[] scale = new double[gamma.length];
     float[] bias = new float[gamma.length];
     for (int c = 0; c < gamma.length; c++) {
-      scale[c] = gamma[c] / Math.sqrt(var[c] + BN_EPSILON);
+      scale[c] = gamma[c] / Math.sqrt(var[c] + epsilon);
       bias[c] = (float) (beta[c] - mean[c] * scale[c]);
     }
     float[] values = w.dup('c').data().asFloat();

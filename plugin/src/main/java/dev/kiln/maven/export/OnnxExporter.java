@@ -323,6 +323,12 @@ public final class OnnxExporter {
           .addAttribute(OnnxGraph.real("epsilon", (float) bn.getEps()));
       return name;
     }
+    if (conf instanceof org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer zp) {
+      int[] pad = zp.getPadding(); // top, bottom, left, right
+      g.node("Pad", name, name, x, g.int64Initializer(name + "_pads", 0, 0, pad[0], pad[2], 0, 0,
+          pad[1], pad[3]));
+      return name;
+    }
     if (conf instanceof ActivationLayer a) {
       return activation(g, name, a.getActivationFn(), x);
     }

@@ -28,6 +28,7 @@ class FamilyConformanceTest {
 
   static Stream<Arguments> families() {
     return Stream.of(
+        Arguments.of(new ResNet50(), 23_587_712L),
         Arguments.of(new Vgg(16), 14_714_688L),
         Arguments.of(new Vgg(19), 20_024_384L),
         Arguments.of(new MobileNetV2(1.0), 2_257_984L),
@@ -68,6 +69,18 @@ class FamilyConformanceTest {
     }
     float[] dl4j = features.outputSingle(false, Nd4j.create(normalized,
         new long[] {1, 3, size, size}, 'c')).dup('c').data().asFloat();
+    // the trainable form (BatchNorm folded into the convolutions) computes what the frozen
+    // form (BatchNorm layers in inference mode) does
+    ComputationGraph unfolded = b.classifierGraph(null, 3, 0, 1,
+        new org.nd4j.linalg.learning.config.Adam(1e-3));
+    ComputationGraph folded = b.wholeGraph(true, 3, 0, 1,
+        new org.nd4j.linalg.learning.config.Adam(1e-3), 0);
+    unfolded.getLayer(Backbone.HEAD).paramTable().forEach((k, v) ->
+        folded.getLayer(Backbone.HEAD).getParam(k).assign(v));
+    INDArray in = Nd4j.create(normalized, new long[] {1, 3, size, size}, 'c');
+    double foldDiff = unfolded.outputSingle(false, in).sub(folded.outputSingle(false, in))
+        .amaxNumber().doubleValue();
+    assertTrue(foldDiff < 1e-4, arch.id() + ": folded vs unfolded " + foldDiff);
     byte[] onnx = OnnxExporter.export(features, new long[] {3, size, size},
         new OnnxExporter.Options(p, Map.of(), "features"));
     OrtEnvironment env = OrtEnvironment.getEnvironment();
