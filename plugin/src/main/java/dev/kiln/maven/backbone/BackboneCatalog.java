@@ -12,7 +12,8 @@ import java.util.Optional;
  * Backbones Kiln knows by name: the keras-applications MobileNet v1 and MobileNetV2 ImageNet
  * weights without the classifier top ({@code mobilenet_v1_<alpha>_<size>}, {@code
  * mobilenet_v2_<alpha>_<size>}; the files Keras itself downloads into {@code ~/.keras/models}),
- * and SqueezeNet v1.1 ({@code squeezenet_1.1}, the keras-squeezenet port's file). A SHA-256 is
+ * ResNet50 and VGG16/19 ({@code resnet50}, {@code vgg16}, {@code vgg19}), and SqueezeNet v1.1
+ * ({@code squeezenet_1.1}, the keras-squeezenet port's file). A SHA-256 is
  * pinned where Kiln has verified the file; the other names
  * need the user's {@code backboneSha256}, so that no unverified download is ever used.
  */
@@ -70,6 +71,16 @@ public final class BackboneCatalog {
             URI.create(KERAS_V2_BASE + file), PINNED.get(file), size));
       }
     }
+    // keras-applications' current files (tf.keras layer names); no SHA-256 pinned yet: the build
+    // asks for backboneSha256 and names the URL
+    String keras = "https://storage.googleapis.com/tensorflow/keras-applications/";
+    for (String[] e : new String[][] {
+        {"resnet50_224", "resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"},
+        {"vgg16_224", "vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"},
+        {"vgg19_224", "vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"}}) {
+      String file = e[1].substring(e[1].indexOf('/') + 1);
+      entries.add(new Entry(e[0], file, URI.create(keras + e[1]), PINNED.get(file), 224));
+    }
     String squeeze = "squeezenet_weights_tf_dim_ordering_tf_kernels_notop.h5";
     entries.add(new Entry("squeezenet_1.1_224", squeeze, URI.create(SQUEEZENET_URL),
         PINNED.get(squeeze), 224));
@@ -94,7 +105,8 @@ public final class BackboneCatalog {
    */
   public static Optional<Entry> find(String name) {
     String n = name.trim().toLowerCase(Locale.ROOT);
-    String full = n.matches("mobilenet_v[12]_[0-9.]+|squeezenet_1\\.1") ? n + "_224" : n;
+    String full = n.matches("mobilenet_v[12]_[0-9.]+|squeezenet_1\\.1|resnet50|vgg1[69]")
+        ? n + "_224" : n;
     return ENTRIES.stream().filter(e -> e.name().equals(full)).findFirst();
   }
 }

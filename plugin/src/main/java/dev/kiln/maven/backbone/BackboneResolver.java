@@ -162,8 +162,9 @@ public final class BackboneResolver {
       throw new UserProblemException("unknown backbone '" + spec + "': no such file " + file
           + " and no catalogue name. Use a catalogue name (" + String.join(", ",
               BackboneCatalog.names()) + "), an https URL with <backboneSha256>, or a local"
-          + " keras-applications MobileNet v1 .h5 weights file (e.g."
-          + " mobilenet_2_5_224_tf_no_top.h5) or TF.js layers model.json");
+          + " keras-applications weights file (a MobileNet v1 .h5 such as"
+          + " mobilenet_2_5_224_tf_no_top.h5, MobileNetV2, ResNet50, VGG16/19, SqueezeNet v1.1)"
+          + " or TF.js layers model.json");
     }
     return file;
   }
@@ -201,7 +202,9 @@ public final class BackboneResolver {
     }
     throw new UserProblemException("backbone " + file + " holds weights Kiln does not recognise"
         + " (first names: " + weights.keySet().stream().limit(4).toList()
-        + "); supported: keras-applications MobileNet v1 (alpha 0.25, 0.5, 0.75, 1.0)");
+        + "); supported: keras-applications MobileNet v1 (alpha 0.25-1.0), MobileNetV2 (alpha"
+        + " 0.35-1.0, keras-applications 1.0.x names), ResNet50, VGG16, VGG19 and the"
+        + " keras-squeezenet SqueezeNet v1.1");
   }
 
   /**

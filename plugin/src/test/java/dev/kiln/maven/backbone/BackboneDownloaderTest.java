@@ -213,8 +213,13 @@ class BackboneDownloaderTest {
     assertTrue(name.getMessage().contains("no pinned SHA-256"), name.getMessage());
     assertTrue(name.getMessage().contains(BackboneCatalog.KERAS_BASE + "mobilenet_1_0_224_tf_no_top.h5"),
         name.getMessage());
-    UserProblemException unknown = assertThrows(UserProblemException.class,
+    UserProblemException resnet = assertThrows(UserProblemException.class,
         () -> BackboneResolver.file("resnet50", tmp, none, log::add));
+    assertTrue(resnet.getMessage().contains("no pinned SHA-256") && resnet.getMessage().contains(
+        "keras-applications/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+        resnet.getMessage());
+    UserProblemException unknown = assertThrows(UserProblemException.class,
+        () -> BackboneResolver.file("inception_v3", tmp, none, log::add));
     assertTrue(unknown.getMessage().contains("mobilenet_v1_0.25_224"), unknown.getMessage());
     assertEquals(0, hits.get());
   }
