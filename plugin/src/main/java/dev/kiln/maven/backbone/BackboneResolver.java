@@ -171,40 +171,14 @@ public final class BackboneResolver {
 
   static Architecture recognise(Map<String, WeightTensor> weights, Path file)
       throws UserProblemException {
-    WeightTensor conv1 = weights.get("conv1/kernel");
-    if (conv1 != null && weights.containsKey("conv_dw_1/depthwise_kernel")
-        && weights.containsKey("conv_pw_13/kernel")) {
-      double alpha = conv1.shape()[3] / 32.0;
-      try {
-        return new MobileNetV1(alpha);
-      } catch (IllegalArgumentException e) {
-        throw new UserProblemException("backbone " + file + ": " + e.getMessage());
-      }
+    try {
+      return Families.recognise(weights).orElseThrow(() -> new UserProblemException("backbone "
+          + file + " holds weights Kiln does not recognise (first names: "
+          + weights.keySet().stream().limit(4).toList() + "); supported: "
+          + Families.described()));
+    } catch (IllegalArgumentException e) {
+      throw new UserProblemException("backbone " + file + ": " + e.getMessage());
     }
-    if (weights.containsKey("conv1_conv/kernel") && weights.containsKey("conv5_block3_3_conv/kernel")) {
-      return new ResNet50();
-    }
-    if (weights.containsKey("block1_conv1/kernel") && weights.containsKey("block5_conv3/kernel")) {
-      return new Vgg(weights.containsKey("block5_conv4/kernel") ? 19 : 16);
-    }
-    if (weights.containsKey("fire2/squeeze1x1/kernel") && weights.containsKey("conv1/kernel")) {
-      return new SqueezeNet();
-    }
-    WeightTensor v2 = weights.get("mobl16_conv_16_project/kernel");
-    if (weights.containsKey("Conv1/kernel") && v2 != null) {
-      // the last projection has make_divisible(320·α, 8) filters: 112 → 0.35, 160 → 0.5, …
-      long filters = v2.shape()[3];
-      for (double alpha : new double[] {0.35, 0.5, 0.75, 1.0}) {
-        if (MobileNetV2.divisible(320 * alpha) == filters) {
-          return new MobileNetV2(alpha);
-        }
-      }
-    }
-    throw new UserProblemException("backbone " + file + " holds weights Kiln does not recognise"
-        + " (first names: " + weights.keySet().stream().limit(4).toList()
-        + "); supported: keras-applications MobileNet v1 (alpha 0.25-1.0), MobileNetV2 (alpha"
-        + " 0.35-1.0, keras-applications 1.0.x names), ResNet50, VGG16, VGG19 and the"
-        + " keras-squeezenet SqueezeNet v1.1");
   }
 
   /**
