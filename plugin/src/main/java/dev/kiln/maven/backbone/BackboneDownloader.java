@@ -28,7 +28,8 @@ public final class BackboneDownloader {
 
   /**
    * @param url where to download from ({@code http}, {@code https} or {@code file})
-   * @param sha256 the expected SHA-256, lower-case hex
+   * @param sha256 the expected SHA-256, lower-case hex; null to trust the first download (the
+   *     caller records its hash in {@code kiln-backbones.lock})
    * @param cacheDir the cache folder (created when missing)
    * @param fileName the file's name in the cache
    * @param offline true when the build must not touch the network (Maven {@code -o}); files
@@ -39,10 +40,10 @@ public final class BackboneDownloader {
       Objects.requireNonNull(url, "url");
       Objects.requireNonNull(cacheDir, "cacheDir");
       Objects.requireNonNull(fileName, "fileName");
-      if (sha256 == null || !sha256.matches("[0-9a-fA-F]{64}")) {
+      if (sha256 != null && !sha256.matches("[0-9a-fA-F]{64}")) {
         throw new IllegalArgumentException("a SHA-256 is 64 hex digits, was '" + sha256 + "'");
       }
-      sha256 = sha256.toLowerCase(Locale.ROOT);
+      sha256 = sha256 == null ? null : sha256.toLowerCase(Locale.ROOT);
     }
   }
 
@@ -75,13 +76,18 @@ public final class BackboneDownloader {
       if (actual.equals(r.sha256())) {
         return target;
       }
+      if (r.sha256() == null) {
+        log.accept("no SHA-256 known for " + r.fileName() + " yet: trusting the cached " + target);
+        return target;
+      }
       log.accept("cached " + target + " has SHA-256 " + actual + ", expected " + r.sha256()
           + ": downloading it again");
     }
     if (r.offline() && !"file".equalsIgnoreCase(r.url().getScheme())) {
       throw new UserProblemException("backbone " + r.fileName() + " is not in the cache (" + target
-          + ") and Maven runs offline (-o): build once online, or copy the file there (SHA-256 "
-          + r.sha256() + ", from " + r.url() + "), or set <backboneMirror> to a folder holding"
+          + ") and Maven runs offline (-o): build once online, or copy the file there ("
+          + (r.sha256() == null ? "" : "SHA-256 " + r.sha256() + ", ") + "from " + r.url()
+          + "), or set <backboneMirror> to a folder holding"
           + " it, or set <backbone> to a local file");
     }
     try {
@@ -100,17 +106,19 @@ public final class BackboneDownloader {
         log.accept("downloading " + r.url() + (attempt > 1 ? " (attempt " + attempt + ")" : "")
             + " to " + target);
         String actual = download(r.url(), part);
-        if (!actual.equals(r.sha256())) {
+        if (r.sha256() != null && !actual.equals(r.sha256())) {
           throw new UserProblemException("downloaded " + r.url() + " but its SHA-256 is " + actual
               + ", expected " + r.sha256() + ": the file on the server is not the one Kiln"
               + " expects (changed, or altered on the way). Nothing was cached"
               + (Files.isRegularFile(target) ? " and " + target + " is unchanged" : "")
-              + ". Check <backboneSha256> and the URL or mirror");
+              + ". Check <backboneSha256> (or the hash kiln-backbones.lock recorded) and the URL"
+              + " or mirror");
         }
         move(part, target);
-        log.accept(String.format(Locale.ROOT, "downloaded %s (%.1f MB) in %.1f s, SHA-256"
-            + " verified", r.fileName(), Files.size(target) / 1e6,
-            (System.nanoTime() - start) / 1e9));
+        log.accept(String.format(Locale.ROOT, "downloaded %s (%.1f MB) in %.1f s, %s",
+            r.fileName(), Files.size(target) / 1e6, (System.nanoTime() - start) / 1e9,
+            r.sha256() == null ? "SHA-256 " + actual + " (first download: recorded)"
+                : "SHA-256 verified"));
         return target;
       } catch (IOException e) {
         last = e;

@@ -67,30 +67,55 @@ public final class BackboneResolver {
       java.util.function.Consumer<String> log) throws UserProblemException {
     if (backbone instanceof BackboneSource.Url url) {
       String s = url.uri().toString();
-      if (source.sha256() == null) {
-        throw new UserProblemException("backbone " + s + " is a URL: set <backboneSha256>"
-            + " (kiln.backboneSha256) to the file's SHA-256 so that Kiln can verify the download");
-      }
-      return fetch(url.uri(), s.substring(s.lastIndexOf('/') + 1), source.sha256(), baseDir,
-          source, log);
+      return locked(s, source.sha256(), baseDir, log, sha -> fetch(url.uri(),
+          s.substring(s.lastIndexOf('/') + 1), sha, baseDir, source, log));
     }
     if (backbone instanceof BackboneSource.Catalogue name) {
       BackboneCatalog.Entry e = BackboneCatalog.find(name.name()).orElseThrow();
       String sha = e.sha256();
-      if (sha == null && source.sha256() == null) {
-        throw new UserProblemException("Kiln has no pinned SHA-256 for backbone " + e.name()
-            + " yet (pinned: " + BackboneCatalog.entries().stream().filter(x -> x.sha256() != null)
-                .map(BackboneCatalog.Entry::name).toList() + "); set <backboneSha256>"
-            + " (kiln.backboneSha256) to the SHA-256 of " + e.fileName() + " from " + e.url());
-      }
       if (sha != null && source.sha256() != null && !sha.equalsIgnoreCase(source.sha256())) {
         throw new UserProblemException("backboneSha256 " + source.sha256() + " differs from the"
             + " SHA-256 Kiln pins for " + e.name() + " (" + sha + "); remove <backboneSha256>");
       }
-      return fetch(e.url(), e.fileName(), sha != null ? sha : source.sha256(), baseDir, source,
-          log);
+      if (sha != null) {
+        return fetch(e.url(), e.fileName(), sha, baseDir, source, log);
+      }
+      return locked(e.name(), source.sha256(), baseDir, log,
+          known -> fetch(e.url(), e.fileName(), known, baseDir, source, log));
     }
     return file(((BackboneSource.LocalFile) backbone).setting(), baseDir);
+  }
+
+  /** A fetch that may run without a known SHA-256 (the lock records it). */
+  @FunctionalInterface
+  private interface Fetch {
+    Path with(String sha256) throws UserProblemException;
+  }
+
+  /**
+   * Fetches with the configured SHA-256, else the one {@code kiln-backbones.lock} recorded, else
+   * trusting the first download and recording its hash there.
+   */
+  private static Path locked(String key, String configured, Path baseDir,
+      java.util.function.Consumer<String> log, Fetch fetch) throws UserProblemException {
+    if (configured != null) {
+      return fetch.with(configured);
+    }
+    BackboneLock lock = BackboneLock.in(baseDir);
+    String recorded = lock.sha256(key);
+    Path file = fetch.with(recorded);
+    if (recorded == null) {
+      String sha = sha256(file);
+      try {
+        lock.record(key, sha);
+      } catch (IOException e) {
+        throw new UserProblemException("cannot write " + lock.file() + ": " + e.getMessage(), e);
+      }
+      log.accept("no published SHA-256 for backbone " + key + ": recorded the first download's,"
+          + " " + sha + ", in " + lock.file() + "; commit that file so that every later build"
+          + " verifies the same weights");
+    }
+    return file;
   }
 
   private static Path fetch(URI original, String fileName, String sha256, Path baseDir,

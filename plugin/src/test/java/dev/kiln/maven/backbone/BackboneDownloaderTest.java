@@ -203,24 +203,31 @@ class BackboneDownloaderTest {
   }
 
   @Test
-  void urlsAndUnpinnedNamesNeedASha256() {
-    BackboneResolver.Source none = new BackboneResolver.Source(null, tmp, null, false);
-    UserProblemException url = assertThrows(UserProblemException.class,
-        () -> BackboneResolver.file(url().toString(), tmp, none, log::add));
-    assertTrue(url.getMessage().contains("backboneSha256"), url.getMessage());
-    UserProblemException name = assertThrows(UserProblemException.class,
-        () -> BackboneResolver.file("mobilenet_v1_1.0_224", tmp, none, log::add));
-    assertTrue(name.getMessage().contains("no pinned SHA-256"), name.getMessage());
-    assertTrue(name.getMessage().contains(BackboneCatalog.KERAS_BASE + "mobilenet_1_0_224_tf_no_top.h5"),
-        name.getMessage());
-    UserProblemException resnet = assertThrows(UserProblemException.class,
-        () -> BackboneResolver.file("resnet50", tmp, none, log::add));
-    assertTrue(resnet.getMessage().contains("no pinned SHA-256") && resnet.getMessage().contains(
-        "keras-applications/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"),
-        resnet.getMessage());
+  void withoutAKnownHashTheFirstDownloadIsRecordedInTheLockAndVerifiedAfterwards()
+      throws Exception {
+    Path project = tmp.resolve("project");
+    Files.createDirectories(project);
+    BackboneResolver.Source none = new BackboneResolver.Source(null, tmp.resolve("c1"), null,
+        false);
+    Path first = BackboneResolver.file(url().toString(), project, none, log::add);
+    Path lock = project.resolve("kiln-backbones.lock");
+    assertTrue(Files.readString(lock).contains(url() + "\t" + sha), Files.readString(lock));
+    assertTrue(log.stream().anyMatch(l -> l.contains("commit that file")), log.toString());
+    assertEquals(1, hits.get());
+
+    // another machine (empty cache) gets a different file: the lock refuses it
+    behaviour = "tampered";
+    BackboneResolver.Source other = new BackboneResolver.Source(null, tmp.resolve("c2"), null,
+        false);
+    UserProblemException e = assertThrows(UserProblemException.class,
+        () -> BackboneResolver.file(url().toString(), project, other, log::add));
+    assertTrue(e.getMessage().contains("expected " + sha) && e.getMessage()
+        .contains("kiln-backbones.lock"), e.getMessage());
+    behaviour = "ok";
+    assertEquals(first, BackboneResolver.file(url().toString(), project, none, log::add));
+
     UserProblemException unknown = assertThrows(UserProblemException.class,
-        () -> BackboneResolver.file("inception_v3", tmp, none, log::add));
+        () -> BackboneResolver.file("inception_v3", project, none, log::add));
     assertTrue(unknown.getMessage().contains("mobilenet_v1_0.25_224"), unknown.getMessage());
-    assertEquals(0, hits.get());
   }
 }
