@@ -8,7 +8,7 @@ import java.util.function.Function;
 /**
  * The registry of backbone families: how each is recognised from the layer names of a weights
  * file. Adding a family is its {@link Architecture} class, one entry here and its catalogue
- * names in {@link BackboneCatalog}; nothing outside this package changes.
+ * names in {@code catalogue.tsv}; nothing outside this package changes.
  */
 final class Families {
 
@@ -26,19 +26,19 @@ final class Families {
             && w.containsKey("conv_pw_13/kernel")
             ? Optional.of(new MobileNetV1(conv1.shape()[3] / 32.0)) : Optional.empty();
       }),
-      new Family("MobileNetV2 (alpha 0.35-1.0, keras-applications 1.0.x names)", w -> {
+      new Family("MobileNetV2 (alpha 0.35-1.4, keras-applications 1.0.x names)", w -> {
         WeightTensor last = w.get("mobl16_conv_16_project/kernel");
         if (!w.containsKey("Conv1/kernel") || last == null) {
           return Optional.empty();
         }
         // the last projection has make_divisible(320·α, 8) filters: 112 → 0.35, 160 → 0.5, …
-        for (double alpha : new double[] {0.35, 0.5, 0.75, 1.0}) {
+        for (double alpha : new double[] {0.35, 0.5, 0.75, 1.0, 1.3, 1.4}) {
           if (MobileNetV2.divisible(320 * alpha) == last.shape()[3]) {
             return Optional.of(new MobileNetV2(alpha));
           }
         }
         throw new IllegalArgumentException("a MobileNetV2 whose last block has "
-            + last.shape()[3] + " filters: not a published alpha (0.35, 0.5, 0.75, 1.0)");
+            + last.shape()[3] + " filters: not a published alpha (0.35 to 1.4)");
       }),
       new Family("ResNet50 (keras-applications 2.x names)", w ->
           w.containsKey("conv1_conv/kernel") && w.containsKey("conv5_block3_3_conv/kernel")

@@ -22,7 +22,7 @@ import org.nd4j.linalg.activations.Activation;
  * convolutions use "same" padding, which on the even sizes of 224 px inputs equals Keras'
  * explicit ((0,1),(0,1)) zero padding. BatchNorm ε 1e-3.
  *
- * @param alpha the width multiplier (0.35, 0.5, 0.75, 1.0)
+ * @param alpha the width multiplier (0.35, 0.5, 0.75, 1.0, 1.3, 1.4)
  */
 public record MobileNetV2(double alpha) implements Architecture {
 
@@ -33,7 +33,7 @@ public record MobileNetV2(double alpha) implements Architecture {
       {160, 1, 6}, {160, 1, 6}, {320, 1, 6}};
 
   public MobileNetV2 {
-    MobileNets.checkAlpha("MobileNetV2", alpha, 0.35, 0.5, 0.75, 1.0);
+    MobileNets.checkAlpha("MobileNetV2", alpha, 0.35, 0.5, 0.75, 1.0, 1.3, 1.4);
   }
 
   @Override

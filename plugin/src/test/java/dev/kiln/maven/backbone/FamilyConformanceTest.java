@@ -32,7 +32,8 @@ class FamilyConformanceTest {
         Arguments.of(new Vgg(16), 14_714_688L),
         Arguments.of(new Vgg(19), 20_024_384L),
         Arguments.of(new MobileNetV2(1.0), 2_257_984L),
-        Arguments.of(new MobileNetV2(0.75), 1_382_064L));
+        Arguments.of(new MobileNetV2(0.75), 1_382_064L),
+        Arguments.of(new MobileNetV2(1.4), 4_363_712L));
   }
 
   @ParameterizedTest
