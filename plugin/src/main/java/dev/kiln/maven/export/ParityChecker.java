@@ -61,6 +61,12 @@ public final class ParityChecker {
     return new Result(max, exp.length, diverging(net, netInput, onnx, onnxInput));
   }
 
+  /** @return the layer type of a layer vertex, or the vertex type (Add, Concat, …) */
+  static String kind(GraphVertex v) {
+    return v.hasLayer() ? v.getLayer().conf().getLayer().getClass().getSimpleName()
+        : v.getClass().getSimpleName();
+  }
+
   /** Exposes every layer output of the given model (named like the DL4J vertices) and compares. */
   private static String diverging(ComputationGraph net, INDArray netInput, byte[] onnx,
       float[] onnxInput) {
@@ -93,8 +99,7 @@ public final class ParityChecker {
       float[] a = dl4j.get(name).dup('c').castTo(DataType.FLOAT).data().asFloat();
       float[] b = onnxOut.get(name);
       if (a.length != b.length) {
-        return name + " (" + v.getLayer().conf().getLayer().getClass().getSimpleName()
-            + ": output sizes " + a.length + " vs " + b.length + ")";
+        return name + " (" + kind(v) + ": output sizes " + a.length + " vs " + b.length + ")";
       }
       double scale = 1;
       for (float f : a) {
@@ -102,8 +107,7 @@ public final class ParityChecker {
       }
       double diff = maxAbsDiff(a, b);
       if (diff / scale > 1e-4) {
-        return name + " (" + v.getLayer().conf().getLayer().getClass().getSimpleName()
-            + ", max abs diff " + diff + ")";
+        return name + " (" + kind(v) + ", max abs diff " + diff + ")";
       }
     }
     return "no single layer (differences accumulate)";
