@@ -49,25 +49,40 @@ class FamilyConformanceTest {
       random[i] = rnd.nextInt(256);
     }
     INDArray x = Nd4j.create(random, new long[] {1, 3, size, size}, 'c');
+    float[] rawPixels = x.dup('c').data().asFloat();
+    float[] net = normalize(rawPixels, b.normalization(), size);
+    INDArray netInput = Nd4j.create(net, new long[] {1, 3, size, size}, 'c');
+    OrtEnvironment ortEnv = OrtEnvironment.getEnvironment();
     for (String cut : arch.featureLayers()) {
       long[] expected = arch.shapeAfter(cut, size);
       ComputationGraph g = b.featureMapGraph(cut);
-      long[] actual = g.outputSingle(false, x).shape();
+      INDArray out = g.outputSingle(false, netInput);
+      long[] actual = out.shape();
       assertArrayEquals(expected, new long[] {actual[1], actual[2], actual[3]}, arch.id() + " "
           + cut);
-    }
-    ComputationGraph features = b.featureGraph(null);
-    float[] pixels = x.dup('c').data().asFloat();
-    float[] normalized = new float[pixels.length];
-    dev.kiln.runtime.image.Preprocessing p = b.normalization();
-    int plane = size * size;
-    for (int c = 0; c < 3; c++) {
-      int from = p.channels() == dev.kiln.runtime.image.Preprocessing.ChannelOrder.BGR ? 2 - c : c;
-      for (int i = 0; i < plane; i++) {
-        normalized[c * plane + i] = (pixels[from * plane + i] * p.scale() - p.mean()[c])
-            / p.std()[c];
+      // export parity at this cut
+      byte[] cutOnnx = OnnxExporter.export(g, new long[] {3, size, size},
+          new OnnxExporter.Options(b.normalization(), Map.of(), "features"));
+      float[] dl = out.dup('c').data().asFloat();
+      try (OrtSession s = ortEnv.createSession(cutOnnx);
+          OnnxTensor t = OnnxTensor.createTensor(ortEnv, FloatBuffer.wrap(rawPixels),
+              new long[] {1, 3, size, size});
+          var r = s.run(Map.of(OnnxExporter.INPUT, t))) {
+        FloatBuffer o = ((OnnxTensor) r.get(0)).getFloatBuffer();
+        double max = 0;
+        double scale = 1;
+        for (float v : dl) {
+          float u = o.get();
+          max = Math.max(max, Math.abs(u - v));
+          scale = Math.max(scale, Math.abs(v));
+        }
+        assertTrue(max <= 1e-4 * scale, arch.id() + " at " + cut + ": parity " + max);
       }
     }
+    ComputationGraph features = b.featureGraph(null);
+    float[] pixels = rawPixels;
+    float[] normalized = net;
+    dev.kiln.runtime.image.Preprocessing p = b.normalization();
     float[] dl4j = features.outputSingle(false, Nd4j.create(normalized,
         new long[] {1, 3, size, size}, 'c')).dup('c').data().asFloat();
     // the trainable form (BatchNorm folded into the convolutions) computes what the frozen
@@ -99,6 +114,19 @@ class FamilyConformanceTest {
       assertTrue(max <= 1e-4 * Math.max(1, scale), arch.id() + ": parity " + max + " at scale "
           + scale);
     }
+  }
+
+  static float[] normalize(float[] pixels, dev.kiln.runtime.image.Preprocessing p, int size) {
+    float[] normalized = new float[pixels.length];
+    int plane = size * size;
+    for (int c = 0; c < 3; c++) {
+      int from = p.channels() == dev.kiln.runtime.image.Preprocessing.ChannelOrder.BGR ? 2 - c : c;
+      for (int i = 0; i < plane; i++) {
+        normalized[c * plane + i] = (pixels[from * plane + i] * p.scale() - p.mean()[c])
+            / p.std()[c];
+      }
+    }
+    return normalized;
   }
 
   @org.junit.jupiter.api.io.TempDir
