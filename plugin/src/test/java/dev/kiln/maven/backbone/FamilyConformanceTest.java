@@ -29,6 +29,7 @@ class FamilyConformanceTest {
   static Stream<Arguments> families() {
     return Stream.of(
         Arguments.of(new ResNet50(), 23_587_712L),
+        Arguments.of(new SqueezeNet(), 722_496L),
         Arguments.of(new Vgg(16), 14_714_688L),
         Arguments.of(new Vgg(19), 20_024_384L),
         Arguments.of(new MobileNetV2(1.0), 2_257_984L),
@@ -172,5 +173,22 @@ class FamilyConformanceTest {
     assertTrue(r.parity().passed(dev.kiln.maven.export.ParityChecker.TOLERANCE),
         arch.id() + ": parity " + r.parity());
     assertEquals("fine-tune", r.metadata().training().get("mode"));
+  }
+
+  /** Modes full and scratch (every layer from the pixels) export with parity too. */
+  @ParameterizedTest
+  @MethodSource("fineTunable")
+  void fullAndScratchExportWithParity(Architecture arch, long ignored) throws Exception {
+    Backbone b = RandomWeights.of(arch, 64, 13);
+    for (dev.kiln.maven.config.Mode mode : java.util.List.of(dev.kiln.maven.config.Mode.FULL,
+        dev.kiln.maven.config.Mode.SCRATCH)) {
+      dev.kiln.maven.train.TrainingResult r = dev.kiln.maven.train.Trainer.train(
+          dev.kiln.maven.train.TrainingRequest.builder(tiny(), b).mode(mode).epochs(1)
+              .batchSize(4).settings(s -> s.estimateFolds(2)).build(),
+          dev.kiln.maven.train.ProgressListener.NONE);
+      assertTrue(r.parity().passed(dev.kiln.maven.export.ParityChecker.TOLERANCE),
+          arch.id() + " " + mode + ": parity " + r.parity());
+      assertEquals(mode.id(), r.metadata().training().get("mode"));
+    }
   }
 }
