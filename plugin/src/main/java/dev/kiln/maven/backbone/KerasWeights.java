@@ -137,19 +137,7 @@ public final class KerasWeights {
         String[] parts = path.split("/");
         String key = parts.length >= 2 ? parts[parts.length - 2] + "/" + parts[parts.length - 1]
             : parts[0];
-        key = stripSuffix(key);
-        int[] dims = d.getDimensions();
-        long[] shape = new long[dims.length];
-        for (int i = 0; i < dims.length; i++) {
-          shape[i] = dims[i];
-        }
-        int n = 1;
-        for (int dim : dims) {
-          n *= dim;
-        }
-        float[] data = new float[n];
-        flatten(d.getData(), data, new int[] {0});
-        out.put(key, new WeightTensor(shape, data));
+        out.put(stripSuffix(key), tensor(d));
       }
     }
   }

@@ -29,17 +29,17 @@ public record MobileNetV1(double alpha) implements Architecture {
       {512, 1}, {512, 1}, {512, 1}, {512, 1}, {512, 1}, {1024, 2}, {1024, 1}};
 
   public MobileNetV1 {
-    MobileNets.checkAlpha("MobileNet v1", alpha, 0.25, 0.5, 0.75, 1.0);
+    FamilyParts.checkAlpha("MobileNet v1", alpha, 0.25, 0.5, 0.75, 1.0);
   }
 
   @Override
   public String id() {
-    return MobileNets.id("mobilenet_v1_", alpha);
+    return FamilyParts.id("mobilenet_v1_", alpha);
   }
 
   @Override
   public Preprocessing normalization(int size) {
-    return MobileNets.normalization(size);
+    return FamilyParts.normalization(size);
   }
 
   int filters(int base) {
@@ -158,7 +158,7 @@ public record MobileNetV1(double alpha) implements Architecture {
   }
 
   private void checkUnits(int topUnits) {
-    MobileNets.checkUnits("MobileNet v1", BLOCKS.length, topUnits);
+    FamilyParts.checkUnits("MobileNet v1", BLOCKS.length, topUnits);
   }
 
   private static String relu(GraphBuilder b, String conv) {

@@ -33,17 +33,17 @@ public record MobileNetV2(double alpha) implements Architecture {
       {160, 1, 6}, {160, 1, 6}, {320, 1, 6}};
 
   public MobileNetV2 {
-    MobileNets.checkAlpha("MobileNetV2", alpha, 0.35, 0.5, 0.75, 1.0, 1.3, 1.4);
+    FamilyParts.checkAlpha("MobileNetV2", alpha, 0.35, 0.5, 0.75, 1.0, 1.3, 1.4);
   }
 
   @Override
   public String id() {
-    return MobileNets.id("mobilenet_v2_", alpha);
+    return FamilyParts.id("mobilenet_v2_", alpha);
   }
 
   @Override
   public Preprocessing normalization(int size) {
-    return MobileNets.normalization(size);
+    return FamilyParts.normalization(size);
   }
 
   /** Keras' {@code _make_divisible(v, 8)}. */
@@ -219,6 +219,6 @@ public record MobileNetV2(double alpha) implements Architecture {
   }
 
   private void checkUnits(int topUnits) {
-    MobileNets.checkUnits("MobileNetV2", BLOCKS.length, topUnits);
+    FamilyParts.checkUnits("MobileNetV2", BLOCKS.length, topUnits);
   }
 }

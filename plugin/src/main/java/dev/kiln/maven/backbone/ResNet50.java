@@ -34,7 +34,7 @@ public record ResNet50() implements Architecture {
 
   @Override
   public Preprocessing normalization(int size) {
-    return new SqueezeNet().normalization(size); // the same caffe BGR mean
+    return FamilyParts.caffe(size);
   }
 
   @Override
@@ -152,14 +152,14 @@ public record ResNet50() implements Architecture {
 
   @Override
   public String cutBefore(int topUnits) {
-    MobileNets.checkUnits("ResNet50", blocks().size(), topUnits);
+    FamilyParts.checkUnits("ResNet50", blocks().size(), topUnits);
     int first = blocks().size() - topUnits;
     return first == 0 ? "pool1_pool" : blocks().get(first - 1) + "_out";
   }
 
   @Override
   public int addTop(GraphBuilder b, String input, int topUnits) {
-    MobileNets.checkUnits("ResNet50", blocks().size(), topUnits);
+    FamilyParts.checkUnits("ResNet50", blocks().size(), topUnits);
     return addBlocks(b, input, blocks().size() - topUnits, lastFeatureLayer(), true);
   }
 

@@ -33,9 +33,7 @@ public record SqueezeNet() implements Architecture {
 
   @Override
   public Preprocessing normalization(int size) {
-    return new Preprocessing(size, size, Preprocessing.Resize.CENTER_CROP,
-        Preprocessing.ChannelOrder.BGR, Preprocessing.Layout.NCHW, 1f,
-        new float[] {103.939f, 116.779f, 123.68f}, new float[] {1f, 1f, 1f});
+    return FamilyParts.caffe(size);
   }
 
   @Override
@@ -127,7 +125,7 @@ public record SqueezeNet() implements Architecture {
 
   @Override
   public String cutBefore(int topUnits) {
-    MobileNets.checkUnits("SqueezeNet", FIRES.length, topUnits);
+    FamilyParts.checkUnits("SqueezeNet", FIRES.length, topUnits);
     int first = FIRES.length - topUnits; // index of the first trained fire
     if (first == 0) {
       return "pool1";
@@ -138,7 +136,7 @@ public record SqueezeNet() implements Architecture {
 
   @Override
   public int addTop(GraphBuilder b, String input, int topUnits) {
-    MobileNets.checkUnits("SqueezeNet", FIRES.length, topUnits);
+    FamilyParts.checkUnits("SqueezeNet", FIRES.length, topUnits);
     return addFires(b, input, FIRES.length - topUnits, lastFeatureLayer());
   }
 

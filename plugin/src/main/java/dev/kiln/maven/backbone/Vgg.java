@@ -39,7 +39,7 @@ public record Vgg(int depth) implements Architecture {
 
   @Override
   public Preprocessing normalization(int size) {
-    return new SqueezeNet().normalization(size); // the same caffe BGR mean
+    return FamilyParts.caffe(size);
   }
 
   @Override
@@ -105,7 +105,7 @@ public record Vgg(int depth) implements Architecture {
 
   @Override
   public String cutBefore(int topUnits) {
-    MobileNets.checkUnits(id(), FILTERS.length, topUnits);
+    FamilyParts.checkUnits(id(), FILTERS.length, topUnits);
     int first = FILTERS.length - topUnits;
     if (first == 0) {
       throw new IllegalArgumentException(id() + ": fine-tune at most " + (FILTERS.length - 1)

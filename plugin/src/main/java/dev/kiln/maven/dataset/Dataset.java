@@ -53,19 +53,39 @@ public record Dataset(Path root, List<String> labels, List<LabelledImage> train,
     return new Dataset(root, labels, train, validation, explicitSplit, w);
   }
 
+  /**
+   * @param labelIndices a label index per example
+   * @return examples per label
+   */
+  public int[] counts(int[] labelIndices) {
+    int[] c = new int[labels.size()];
+    for (int l : labelIndices) {
+      c[l]++;
+    }
+    return c;
+  }
+
   /** @return a multi-line summary: images per label and side */
   public String summary() {
-    int[] t = counts(train);
-    int[] v = counts(validation);
-    StringBuilder b = new StringBuilder();
-    b.append(String.format("%d labels, %d training and %d validation images (%s)%s%n",
+    return String.format("%d labels, %d training and %d validation images (%s)%s",
         labels.size(), train.size(), validation.size(),
         explicitSplit ? "train/ and val/ folders" : "automatic split",
-        warnings.isEmpty() ? "" : "; " + warnings.size() + " warning(s) about files left out"));
+        warnings.isEmpty() ? "" : "; " + warnings.size() + " warning(s) about files left out")
+        + perLabel(counts(train), counts(validation));
+  }
+
+  /**
+   * @param train training examples per label
+   * @param validation validation examples per label
+   * @return one line per label, each starting with a line break
+   */
+  public String perLabel(int[] train, int[] validation) {
     int width = labels.stream().mapToInt(String::length).max().orElse(5);
+    StringBuilder b = new StringBuilder();
     for (int i = 0; i < labels.size(); i++) {
-      b.append(String.format("  %-" + width + "s  train %4d  val %4d%n", labels.get(i), t[i], v[i]));
+      b.append(String.format("%n  %-" + width + "s  train %4d  val %4d", labels.get(i),
+          train[i], validation[i]));
     }
-    return b.toString().stripTrailing();
+    return b.toString();
   }
 }

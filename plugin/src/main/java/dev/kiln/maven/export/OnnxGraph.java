@@ -31,17 +31,15 @@ final class OnnxGraph {
   }
 
   String initializer(String name, long[] dims, float[] data) {
+    graph.addInitializer(floatTensor(name, dims, data));
+    return name;
+  }
+
+  /** @return a float32 tensor with its values as little-endian raw data */
+  static TensorProto floatTensor(String name, long[] dims, float[] data) {
     ByteBuffer buf = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     buf.asFloatBuffer().put(data);
-    TensorProto.Builder t = TensorProto.newBuilder()
-        .setName(name)
-        .setDataType(TensorProto.DataType.FLOAT_VALUE)
-        .setRawData(ByteString.copyFrom(buf.array()));
-    for (long d : dims) {
-      t.addDims(d);
-    }
-    graph.addInitializer(t);
-    return name;
+    return Quantizer.bytes(name, dims, TensorProto.DataType.FLOAT_VALUE, buf.array());
   }
 
   String int64Initializer(String name, long... values) {

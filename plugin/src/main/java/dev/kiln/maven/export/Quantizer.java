@@ -68,7 +68,7 @@ public final class Quantizer {
       int zp = Math.max(0, Math.min(255, Math.round(-lo / scale)));
       act.put(t, new float[] {scale, zp});
       String p = "a" + id++;
-      newInits.add(floats(p + "s", new long[0], new float[] {scale}));
+      newInits.add(OnnxGraph.floatTensor(p + "s", new long[0], new float[] {scale}));
       newInits.add(bytes(p + "z", new long[0], TensorProto.DataType.UINT8_VALUE,
           new byte[] {(byte) zp}));
       dequantized.put(t, p + "d");
@@ -116,7 +116,7 @@ public final class Quantizer {
       long[] wdims = w.getDimsList().stream().mapToLong(Long::longValue).toArray();
       long[] cdims = conv ? new long[] {channels} : new long[0];
       newInits.add(bytes(wn, wdims, TensorProto.DataType.INT8_VALUE, wq));
-      newInits.add(floats(wn + "s", cdims, conv ? ws : new float[] {ws[0]}));
+      newInits.add(OnnxGraph.floatTensor(wn + "s", cdims, conv ? ws : new float[] {ws[0]}));
       // symmetric: no zero-point input (it defaults to 0 of the int8 type)
       NodeProto.Builder dq = node("DequantizeLinear", "", wn + "d", wn, wn + "s").toBuilder();
       if (conv) {
@@ -138,7 +138,7 @@ public final class Quantizer {
         String bn = "b" + id++;
         newInits.add(bytes(bn, new long[] {bv.length}, TensorProto.DataType.INT32_VALUE,
             bq.array()));
-        newInits.add(floats(bn + "s", new long[] {bv.length}, bs));
+        newInits.add(OnnxGraph.floatTensor(bn + "s", new long[] {bv.length}, bs));
         weightNodes.add(node("DequantizeLinear", "", bn + "d", bn, bn + "s").toBuilder()
             .addAttribute(AttributeProto.newBuilder().setName("axis")
                 .setType(AttributeProto.AttributeType.INT).setI(0)).build());
@@ -212,10 +212,10 @@ public final class Quantizer {
         }
         bias[c] = (float) ((bias[c] - mean[c]) * s + beta[c]);
       }
-      inits.put(w.getName(), floats(w.getName(),
+      inits.put(w.getName(), OnnxGraph.floatTensor(w.getName(),
           w.getDimsList().stream().mapToLong(Long::longValue).toArray(), wv));
       String bname = conv.getInputCount() > 2 ? conv.getInput(2) : conv.getName() + "_folded_b";
-      inits.put(bname, floats(bname, new long[] {out}, bias));
+      inits.put(bname, OnnxGraph.floatTensor(bname, new long[] {out}, bias));
       if (conv.getInputCount() < 3) {
         conv.addInput(bname);
       }
@@ -358,12 +358,6 @@ public final class Quantizer {
     float[] v = new float[b.remaining()];
     b.get(v);
     return v;
-  }
-
-  static TensorProto floats(String name, long[] dims, float[] data) {
-    ByteBuffer buf = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    buf.asFloatBuffer().put(data);
-    return bytes(name, dims, FLOAT, buf.array());
   }
 
   static TensorProto bytes(String name, long[] dims, int type, byte[] raw) {

@@ -100,12 +100,14 @@ final class TrainOutputs {
         && sha.equals(new ObjectMapper().readTree(metrics.toFile()).path("modelSha256").asText());
   }
 
-  /** Re-bundles the kept model when the resource is missing or its content differs. */
-  void restoreModel() throws IOException {
-    byte[] keptBytes = Files.readAllBytes(kept);
-    if (!Files.isRegularFile(model)
-        || !sha256(keptBytes).equals(sha256(Files.readAllBytes(model)))) {
-      AtomicFiles.write(model, keptBytes);
+  /**
+   * Re-bundles the kept model when the resource is missing or its content differs.
+   *
+   * @param keptSha256 the kept model's SHA-256, already checked by {@link #consistent}
+   */
+  void restoreModel(String keptSha256) throws IOException {
+    if (!Files.isRegularFile(model) || !keptSha256.equals(sha256(Files.readAllBytes(model)))) {
+      AtomicFiles.write(model, Files.readAllBytes(kept));
     }
   }
 

@@ -38,7 +38,7 @@ final class UpToDateCheck {
       String estimate = lines.size() >= 3 ? lines.get(2) : String.format(
           java.util.Locale.ROOT, "%.1f%%", accuracy * 100);
       QualityGates.minAccuracy(accuracy, estimate, c.gates().minAccuracy(), outputs.report);
-      outputs.restoreModel();
+      outputs.restoreModel(lines.get(3)); // consistent(): the kept model's SHA-256
       listener.phase("up-to-date", "model is up to date (fingerprint "
           + inputs.fingerprint().substring(0, 12) + "): nothing changed in the images,"
           + " configuration, backbone or plugin; reusing " + outputs.kept

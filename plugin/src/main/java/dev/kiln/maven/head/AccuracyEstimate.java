@@ -52,6 +52,14 @@ public record AccuracyEstimate(
         Math.min(1, Math.max(p, centre + half)), photos, method);
   }
 
+  /**
+   * @param note what else a reader of the method must know
+   * @return the same estimate with the note appended to its method
+   */
+  public AccuracyEstimate withNote(String note) {
+    return new AccuracyEstimate(accuracy, low, high, photos, method + note);
+  }
+
   /** @return e.g. {@code 91.2 % (95 % interval 87.6–93.9 %, 318 photos)} */
   public String line() {
     return String.format(Locale.ROOT, "%.1f%% (95%% interval %.1f-%.1f%%, %d photos)",

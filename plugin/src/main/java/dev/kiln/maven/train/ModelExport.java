@@ -54,10 +54,6 @@ final class ModelExport {
       metrics.put("l2_strength", linear.selection().lambda());
       metrics.put("cv_folds", linear.selection().folds());
       metrics.put("cv_accuracy", linear.selection().chosen().accuracy());
-      if (linear.selection().estimate() != null) {
-        AccuracyEstimate e = linear.selection().estimate();
-        training.put("estimate", json(e));
-      }
     }
     Backbone b = request.backbone();
     training.put("backbone", b.architecture().id() + " (" + java.nio.file.Path.of(b.source())
@@ -113,16 +109,22 @@ final class ModelExport {
    * measured on the exported model itself (after the export).
    */
   static Exported withEstimate(Exported exported, AccuracyEstimate estimate) {
-    if (exported.metadata().training().containsKey("estimate")) {
-      return exported;
-    }
-    Map<String, String> training = new LinkedHashMap<>(exported.metadata().training());
-    training.put("estimate", json(estimate));
-    ModelMetadata m = new ModelMetadata(exported.metadata().formatVersion(),
-        exported.metadata().labels(), exported.metadata().preprocessing(),
-        exported.metadata().output(), training);
-    return new Exported(OnnxExporter.withMetadata(exported.onnx(),
-        m.toProperties()), m);
+    return withTraining(exported.onnx(), exported.metadata(), Map.of("estimate",
+        json(estimate)));
+  }
+
+  /**
+   * @param onnx the model's bytes (a float export, or its quantised form)
+   * @param metadata the contract so far
+   * @param more training facts to add (or replace)
+   * @return the model with those facts in its {@code kiln.training.*} metadata
+   */
+  static Exported withTraining(byte[] onnx, ModelMetadata metadata, Map<String, String> more) {
+    Map<String, String> training = new LinkedHashMap<>(metadata.training());
+    training.putAll(more);
+    ModelMetadata m = new ModelMetadata(metadata.formatVersion(), metadata.labels(),
+        metadata.preprocessing(), metadata.output(), training);
+    return new Exported(OnnxExporter.withMetadata(onnx, m.toProperties()), m);
   }
 
   /** @return the NCHW tensor with every row reversed (left and right swapped) */

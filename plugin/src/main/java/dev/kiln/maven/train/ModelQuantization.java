@@ -3,7 +3,6 @@ package dev.kiln.maven.train;
 import dev.kiln.maven.config.Quantization;
 import dev.kiln.maven.dataset.LabelledImage;
 import dev.kiln.maven.export.HalfPrecision;
-import dev.kiln.maven.export.OnnxExporter;
 import dev.kiln.maven.export.Quantizer;
 import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.runtime.Classification;
@@ -11,7 +10,6 @@ import dev.kiln.runtime.ClassifierOptions;
 import dev.kiln.runtime.Device;
 import dev.kiln.runtime.ImageClassifier;
 import dev.kiln.runtime.KilnException;
-import dev.kiln.runtime.ModelMetadata;
 import dev.kiln.runtime.image.Preprocessing;
 import dev.kiln.runtime.image.Preprocessor;
 import java.util.ArrayList;
@@ -105,19 +103,16 @@ final class ModelQuantization {
           + " (kiln.maxQuantizationDrop)", (floatAccuracy - accuracy) * 100, quantized.length,
           floatAccuracy * 100, accuracy * 100, maxDrop));
     }
-    Map<String, String> training = new LinkedHashMap<>(model.metadata().training());
-    training.put("quantization", kind.id());
+    Map<String, String> facts = new LinkedHashMap<>();
+    facts.put("quantization", kind.id());
     if (calibration != null) {
-      training.put("quantization_calibration", calibration);
+      facts.put("quantization_calibration", calibration);
     }
-    training.put("quantization_accuracy", String.format(Locale.ROOT,
+    facts.put("quantization_accuracy", String.format(Locale.ROOT,
         "{\"float\":%.6f,\"quantized\":%.6f,\"photos\":%d}", floatAccuracy, accuracy,
         quantized.length));
-    ModelMetadata m = new ModelMetadata(model.metadata().formatVersion(),
-        model.metadata().labels(), model.metadata().preprocessing(), model.metadata().output(),
-        training);
-    return new Shipped(new ModelExport.Exported(OnnxExporter.withMetadata(bytes,
-        m.toProperties()), m), quantized, info);
+    return new Shipped(ModelExport.withTraining(bytes, model.metadata(), facts), quantized,
+        info);
   }
 
   private static double accuracy(float[][] p, FeatureSource.Features val) {

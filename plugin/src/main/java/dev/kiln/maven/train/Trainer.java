@@ -98,17 +98,15 @@ public final class Trainer {
           : trained.heldOut().measure(val.images(), probabilities);
       if (shipped.info() != null && trained.linear() != null
           && trained.linear().selection().estimate() != null) {
-        estimate = new AccuracyEstimate(estimate.accuracy(), estimate.low(), estimate.high(),
-            estimate.photos(), estimate.method() + "; of the float head: the shipped "
-                + shipped.info().kind() + " model scored " + String.format(Locale.ROOT,
-                    "%.1f%% against the float model's %.1f%% on the validation photos",
-                    shipped.info().accuracy() * 100, shipped.info().floatAccuracy() * 100));
+        estimate = estimate.withNote("; of the float head: the shipped " + shipped.info().kind()
+            + " model scored " + String.format(Locale.ROOT, "%.1f%% against the float model's"
+                + " %.1f%% on the validation photos", shipped.info().accuracy() * 100,
+                shipped.info().floatAccuracy() * 100));
       }
       if (request.settings().head().testTimeFlip()
           && !estimate.method().contains("test-time flip")) {
-        estimate = new AccuracyEstimate(estimate.accuracy(), estimate.low(), estimate.high(),
-            estimate.photos(), estimate.method() + " (test-time flip: the model averages each"
-                + " photo with its mirror image)");
+        estimate = estimate.withNote(" (test-time flip: the model averages each photo with its"
+            + " mirror image)");
       }
       listener.phase("estimate", "accuracy to expect on new photos: " + estimate.line()
           + "; " + estimate.method());
@@ -274,7 +272,7 @@ public final class Trainer {
 
   /**
    * @param trainLabels label per readable training example
-   * @param readableValidation readable validation images
+   * @param validationLabels label per readable validation example
    */
   static void checkImages(TrainingRequest request, Dataset data, int[] trainLabels,
       int[] validationLabels, List<SkippedImage> skipped, ProgressListener listener)
@@ -304,22 +302,9 @@ public final class Trainer {
 
   /** @return the per-label counts of the photos actually used, after the unreadable ones */
   static String readableSummary(Dataset data, int[] train, int[] validation, int skipped) {
-    int[] t = new int[data.labels().size()];
-    int[] v = new int[t.length];
-    for (int l : train) {
-      t[l]++;
-    }
-    for (int l : validation) {
-      v[l]++;
-    }
-    StringBuilder b = new StringBuilder(String.format("used after leaving out %d unreadable"
-        + " photo(s): %d training and %d validation", skipped, train.length, validation.length));
-    int width = data.labels().stream().mapToInt(String::length).max().orElse(5);
-    for (int i = 0; i < t.length; i++) {
-      b.append(String.format("%n  %-" + width + "s  train %4d  val %4d", data.labels().get(i),
-          t[i], v[i]));
-    }
-    return b.toString();
+    return String.format("used after leaving out %d unreadable photo(s): %d training and %d"
+        + " validation", skipped, train.length, validation.length)
+        + data.perLabel(data.counts(train), data.counts(validation));
   }
 
   static FeatureSource.Features concat(FeatureSource.Features a,
@@ -344,10 +329,7 @@ public final class Trainer {
     if (!request.balanceClasses()) {
       return null;
     }
-    int[] counts = new int[data.labels().size()];
-    for (int l : labels) {
-      counts[l]++;
-    }
+    int[] counts = data.counts(labels);
     int min = java.util.Arrays.stream(counts).min().orElse(0);
     int max = java.util.Arrays.stream(counts).max().orElse(0);
     if (min == 0 || max < IMBALANCE * min) {
@@ -362,10 +344,7 @@ public final class Trainer {
 
   private static void checkEveryLabelHasImages(Dataset data, int[] labels, String side)
       throws UserProblemException {
-    int[] counts = new int[data.labels().size()];
-    for (int l : labels) {
-      counts[l]++;
-    }
+    int[] counts = data.counts(labels);
     for (int i = 0; i < counts.length; i++) {
       if (counts[i] == 0) {
         throw new UserProblemException("label '" + data.labels().get(i) + "' has no readable "

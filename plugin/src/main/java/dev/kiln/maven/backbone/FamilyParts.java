@@ -4,10 +4,13 @@ import dev.kiln.runtime.image.Preprocessing;
 import java.util.Arrays;
 import java.util.Locale;
 
-/** What the MobileNet families share: width multipliers, ids, [-1, 1] inputs, unit checks. */
-final class MobileNets {
+/**
+ * What the families share: width multipliers and ids (MobileNets), the two input normalisations
+ * ([-1, 1]; caffe's BGR minus the ImageNet mean), checks of fine-tune units.
+ */
+final class FamilyParts {
 
-  private MobileNets() {}
+  private FamilyParts() {}
 
   /**
    * @param family e.g. {@code MobileNetV2}
@@ -30,6 +33,13 @@ final class MobileNets {
   /** @return the MobileNets' normalisation: RGB scaled to [-1, 1], NCHW */
   static Preprocessing normalization(int size) {
     return Preprocessing.minusOneToOne(size, Preprocessing.Layout.NCHW);
+  }
+
+  /** @return caffe preprocessing: BGR, the ImageNet mean subtracted, no scaling (NCHW) */
+  static Preprocessing caffe(int size) {
+    return new Preprocessing(size, size, Preprocessing.Resize.CENTER_CROP,
+        Preprocessing.ChannelOrder.BGR, Preprocessing.Layout.NCHW, 1f,
+        new float[] {103.939f, 116.779f, 123.68f}, new float[] {1f, 1f, 1f});
   }
 
   /** @throws IllegalArgumentException unless 1 ≤ topUnits ≤ blocks */
