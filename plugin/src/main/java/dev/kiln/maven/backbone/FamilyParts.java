@@ -42,6 +42,25 @@ final class FamilyParts {
         new float[] {103.939f, 116.779f, 123.68f}, new float[] {1f, 1f, 1f});
   }
 
+  /**
+   * A BatchNorm with no convolution before it to fold into (DenseNet's pre-activation BatchNorm,
+   * one after a concatenation), in the folded form: the per-channel affine {@code x·s + t} with
+   * {@code s = γ/√(var+ε)}, {@code t = β − μ·s} — its statistics frozen as pretrained — written as
+   * a 1×1 depthwise convolution with bias, which trains, exports and quantizes like the folded
+   * convolutions. {@link KerasWeightLoader} fills it from the BatchNorm's weights of the same
+   * name.
+   *
+   * @param name the BatchNorm's Keras name
+   * @param channels its channels
+   * @return the layer
+   */
+  static org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D frozenBatchNorm(String name,
+      int channels) {
+    return new org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D.Builder(1, 1)
+        .name(name).nIn(channels).nOut(channels).depthMultiplier(1).hasBias(true)
+        .activation(org.nd4j.linalg.activations.Activation.IDENTITY).build();
+  }
+
   /** @throws IllegalArgumentException unless 1 ≤ topUnits ≤ blocks */
   static void checkUnits(String family, int blocks, int topUnits) {
     if (topUnits < 1 || topUnits > blocks) {

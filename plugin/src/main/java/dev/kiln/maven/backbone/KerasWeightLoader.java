@@ -48,7 +48,10 @@ final class KerasWeightLoader {
         continue;
       }
       org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
-      if (conf instanceof DepthwiseConvolution2D) {
+      if (conf instanceof DepthwiseConvolution2D && !weights.containsKey(name + "/depthwise_kernel")
+          && weights.containsKey(name + "/gamma")) {
+        affine(layer, weights, name, epsilon); // a BatchNorm in frozen form
+      } else if (conf instanceof DepthwiseConvolution2D) {
         set(layer, "W", require(weights, name + "/depthwise_kernel"), false);
         setBiasIfAny(layer, weights, name);
         foldIfNeeded(layer, weights, name, batchNormOf.apply(name), names, 2, epsilon);
@@ -111,6 +114,29 @@ final class KerasWeightLoader {
     w.assign(Nd4j.create(values, shape, 'c'));
     INDArray b = layer.getParam("b");
     b.assign(Nd4j.create(bias, b.shape(), 'c'));
+  }
+
+  /**
+   * Fills a 1×1 depthwise convolution (see {@code FamilyParts.frozenBatchNorm}) with the BatchNorm
+   * {@code name} in inference form: weight {@code s = γ/√(var+ε)}, bias {@code β − μ·s}.
+   */
+  private static void affine(Layer layer, Map<String, WeightTensor> weights, String name,
+      double epsilon) {
+    float[] gamma = require(weights, name + "/gamma").data();
+    float[] beta = require(weights, name + "/beta").data();
+    float[] mean = require(weights, name + "/moving_mean").data();
+    float[] var = require(weights, name + "/moving_variance").data();
+    float[] scale = new float[gamma.length];
+    float[] shift = new float[gamma.length];
+    for (int c = 0; c < gamma.length; c++) {
+      double s = gamma[c] / Math.sqrt(var[c] + epsilon);
+      scale[c] = (float) s;
+      shift[c] = (float) (beta[c] - mean[c] * s);
+    }
+    // W is [kH=1, kW=1, channels, multiplier=1]; set by name: setParams(flat) mis-orders W and b
+    assign(layer, "W", Nd4j.create(scale, new long[] {1, 1, gamma.length, 1}, 'c'));
+    INDArray b = layer.getParam("b");
+    assign(layer, "b", Nd4j.create(shift, b.shape(), 'c'));
   }
 
   private static void setBiasIfAny(Layer layer, Map<String, WeightTensor> weights, String name) {

@@ -1,7 +1,6 @@
 package dev.kiln.maven.export;
 
 import dev.kiln.maven.export.proto.OnnxProto.ModelProto;
-import dev.kiln.maven.export.proto.OnnxProto.NodeProto;
 import dev.kiln.maven.export.proto.OnnxProto.OperatorSetIdProto;
 import dev.kiln.maven.export.proto.OnnxProto.StringStringEntryProto;
 import dev.kiln.runtime.image.Preprocessing;
@@ -10,44 +9,21 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.ConvolutionMode;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
-import org.deeplearning4j.nn.conf.layers.DropoutLayer;
-import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.layers.PoolingType;
-import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
-import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.graph.vertex.VertexIndices;
 import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
-import org.nd4j.linalg.activations.IActivation;
-import org.nd4j.linalg.activations.impl.ActivationIdentity;
-import org.nd4j.linalg.activations.impl.ActivationLReLU;
-import org.nd4j.linalg.activations.impl.ActivationReLU;
-import org.nd4j.linalg.activations.impl.ActivationReLU6;
-import org.nd4j.linalg.activations.impl.ActivationSigmoid;
-import org.nd4j.linalg.activations.impl.ActivationSoftmax;
-import org.nd4j.linalg.activations.impl.ActivationTanH;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Writes a DL4J {@link ComputationGraph} (NCHW) as an ONNX model (opset 13), with Kiln's own
- * protobuf classes. Supported layers: convolution ("same" → {@code SAME_UPPER}, or explicit
- * padding), depthwise convolution (→ grouped Conv), batch normalisation (inference form), max/avg
- * subsampling, global avg/max pooling, dense and output layers (→ Gemm), activation layers,
- * dropout (identity at inference). Activations: identity, ReLU, ReLU6 (→ Clip), leaky ReLU,
- * sigmoid, tanh, softmax. Anything else fails with {@link UnsupportedOperationException} naming
- * the layer and its type.
+ * protobuf classes. Each vertex is written by the converter registered for its kind —
+ * {@link LayerConverters} (convolution, depthwise, BatchNorm, padding, pooling, dense, activation,
+ * dropout), {@link ActivationConverters} (identity, ReLU, ReLU6, leaky ReLU, sigmoid, tanh,
+ * softmax, hard sigmoid, swish, hard-swish), {@link VertexConverters} (Concat, element-wise,
+ * Reshape, broadcast channel scale) — and its output tensor carries the vertex's name, so that
+ * {@link ParityChecker} can compare every vertex. Anything else fails with
+ * {@link UnsupportedOperationException} naming the vertex, its type and the supported ones.
  *
  * <p>Optionally the input normalisation ({@code (x·scale − mean)/std} per channel) is put into the
  * graph, so the model takes raw 0..255 RGB values.
@@ -132,37 +108,26 @@ public final class OnnxExporter {
         tensorOf.put(name, options.testTimeFlip() ? mirrorBatch(g, x) : x);
         continue;
       }
-      VertexIndices[] inputs = v.getInputVertices();
-      if (v instanceof org.deeplearning4j.nn.graph.vertex.impl.MergeVertex && inputs != null) {
-        // concatenation along the channel axis (pooled features of several depths)
-        String[] parts = new String[inputs.length];
-        for (int i = 0; i < inputs.length; i++) {
-          parts[i] = tensorOf.get(vertices[inputs[i].getVertexIndex()].getVertexName());
+      List<String> inputs = new ArrayList<>();
+      for (VertexIndices from : v.getInputVertices()) {
+        inputs.add(tensorOf.get(vertices[from.getVertexIndex()].getVertexName()));
+      }
+      String out;
+      if (v.hasLayer()) {
+        if (inputs.size() != 1) {
+          throw new UnsupportedOperationException("layer '" + name + "' has " + inputs.size()
+              + " inputs; a layer takes one (merge them with a vertex first)");
         }
-        g.node("Concat", name, name, parts).addAttribute(OnnxGraph.integer("axis", 1));
-        tensorOf.put(name, name);
-        continue;
+        out = LayerConverters.convert(g, name, v.getLayer(),
+            v instanceof LayerVertex lv ? lv.getLayerPreProcessor() : null, inputs.get(0));
+      } else {
+        out = VertexConverters.convert(g, name,
+            net.getConfiguration().getVertices().get(name), inputs);
       }
-      if (v instanceof org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex ew
-          && inputs != null && inputs.length == 2) {
-        // a residual connection: DL4J's Add of two tensors
-        String op = elementWiseOp(ew);
-        g.node(op, name, name, tensorOf.get(vertices[inputs[0].getVertexIndex()].getVertexName()),
-            tensorOf.get(vertices[inputs[1].getVertexIndex()].getVertexName()));
-        tensorOf.put(name, name);
-        continue;
+      if (!out.equals(name)) { // every vertex's output carries its name: parity compares each
+        g.node("Identity", name, name, out);
       }
-      if (!v.hasLayer() || inputs == null || inputs.length != 1) {
-        throw new UnsupportedOperationException("vertex '" + name + "' ("
-            + v.getClass().getSimpleName() + ") cannot be exported: only single-input layers are"
-            + " supported");
-      }
-      String x = tensorOf.get(vertices[inputs[0].getVertexIndex()].getVertexName());
-      if (v instanceof LayerVertex lv && lv.getLayerPreProcessor() != null) {
-        x = preprocessor(g, name, lv.getLayerPreProcessor(), x);
-      }
-      String out = layer(g, name, v.getLayer(), x);
-      tensorOf.put(name, out);
+      tensorOf.put(name, name);
     }
     // name the final tensor as the graph output
     String last = tensorOf.get(networkOutput);
@@ -226,26 +191,6 @@ public final class OnnxExporter {
     return "normalized";
   }
 
-  /** @return the ONNX operator of an element-wise vertex (Add; others are refused) */
-  private static String elementWiseOp(org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex v) {
-    try {
-      java.lang.reflect.Field f = v.getClass().getDeclaredField("op");
-      f.setAccessible(true);
-      Object op = f.get(v);
-      if ("Add".equals(String.valueOf(op))) {
-        return "Add";
-      }
-      if ("Product".equals(String.valueOf(op))) {
-        return "Mul";
-      }
-      throw new UnsupportedOperationException("element-wise vertex '" + v.getVertexName() + "' ("
-          + op + ") cannot be exported: only Add and Product are supported");
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("cannot read the operation of vertex "
-          + v.getVertexName(), e);
-    }
-  }
-
   /**
    * Test-time flip, first half: the batch followed by its mirror images (width axis reversed),
    * {@code [N, C, H, W] → [2N, C, H, W]}.
@@ -271,179 +216,4 @@ public final class OnnxExporter {
     return "flip_averaged";
   }
 
-  private static String preprocessor(OnnxGraph g, String layer, InputPreProcessor p, String x) {
-    if (p instanceof CnnToFeedForwardPreProcessor) {
-      String out = layer + "_flatten";
-      g.node("Flatten", out, out, x).addAttribute(OnnxGraph.integer("axis", 1));
-      return out;
-    }
-    throw new UnsupportedOperationException("layer '" + layer + "' has input preprocessor "
-        + p.getClass().getSimpleName() + ", which the ONNX exporter does not support");
-  }
-
-  private static String layer(OnnxGraph g, String name, Layer layer, String x) {
-    org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
-    if (conf instanceof DepthwiseConvolution2D dw) {
-      INDArray w = layer.getParam("W"); // [kH, kW, nIn, mult]
-      long kh = w.size(0);
-      long kw = w.size(1);
-      long nIn = w.size(2);
-      long mult = w.size(3);
-      INDArray onnxW = w.permute(2, 3, 0, 1).dup('c').reshape('c', nIn * mult, 1, kh, kw);
-      String out = conv(g, name, x, onnxW, dw.hasBias() ? layer.getParam("b") : null, dw.getKernelSize(),
-          dw.getStride(), dw.getPadding(), dw.getDilation(), dw.getConvolutionMode(), nIn);
-      return activation(g, name, dw.getActivationFn(), out);
-    }
-    if (conf instanceof ConvolutionLayer c) {
-      if (conf.getClass() != ConvolutionLayer.class) {
-        throw unsupported(name, conf);
-      }
-      String out = conv(g, name, x, layer.getParam("W"), c.hasBias() ? layer.getParam("b") : null,
-          c.getKernelSize(), c.getStride(), c.getPadding(), c.getDilation(), c.getConvolutionMode(), 1);
-      return activation(g, name, c.getActivationFn(), out);
-    }
-    if (conf instanceof BatchNormalization bn) {
-      // the layer's inherited activation is never applied by DL4J: not exported
-      // DL4J may store log10(stdev): var = (10^x)^2
-      INDArray var = bn.isUseLogStd()
-          ? Transforms.pow(Transforms.pow(Nd4j.valueArrayOf(layer.getParam("log10stdev").shape(),
-              10.0, layer.getParam("log10stdev").dataType()), layer.getParam("log10stdev"), true),
-              2, false)
-          : layer.getParam("var");
-      INDArray gamma = layer.paramTable().containsKey("gamma") ? layer.getParam("gamma")
-          : Nd4j.valueArrayOf(var.shape(), bn.getGamma()).castTo(var.dataType());
-      INDArray beta = layer.paramTable().containsKey("beta") ? layer.getParam("beta")
-          : Nd4j.valueArrayOf(var.shape(), bn.getBeta()).castTo(var.dataType());
-      long n = var.length();
-      g.node("BatchNormalization", name, name, x,
-              g.initializer(name + "_gamma", new long[] {n}, floats(gamma)),
-              g.initializer(name + "_beta", new long[] {n}, floats(beta)),
-              g.initializer(name + "_mean", new long[] {n}, floats(layer.getParam("mean"))),
-              g.initializer(name + "_var", new long[] {n}, floats(var)))
-          .addAttribute(OnnxGraph.real("epsilon", (float) bn.getEps()));
-      return name;
-    }
-    if (conf instanceof org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer zp) {
-      int[] pad = zp.getPadding(); // top, bottom, left, right
-      g.node("Pad", name, name, x, g.int64Initializer(name + "_pads", 0, 0, pad[0], pad[2], 0, 0,
-          pad[1], pad[3]));
-      return name;
-    }
-    if (conf instanceof ActivationLayer a) {
-      return activation(g, name, a.getActivationFn(), x);
-    }
-    if (conf instanceof DropoutLayer) {
-      return x;
-    }
-    if (conf instanceof GlobalPoolingLayer gp) {
-      String op = switch (gp.getPoolingType()) {
-        case AVG -> "GlobalAveragePool";
-        case MAX -> "GlobalMaxPool";
-        default -> throw new UnsupportedOperationException("layer '" + name + "' uses "
-            + gp.getPoolingType() + " global pooling; supported: AVG, MAX");
-      };
-      String pooled = name + "_pool";
-      g.node(op, pooled, pooled, x);
-      if (!gp.isCollapseDimensions()) {
-        return pooled;
-      }
-      g.node("Flatten", name, name, pooled).addAttribute(OnnxGraph.integer("axis", 1));
-      return name;
-    }
-    if (conf instanceof SubsamplingLayer s) {
-      if (s.getPoolingType() != PoolingType.MAX && s.getPoolingType() != PoolingType.AVG) {
-        throw new UnsupportedOperationException("layer '" + name + "' uses " + s.getPoolingType()
-            + " pooling; supported: MAX, AVG");
-      }
-      String op = s.getPoolingType() == PoolingType.MAX ? "MaxPool" : "AveragePool";
-      NodeProto.Builder node = g.node(op, name, name, x)
-          .addAttribute(OnnxGraph.ints("kernel_shape", s.getKernelSize()[0], s.getKernelSize()[1]))
-          .addAttribute(OnnxGraph.ints("strides", s.getStride()[0], s.getStride()[1]));
-      padding(node, s.getConvolutionMode(), s.getPadding());
-      return name;
-    }
-    if (conf instanceof DenseLayer || conf instanceof OutputLayer) {
-      INDArray w = layer.getParam("W"); // [nIn, nOut]
-      long nOut = w.size(1);
-      List<String> inputs = new ArrayList<>(List.of(x,
-          g.initializer(name + "_W", new long[] {w.size(0), nOut}, floats(w))));
-      if (layer.paramTable().containsKey("b")) {
-        inputs.add(g.initializer(name + "_b", new long[] {nOut}, floats(layer.getParam("b"))));
-      }
-      String gemm = name + "_gemm";
-      g.node("Gemm", gemm, gemm, inputs.toArray(String[]::new))
-          .addAttribute(OnnxGraph.integer("transB", 0));
-      return activation(g, name, ((BaseLayer) conf).getActivationFn(), gemm);
-    }
-    throw unsupported(name, conf);
-  }
-
-  private static UnsupportedOperationException unsupported(String name,
-      org.deeplearning4j.nn.conf.layers.Layer conf) {
-    return new UnsupportedOperationException("layer '" + name + "' of type "
-        + conf.getClass().getSimpleName() + " cannot be exported to ONNX; supported: Convolution,"
-        + " DepthwiseConvolution2D, BatchNormalization, Subsampling, GlobalPooling, Dense, Output,"
-        + " Activation, Dropout");
-  }
-
-  private static String conv(OnnxGraph g, String name, String x, INDArray w, INDArray b,
-      int[] kernel, int[] stride, int[] pad, int[] dilation, ConvolutionMode mode, long group) {
-    List<String> inputs = new ArrayList<>(List.of(x,
-        g.initializer(name + "_W", w.shape(), floats(w))));
-    if (b != null) {
-      inputs.add(g.initializer(name + "_b", new long[] {b.length()}, floats(b)));
-    }
-    String out = name + "_conv";
-    NodeProto.Builder node = g.node("Conv", out, out, inputs.toArray(String[]::new))
-        .addAttribute(OnnxGraph.ints("kernel_shape", kernel[0], kernel[1]))
-        .addAttribute(OnnxGraph.ints("strides", stride[0], stride[1]))
-        .addAttribute(OnnxGraph.ints("dilations", dilation[0], dilation[1]))
-        .addAttribute(OnnxGraph.integer("group", group));
-    padding(node, mode, pad);
-    return out;
-  }
-
-  private static void padding(NodeProto.Builder node, ConvolutionMode mode, int[] pad) {
-    if (mode == ConvolutionMode.Same) {
-      node.addAttribute(OnnxGraph.string("auto_pad", "SAME_UPPER"));
-    } else if (mode == ConvolutionMode.Truncate || mode == ConvolutionMode.Strict) {
-      node.addAttribute(OnnxGraph.ints("pads", pad[0], pad[1], pad[0], pad[1]));
-    } else {
-      throw new UnsupportedOperationException("convolution mode " + mode
-          + " cannot be exported; supported: Same, Truncate, Strict");
-    }
-  }
-
-  private static String activation(OnnxGraph g, String name, IActivation fn, String x) {
-    if (fn == null || fn instanceof ActivationIdentity) {
-      if (x.equals(name)) {
-        return x;
-      }
-      g.node("Identity", name, name, x);
-      return name;
-    }
-    if (fn instanceof ActivationReLU) {
-      g.node("Relu", name, name, x);
-    } else if (fn instanceof ActivationReLU6) {
-      g.node("Clip", name, name, x, g.initializer(g.unique("clip_min"), new long[0], new float[] {0f}),
-          g.initializer(g.unique("clip_max"), new long[0], new float[] {6f}));
-    } else if (fn instanceof ActivationLReLU l) {
-      g.node("LeakyRelu", name, name, x).addAttribute(OnnxGraph.real("alpha", (float) l.getAlpha()));
-    } else if (fn instanceof ActivationSigmoid) {
-      g.node("Sigmoid", name, name, x);
-    } else if (fn instanceof ActivationTanH) {
-      g.node("Tanh", name, name, x);
-    } else if (fn instanceof ActivationSoftmax) {
-      g.node("Softmax", name, name, x).addAttribute(OnnxGraph.integer("axis", 1));
-    } else {
-      throw new UnsupportedOperationException("layer '" + name + "' uses activation "
-          + fn.getClass().getSimpleName() + ", which the ONNX exporter does not support; supported:"
-          + " identity, relu, relu6, leakyrelu, sigmoid, tanh, softmax");
-    }
-    return name;
-  }
-
-  private static float[] floats(INDArray a) {
-    return a.dup('c').castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data().asFloat();
-  }
 }

@@ -89,28 +89,59 @@ public final class ParityChecker {
       return "unknown (the model cannot be parsed: " + e.getMessage() + ")";
     }
     Map<String, float[]> onnxOut = run(all, onnxInput, shape, null);
-    Map<String, INDArray> dl4j = net.feedForward(netInput, false);
+    Map<String, INDArray> dl4j = vertexOutputs(net, netInput);
     for (int idx : net.topologicalSortOrder()) {
       GraphVertex v = net.getVertices()[idx];
       String name = v.getVertexName();
-      if (v.isInputVertex() || !onnxOut.containsKey(name) || !dl4j.containsKey(name)) {
+      if (v.isInputVertex() || !onnxOut.containsKey(name)) {
         continue;
       }
-      float[] a = dl4j.get(name).dup('c').castTo(DataType.FLOAT).data().asFloat();
-      float[] b = onnxOut.get(name);
-      if (a.length != b.length) {
-        return name + " (" + kind(v) + ": output sizes " + a.length + " vs " + b.length + ")";
-      }
-      double scale = 1;
-      for (float f : a) {
-        scale = Math.max(scale, Math.abs(f));
-      }
-      double diff = maxAbsDiff(a, b);
-      if (diff / scale > 1e-4) {
-        return name + " (" + kind(v) + ", max abs diff " + diff + ")";
+      String found = compare(v, dl4j.get(name), onnxOut.get(name));
+      if (found != null) {
+        return found;
       }
     }
     return "no single layer (differences accumulate)";
+  }
+
+  /**
+   * Every vertex's output, each kept as a copy: DL4J's own feed-forward lets activation layers
+   * work in place at inference, overwriting the output of the vertex before them.
+   */
+  private static Map<String, INDArray> vertexOutputs(ComputationGraph net, INDArray input) {
+    var mgr = org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces();
+    GraphVertex[] vertices = net.getVertices();
+    Map<String, INDArray> out = new HashMap<>();
+    for (int idx : net.topologicalSortOrder()) {
+      GraphVertex v = vertices[idx];
+      if (v.isInputVertex()) {
+        out.put(v.getVertexName(), input);
+        continue;
+      }
+      var from = v.getInputVertices();
+      for (int j = 0; j < from.length; j++) {
+        v.setInput(j, out.get(vertices[from[j].getVertexIndex()].getVertexName()).dup(), mgr);
+      }
+      out.put(v.getVertexName(), v.doForward(false, mgr).dup());
+      v.clear();
+    }
+    return out;
+  }
+
+  /** @return the vertex described with the difference, or null when its outputs agree */
+  private static String compare(GraphVertex v, INDArray dl4j, float[] onnx) {
+    float[] a = dl4j.dup('c').castTo(DataType.FLOAT).data().asFloat();
+    if (a.length != onnx.length) {
+      return v.getVertexName() + " (" + kind(v) + ": output sizes " + a.length + " vs "
+          + onnx.length + ")";
+    }
+    double scale = 1;
+    for (float f : a) {
+      scale = Math.max(scale, Math.abs(f));
+    }
+    double diff = maxAbsDiff(a, onnx);
+    return diff / scale > 1e-4
+        ? v.getVertexName() + " (" + kind(v) + ", max abs diff " + diff + ")" : null;
   }
 
   static double maxAbsDiff(float[] a, float[] b) {
