@@ -12,11 +12,13 @@ import org.apache.maven.plugins.annotations.Parameter;
  */
 public abstract class AbstractBackboneMojo extends AbstractKilnMojo {
 
-  /** The pretrained backbone: a catalogue name ({@code mobilenet_v1_<alpha>_<size>}, e.g.
-   * {@code mobilenet_v1_0.25_224}; downloaded once into {@code backboneCache}, SHA-256 verified),
-   * an {@code https} URL (with {@code backboneSha256}), or a file relative to the project: a
-   * keras-applications MobileNet v1 {@code .h5} weights file or a TF.js layers {@code model.json}.
-   * Example: {@code mobilenet_v1_0.25_224} or {@code models/mobilenet.h5}.
+  /** The pretrained backbone: a catalogue name (e.g. {@code mobilenet_v2_0.5_224},
+   * {@code mobilenet_v1_0.25_224}, {@code resnet50}, {@code vgg16}, {@code squeezenet_1.1}; the
+   * list is in docs/backbones.md; downloaded once into {@code backboneCache}, verified), an
+   * {@code https} URL (with {@code backboneSha256}), or a file relative to the project: a
+   * keras-applications {@code .h5} weights file (MobileNet v1, MobileNetV2, ResNet50, VGG16/19,
+   * SqueezeNet v1.1; the family is recognised by its layer names) or a TF.js layers
+   * {@code model.json}. Example: {@code mobilenet_v2_0.5_224} or {@code models/mobilenet.h5}.
    * @since 0.1.0 */
   @Parameter(property = "kiln.backbone")
   protected String backbone;
@@ -39,12 +41,22 @@ public abstract class AbstractBackboneMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.backboneMirror")
   protected String backboneMirror;
 
+  /** The family of a local weights file, for files Kiln does not recognise by their layer
+   * names: {@code mobilenet_v1:<alpha>}, {@code mobilenet_v2:<alpha>}, {@code resnet50},
+   * {@code vgg16}, {@code vgg19} or {@code squeezenet:1.1}. Default: recognised from the file.
+   * Example: {@code mobilenet_v2:0.5}.
+   * @since 0.4.0 */
+  @Parameter(property = "kiln.backboneFamily")
+  protected String backboneFamily;
+
   @Parameter(defaultValue = "${settings.offline}", readonly = true)
   protected boolean offline;
 
-  /** Input width and height in pixels (MobileNet v1: 128–224). Default {@code 224}.
+  /** Input width and height in pixels (MobileNet v1: 128–224, MobileNetV2: 96–224, the others
+   * 32–512). Default: the size the backbone was trained at (a catalogue entry's, e.g. 128 for
+   * {@code mobilenet_v1_0.25_128}), else 224.
    * @since 0.1.0 */
-  @Parameter(property = "kiln.inputSize", defaultValue = "224")
+  @Parameter(property = "kiln.inputSize", defaultValue = "0")
   protected int inputSize;
 
   /** Backbone layer to put the head after, e.g. {@code conv_pw_11_relu}; default: the last one.

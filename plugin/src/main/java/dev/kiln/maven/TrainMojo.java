@@ -125,7 +125,7 @@ public class TrainMojo extends AbstractTrainingMojo {
         .validationSplit(validationSplit).failOnBadImages(failOnBadImages)
         .followLinks(followLinks)
         .backbone(backbone).backboneSha256(backboneSha256).backboneCache(backboneCache.toPath())
-        .backboneMirror(backboneMirror).offline(offline)
+        .backboneMirror(backboneMirror).backboneFamily(backboneFamily).offline(offline)
         .inputSize(inputSize).featureLayer(featureLayer).featureDepths(featureDepths)
         .pooling(pooling).resize(resize)
         .headSolver(headSolver).hiddenUnits(hiddenUnits).dropout(dropout)

@@ -45,7 +45,7 @@ class MojoConfigurationTest {
     assertEquals(0.2, c.data().validationSplit());
     assertEquals(new BackboneSource.LocalFile(base.resolve("models/net.h5"), "models/net.h5"),
         c.backbone().source());
-    assertEquals(224, c.backbone().inputSize());
+    assertEquals(0, c.backbone().inputSize()); // the backbone's own size
     assertEquals(PoolingType.AVG, c.backbone().pooling());
     assertEquals(HeadSolver.AUTO, c.head().solver());
     assertEquals(Mode.FEATURE_EXTRACTOR, c.optimisation().mode());
@@ -93,6 +93,7 @@ class MojoConfigurationTest {
     changed.put("backboneMirror", "/opt/models");
     changed.put("offline", true);
     changed.put("inputSize", 160);
+    changed.put("backboneFamily", "mobilenet_v2:0.5");
     changed.put("mode", "fine-tune");
     changed.put("fineTuneBlocks", 3);
     changed.put("featureLayer", "conv_pw_11_relu");

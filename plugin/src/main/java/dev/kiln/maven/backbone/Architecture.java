@@ -114,6 +114,16 @@ public interface Architecture {
     return 1e-3;
   }
 
+  /**
+   * @param size the input width and height
+   * @throws IllegalArgumentException naming the sizes the family takes
+   */
+  default void checkInputSize(int size) {
+    if (size < 32 || size > 512) {
+      throw new IllegalArgumentException(id() + " takes inputs from 32 to 512 pixels");
+    }
+  }
+
   /** @return the default cut: the last feature layer */
   default String lastFeatureLayer() {
     List<String> layers = featureLayers();

@@ -8,29 +8,53 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Backbones Kiln knows by name, read from the resource {@code catalogue.tsv} in this package (one
- * entry a line: name, family, download URL, the SHA-256 Kiln verified or {@code -}, input size):
- * the keras-applications MobileNet v1, MobileNetV2, ResNet50 and VGG16/19 ImageNet weights without
- * the classifier top, and the keras-squeezenet SqueezeNet v1.1. A pinned SHA-256 is verified on
- * every download; entries without one are recorded in the project's {@code kiln-backbones.lock}
- * at their first download. Adding an entry is a line in that file.
+ * Backbones Kiln knows by name, read from the resource {@code catalogue.tsv} in this package (its
+ * header names the columns): per entry its family and variant in the {@link Families} registry,
+ * download URL, size, the hash its publisher gives, the SHA-256 Kiln verified, parameters,
+ * published ImageNet top-1, input size and default cut. A SHA-256 (Kiln's, or a publisher's) is
+ * verified on every download; a publisher's MD5 on every download too, while the first
+ * download's SHA-256 is recorded in the project's {@code kiln-backbones.lock} and verified from
+ * then on. Adding an entry is a line in that file.
  */
 public final class BackboneCatalog {
 
-  /** Where Keras downloads MobileNet v1 weights from. */
-  static final String KERAS_BASE =
-      "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet/";
-
   /**
    * @param name catalogue name, e.g. {@code mobilenet_v1_0.25_224}
+   * @param family the {@link Families} id, e.g. {@code mobilenet_v2}
+   * @param variant the family's variant (e.g. {@code 0.5}), or null
    * @param fileName the file's name in the cache and on mirrors
    * @param url where it is downloaded from
-   * @param sha256 pinned SHA-256 (lower-case hex), or null when Kiln has none
+   * @param bytes the file's size where known, else -1
+   * @param md5 the publisher's MD5 (lower-case hex), or null
+   * @param sha256 the SHA-256 Kiln pins (its own, or the publisher's), or null
+   * @param parameters parameters without the top
+   * @param top1 published ImageNet top-1 accuracy, percent
    * @param inputSize the input size the weights were trained at
-   * @param family the family, for listings
+   * @param defaultCut the feature layer used by default
    */
-  public record Entry(String name, String fileName, URI url, String sha256, int inputSize,
-      String family) {}
+  public record Entry(String name, String family, String variant, String fileName, URI url,
+      long bytes, String md5, String sha256, long parameters, double top1, int inputSize,
+      String defaultCut) {
+    public Entry {
+      if (!Families.ids().contains(family)) {
+        throw new IllegalArgumentException(name + ": unknown family " + family);
+      }
+      if (md5 != null && !md5.matches("[0-9a-f]{32}")
+          || sha256 != null && !sha256.matches("[0-9a-f]{64}")) {
+        throw new IllegalArgumentException(name + ": malformed hash");
+      }
+    }
+
+    /** @return the architecture of this entry's family and variant */
+    Architecture architecture() {
+      return Families.named(variant == null ? family : family + ":" + variant);
+    }
+
+    /** @return e.g. {@code MobileNetV2 α0.5}, for listings */
+    public String familyName() {
+      return Families.describe(family, variant);
+    }
+  }
 
   private static final List<Entry> ENTRIES = load();
 
@@ -43,14 +67,25 @@ public final class BackboneCatalog {
           continue;
         }
         String[] f = line.split("\t");
-        String url = f[2];
-        entries.add(new Entry(f[0], url.substring(url.lastIndexOf('/') + 1), URI.create(url),
-            f[3].equals("-") ? null : f[3], Integer.parseInt(f[4].trim()), f[1]));
+        String url = f[3];
+        String published = none(f[5]);
+        String md5 = published != null && published.startsWith("md5:")
+            ? published.substring(4) : null;
+        String sha = none(f[6]) != null ? f[6] : published != null
+            && published.startsWith("sha256:") ? published.substring(7) : null;
+        entries.add(new Entry(f[0], f[1], none(f[2]), url.substring(url.lastIndexOf('/') + 1),
+            URI.create(url), none(f[4]) == null ? -1 : Long.parseLong(f[4]), md5, sha,
+            Long.parseLong(f[7]), Double.parseDouble(f[8]), Integer.parseInt(f[9]),
+            f[10].trim()));
       }
     } catch (java.io.IOException | RuntimeException e) {
       throw new IllegalStateException("Kiln's backbone catalogue is unreadable: " + e, e);
     }
     return Collections.unmodifiableList(entries);
+  }
+
+  private static String none(String field) {
+    return field.trim().equals("-") ? null : field.trim();
   }
 
   private BackboneCatalog() {}

@@ -34,9 +34,15 @@ public final class BackboneDownloader {
    * @param fileName the file's name in the cache
    * @param offline true when the build must not touch the network (Maven {@code -o}); files
    *     from {@code file:} URLs (mirror folders) are still copied
+   * @param md5 the MD5 the publisher gives (Keras pins MD5s), checked as well; null for none
    */
-  public record Request(URI url, String sha256, Path cacheDir, String fileName, boolean offline) {
+  public record Request(URI url, String sha256, Path cacheDir, String fileName, boolean offline,
+      String md5) {
     public Request {
+      if (md5 != null && !md5.matches("[0-9a-fA-F]{32}")) {
+        throw new IllegalArgumentException("an MD5 is 32 hex digits, was '" + md5 + "'");
+      }
+      md5 = md5 == null ? null : md5.toLowerCase(Locale.ROOT);
       Objects.requireNonNull(url, "url");
       Objects.requireNonNull(cacheDir, "cacheDir");
       Objects.requireNonNull(fileName, "fileName");
@@ -44,6 +50,11 @@ public final class BackboneDownloader {
         throw new IllegalArgumentException("a SHA-256 is 64 hex digits, was '" + sha256 + "'");
       }
       sha256 = sha256 == null ? null : sha256.toLowerCase(Locale.ROOT);
+    }
+
+    /** A request without a publisher's MD5. */
+    public Request(URI url, String sha256, Path cacheDir, String fileName, boolean offline) {
+      this(url, sha256, cacheDir, fileName, offline, null);
     }
   }
 
@@ -76,11 +87,15 @@ public final class BackboneDownloader {
       if (actual.equals(r.sha256())) {
         return target;
       }
-      if (r.sha256() == null) {
+      if (r.sha256() == null && r.md5() != null && md5(target).equals(r.md5())) {
+        return target;
+      }
+      if (r.sha256() == null && r.md5() == null) {
         log.accept("no SHA-256 known for " + r.fileName() + " yet: trusting the cached " + target);
         return target;
       }
-      log.accept("cached " + target + " has SHA-256 " + actual + ", expected " + r.sha256()
+      log.accept("cached " + target + " does not have the expected "
+          + (r.sha256() != null ? "SHA-256 " + r.sha256() : "MD5 " + r.md5())
           + ": downloading it again");
     }
     if (r.offline() && !"file".equalsIgnoreCase(r.url().getScheme())) {
@@ -105,7 +120,15 @@ public final class BackboneDownloader {
         long start = System.nanoTime();
         log.accept("downloading " + r.url() + (attempt > 1 ? " (attempt " + attempt + ")" : "")
             + " to " + target);
-        String actual = download(r.url(), part);
+        String[] digests = download(r.url(), part);
+        String actual = digests[0];
+        if (r.md5() != null && !digests[1].equals(r.md5())) {
+          throw new UserProblemException("downloaded " + r.url() + " but its MD5 is " + digests[1]
+              + ", and the publisher gives " + r.md5() + ": the file on the server is not the one"
+              + " published (changed, or altered on the way). Nothing was cached"
+              + (Files.isRegularFile(target) ? " and " + target + " is unchanged" : "")
+              + ". Check the URL or <backboneMirror>");
+        }
         if (r.sha256() != null && !actual.equals(r.sha256())) {
           throw new UserProblemException("downloaded " + r.url() + " but its SHA-256 is " + actual
               + ", expected " + r.sha256() + ": the file on the server is not the one Kiln"
@@ -117,8 +140,9 @@ public final class BackboneDownloader {
         move(part, target);
         log.accept(String.format(Locale.ROOT, "downloaded %s (%.1f MB) in %.1f s, %s",
             r.fileName(), Files.size(target) / 1e6, (System.nanoTime() - start) / 1e9,
-            r.sha256() == null ? "SHA-256 " + actual + " (first download: recorded)"
-                : "SHA-256 verified"));
+            r.sha256() != null ? "SHA-256 verified"
+                : r.md5() != null ? "the publisher's MD5 verified, SHA-256 " + actual
+                : "SHA-256 " + actual + " (first download: recorded)"));
         return target;
       } catch (IOException e) {
         last = e;
@@ -138,8 +162,8 @@ public final class BackboneDownloader {
         + ", or set <backboneMirror> (kiln.backboneMirror) to a folder or URL that has it", last);
   }
 
-  /** Streams {@code url} to {@code file}, checking the length; returns the SHA-256. */
-  private String download(URI url, Path file) throws IOException {
+  /** Streams {@code url} to {@code file}, checking the length; returns SHA-256 and MD5. */
+  private String[] download(URI url, Path file) throws IOException {
     URLConnection c = url.toURL().openConnection();
     c.setConnectTimeout(timeoutMillis);
     c.setReadTimeout(timeoutMillis);
@@ -154,11 +178,13 @@ public final class BackboneDownloader {
     }
     long expected = c.getContentLengthLong();
     MessageDigest sha = Hashes.sha256();
+    MessageDigest md5 = md5Digest();
     long received = 0;
     try (InputStream in = c.getInputStream(); OutputStream out = Files.newOutputStream(file)) {
       byte[] buf = new byte[1 << 16];
       for (int n; (n = in.read(buf)) > 0; ) {
         sha.update(buf, 0, n);
+        md5.update(buf, 0, n);
         out.write(buf, 0, n);
         received += n;
       }
@@ -166,7 +192,26 @@ public final class BackboneDownloader {
     if (expected >= 0 && received != expected) {
       throw new IOException("transfer ended after " + received + " of " + expected + " bytes");
     }
-    return Hashes.hex(sha);
+    return new String[] {Hashes.hex(sha), Hashes.hex(md5)};
+  }
+
+  private static MessageDigest md5Digest() {
+    try {
+      return MessageDigest.getInstance("MD5");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no MD5", e);
+    }
+  }
+
+  private static String md5(Path file) throws UserProblemException {
+    try {
+      MessageDigest md5 = md5Digest();
+      Hashes.update(md5, file);
+      return Hashes.hex(md5);
+    } catch (IOException e) {
+      throw new UserProblemException("cannot read the cached backbone " + file + ": "
+          + e.getMessage(), e);
+    }
   }
 
   /** The server says the file is not there (4xx): not retried. */

@@ -68,7 +68,7 @@ public final class BackboneResolver {
     if (backbone instanceof BackboneSource.Url url) {
       String s = url.uri().toString();
       return locked(s, source.sha256(), baseDir, log, sha -> fetch(url.uri(),
-          s.substring(s.lastIndexOf('/') + 1), sha, baseDir, source, log));
+          s.substring(s.lastIndexOf('/') + 1), sha, null, baseDir, source, log));
     }
     if (backbone instanceof BackboneSource.Catalogue name) {
       BackboneCatalog.Entry e = BackboneCatalog.find(name.name()).orElseThrow();
@@ -78,10 +78,10 @@ public final class BackboneResolver {
             + " SHA-256 Kiln pins for " + e.name() + " (" + sha + "); remove <backboneSha256>");
       }
       if (sha != null) {
-        return fetch(e.url(), e.fileName(), sha, baseDir, source, log);
+        return fetch(e.url(), e.fileName(), sha, null, baseDir, source, log);
       }
       return locked(e.name(), source.sha256(), baseDir, log,
-          known -> fetch(e.url(), e.fileName(), known, baseDir, source, log));
+          known -> fetch(e.url(), e.fileName(), known, e.md5(), baseDir, source, log));
     }
     return file(((BackboneSource.LocalFile) backbone).setting(), baseDir);
   }
@@ -118,8 +118,9 @@ public final class BackboneResolver {
     return file;
   }
 
-  private static Path fetch(URI original, String fileName, String sha256, Path baseDir,
-      Source source, java.util.function.Consumer<String> log) throws UserProblemException {
+  private static Path fetch(URI original, String fileName, String sha256, String md5,
+      Path baseDir, Source source, java.util.function.Consumer<String> log)
+      throws UserProblemException {
     URI url = original;
     if (source.mirror() != null) {
       url = source.mirror().contains("://")
@@ -128,7 +129,7 @@ public final class BackboneResolver {
     }
     try {
       return new BackboneDownloader().fetch(new BackboneDownloader.Request(url, sha256,
-          source.cacheDir(), fileName, source.offline()), log);
+          source.cacheDir(), fileName, source.offline(), md5), log);
     } catch (IllegalArgumentException e) {
       throw new UserProblemException("invalid backboneSha256: " + e.getMessage(), e);
     }
@@ -144,18 +145,64 @@ public final class BackboneResolver {
 
   /**
    * @param file a local weights file
-   * @param inputSize input width and height (MobileNet v1: 128..224)
-   * @return the backbone with its weights
+   * @param inputSize input width and height (0: 224)
+   * @return the backbone with its weights, its family recognised from the layer names
    * @throws UserProblemException when the file is not a supported backbone
    */
   public static Backbone resolve(Path file, int inputSize) throws UserProblemException {
-    if (inputSize < 128 || inputSize > 224) {
-      throw new UserProblemException("inputSize " + inputSize
-          + " is not supported; use a value from 128 to 224 (224 is the default)");
-    }
+    return resolve(file, inputSize, null);
+  }
+
+  /**
+   * @param file a local weights file
+   * @param inputSize input width and height (0: 224)
+   * @param family the family ({@code id[:variant]}, see {@link #family}), or null to recognise it
+   *     from the layer names
+   * @return the backbone with its weights
+   * @throws UserProblemException when the file is not a supported backbone, or the size is not
+   *     one the family takes
+   */
+  public static Backbone resolve(Path file, int inputSize, String family)
+      throws UserProblemException {
     Map<String, WeightTensor> weights = KerasWeights.read(file);
-    Architecture arch = recognise(weights, file);
-    return new Backbone(file.toString(), sha256(file), arch, inputSize, weights);
+    Architecture arch;
+    if (family != null) {
+      try {
+        arch = Families.named(family);
+      } catch (IllegalArgumentException e) {
+        throw new UserProblemException(e.getMessage() + " (setting <backboneFamily>, property"
+            + " kiln.backboneFamily)", e);
+      }
+    } else {
+      arch = recognise(weights, file);
+    }
+    int size = inputSize == 0 ? 224 : inputSize;
+    try {
+      arch.checkInputSize(size);
+    } catch (IllegalArgumentException e) {
+      throw new UserProblemException("inputSize " + size + ": " + e.getMessage()
+          + " (setting <inputSize>, property kiln.inputSize)", e);
+    }
+    return new Backbone(file.toString(), sha256(file), arch, size, weights);
+  }
+
+  /**
+   * @param spec the {@code backboneFamily} setting, {@code id[:variant]}
+   * @return it, normalised
+   * @throws IllegalArgumentException naming the valid families and variants
+   */
+  public static String family(String spec) {
+    Families.named(spec);
+    return spec.trim().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /**
+   * @param source the backbone setting
+   * @return the input size its weights were trained at: a catalogue entry's, else 224
+   */
+  public static int trainedSize(BackboneSource source) {
+    return source instanceof BackboneSource.Catalogue c
+        ? BackboneCatalog.find(c.name()).map(BackboneCatalog.Entry::inputSize).orElse(224) : 224;
   }
 
   /**

@@ -6,52 +6,110 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The registry of backbone families: how each is recognised from the layer names of a weights
- * file. Adding a family is its {@link Architecture} class, one entry here and its catalogue
- * names in {@code catalogue.tsv}; nothing outside this package changes.
+ * The registry of backbone families: each family's id (as {@code catalogue.tsv} and the
+ * {@code backboneFamily} setting name it), how its variants are built, and how it is recognised
+ * from the layer names of a weights file. Adding a family is its {@link Architecture} class, one
+ * entry here and its catalogue lines; nothing outside this package changes.
  */
 final class Families {
 
   /**
-   * @param description for messages, e.g. {@code MobileNetV2 (alpha 0.35-1.0)}
+   * @param id e.g. {@code mobilenet_v2}
+   * @param name for messages, e.g. {@code MobileNetV2}
+   * @param variants the variants {@code backboneFamily} accepts after the colon ("" when the
+   *     family has none)
+   * @param build the architecture of a variant (null when the family has none)
    * @param recognise the family's architecture for these weights, or empty when they are not its
    */
-  record Family(String description,
+  record Family(String id, String name, String variants, Function<String, Architecture> build,
       Function<Map<String, WeightTensor>, Optional<Architecture>> recognise) {}
 
+  private static final double[] V2_ALPHAS = {0.35, 0.5, 0.75, 1.0, 1.3, 1.4};
+
   static final List<Family> ALL = List.of(
-      new Family("keras-applications MobileNet v1 (alpha 0.25-1.0)", w -> {
-        WeightTensor conv1 = w.get("conv1/kernel");
-        return conv1 != null && w.containsKey("conv_dw_1/depthwise_kernel")
-            && w.containsKey("conv_pw_13/kernel")
-            ? Optional.of(new MobileNetV1(conv1.shape()[3] / 32.0)) : Optional.empty();
-      }),
-      new Family("MobileNetV2 (alpha 0.35-1.4, keras-applications 1.0.x names)", w -> {
-        WeightTensor last = w.get("mobl16_conv_16_project/kernel");
-        if (!w.containsKey("Conv1/kernel") || last == null) {
-          return Optional.empty();
-        }
-        // the last projection has make_divisible(320·α, 8) filters: 112 → 0.35, 160 → 0.5, …
-        for (double alpha : new double[] {0.35, 0.5, 0.75, 1.0, 1.3, 1.4}) {
-          if (MobileNetV2.divisible(320 * alpha) == last.shape()[3]) {
-            return Optional.of(new MobileNetV2(alpha));
-          }
-        }
-        throw new IllegalArgumentException("a MobileNetV2 whose last block has "
-            + last.shape()[3] + " filters: not a published alpha (0.35 to 1.4)");
-      }),
-      new Family("ResNet50 (keras-applications 2.x names)", w ->
+      new Family("mobilenet_v1", "MobileNet v1", "0.25, 0.5, 0.75, 1.0",
+          v -> new MobileNetV1(alpha(v, "mobilenet_v1")), w -> {
+            WeightTensor conv1 = w.get("conv1/kernel");
+            return conv1 != null && w.containsKey("conv_dw_1/depthwise_kernel")
+                && w.containsKey("conv_pw_13/kernel")
+                ? Optional.of(new MobileNetV1(conv1.shape()[3] / 32.0)) : Optional.empty();
+          }),
+      new Family("mobilenet_v2", "MobileNetV2", "0.35, 0.5, 0.75, 1.0, 1.3, 1.4",
+          v -> new MobileNetV2(alpha(v, "mobilenet_v2")), w -> {
+            WeightTensor last = w.get("mobl16_conv_16_project/kernel");
+            if (!w.containsKey("Conv1/kernel") || last == null) {
+              return Optional.empty();
+            }
+            // the last projection has make_divisible(320·α, 8) filters: 112 → 0.35, 160 → 0.5, …
+            for (double alpha : V2_ALPHAS) {
+              if (MobileNetV2.divisible(320 * alpha) == last.shape()[3]) {
+                return Optional.of(new MobileNetV2(alpha));
+              }
+            }
+            throw new IllegalArgumentException("a MobileNetV2 whose last block has "
+                + last.shape()[3] + " filters: not a published alpha (0.35 to 1.4)");
+          }),
+      new Family("resnet50", "ResNet50", "", v -> new ResNet50(), w ->
           w.containsKey("conv1_conv/kernel") && w.containsKey("conv5_block3_3_conv/kernel")
               ? Optional.of(new ResNet50()) : Optional.empty()),
-      new Family("VGG16, VGG19", w ->
+      new Family("vgg16", "VGG16", "", v -> new Vgg(16), w ->
           w.containsKey("block1_conv1/kernel") && w.containsKey("block5_conv3/kernel")
-              ? Optional.of(new Vgg(w.containsKey("block5_conv4/kernel") ? 19 : 16))
-              : Optional.empty()),
-      new Family("SqueezeNet v1.1 (keras-squeezenet)", w ->
-          w.containsKey("fire2/squeeze1x1/kernel") && w.containsKey("conv1/kernel")
-              ? Optional.of(new SqueezeNet()) : Optional.empty()));
+              && !w.containsKey("block5_conv4/kernel")
+              ? Optional.of(new Vgg(16)) : Optional.empty()),
+      new Family("vgg19", "VGG19", "", v -> new Vgg(19), w ->
+          w.containsKey("block5_conv4/kernel") ? Optional.of(new Vgg(19)) : Optional.empty()),
+      new Family("squeezenet", "SqueezeNet", "1.1", v -> {
+        if (v != null && !v.equals("1.1")) {
+          throw new IllegalArgumentException("SqueezeNet variant must be 1.1; was " + v);
+        }
+        return new SqueezeNet();
+      }, w -> w.containsKey("fire2/squeeze1x1/kernel") && w.containsKey("conv1/kernel")
+          ? Optional.of(new SqueezeNet()) : Optional.empty()));
 
   private Families() {}
+
+  private static double alpha(String variant, String family) {
+    if (variant == null) {
+      throw new IllegalArgumentException(family + " needs its width multiplier: " + family
+          + ":<alpha>, e.g. " + family + ":0.5");
+    }
+    try {
+      return Double.parseDouble(variant);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(family + " alpha must be a number; was " + variant);
+    }
+  }
+
+  /** @return every family id */
+  static List<String> ids() {
+    return ALL.stream().map(Family::id).toList();
+  }
+
+  /**
+   * @param spec {@code id} or {@code id:variant}, e.g. {@code mobilenet_v2:0.5}, {@code resnet50}
+   * @return that architecture
+   * @throws IllegalArgumentException naming the valid ids and variants
+   */
+  static Architecture named(String spec) {
+    String s = spec.trim().toLowerCase(java.util.Locale.ROOT);
+    int colon = s.indexOf(':');
+    String id = colon < 0 ? s : s.substring(0, colon);
+    String variant = colon < 0 ? null : s.substring(colon + 1);
+    for (Family f : ALL) {
+      if (f.id().equals(id)) {
+        return f.build().apply(variant);
+      }
+    }
+    throw new IllegalArgumentException("unknown backbone family '" + spec + "'; valid: "
+        + listed());
+  }
+
+  /** @return e.g. {@code MobileNetV2 α0.5} */
+  static String describe(String id, String variant) {
+    Family f = ALL.stream().filter(x -> x.id().equals(id)).findFirst().orElseThrow();
+    return variant == null ? f.name()
+        : f.variants().contains(",") ? f.name() + " α" + variant : f.name() + " v" + variant;
+  }
 
   /**
    * @return the architecture of the first family that recognises the weights
@@ -67,8 +125,15 @@ final class Families {
     return Optional.empty();
   }
 
+  /** @return the families with their variants, for messages */
+  static String listed() {
+    return String.join(", ", ALL.stream().map(f -> f.variants().isEmpty() ? f.id()
+        : f.id() + ":<" + f.variants().replace(", ", "|") + ">").toList());
+  }
+
   /** @return the families, for messages */
   static String described() {
-    return String.join("; ", ALL.stream().map(Family::description).toList());
+    return String.join("; ", ALL.stream().map(f -> f.name()
+        + (f.variants().isEmpty() ? "" : " (" + f.variants() + ")")).toList());
   }
 }

@@ -37,6 +37,14 @@ public record MobileNetV1(double alpha) implements Architecture {
     return FamilyParts.id("mobilenet_v1_", alpha);
   }
 
+  /** Keras publishes weights for 128 to 224 pixels. */
+  @Override
+  public void checkInputSize(int size) {
+    if (size < 128 || size > 224) {
+      throw new IllegalArgumentException("MobileNet v1 takes inputs from 128 to 224 pixels");
+    }
+  }
+
   @Override
   public Preprocessing normalization(int size) {
     return FamilyParts.normalization(size);

@@ -41,6 +41,14 @@ public record MobileNetV2(double alpha) implements Architecture {
     return FamilyParts.id("mobilenet_v2_", alpha);
   }
 
+  /** Keras publishes weights for 96 to 224 pixels. */
+  @Override
+  public void checkInputSize(int size) {
+    if (size < 96 || size > 224) {
+      throw new IllegalArgumentException("MobileNetV2 takes inputs from 96 to 224 pixels");
+    }
+  }
+
   @Override
   public Preprocessing normalization(int size) {
     return FamilyParts.normalization(size);

@@ -72,7 +72,9 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
   /**
    * @param source the backbone: a catalogue name, an https URL or a local weights file
    * @param download SHA-256, cache, mirror and offline flag for names and URLs
-   * @param inputSize input width and height in pixels
+   * @param family the family of a local file Kiln does not recognise ({@code id[:variant]}),
+   *     or null to recognise it from its layer names
+   * @param inputSize input width and height in pixels; 0: the size the backbone was trained at
    * @param featureLayer backbone layer the head is put after, or null for the last one
    * @param featureDepths block outputs, ending at the cut, whose pooled features are
    *     concatenated (1: the cut's alone)
@@ -83,6 +85,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       @NotModelInput("the weights file is fingerprinted by content") BackboneSource source,
       @NotModelInput("where the file comes from; its content is fingerprinted")
       BackboneResolver.Source download,
+      @ModelInput String family,
       @ModelInput int inputSize,
       @ModelInput String featureLayer,
       @ModelInput int featureDepths,
@@ -94,6 +97,9 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       Objects.requireNonNull(pooling, "pooling");
       Objects.requireNonNull(resize, "resize");
       featureLayer = featureLayer == null || featureLayer.isBlank() ? null : featureLayer.trim();
+      family = family == null || family.isBlank() ? null : family.trim();
+      InvalidSettingException.check(inputSize == 0 || inputSize >= 32 && inputSize <= 512,
+          "inputSize", "must be between 32 and 512 (0: the backbone's own), was " + inputSize);
       InvalidSettingException.check(featureDepths >= 1 && featureDepths <= 4, "featureDepths",
           "must be between 1 and 4 (1: the cut layer's features alone), was " + featureDepths);
     }
@@ -278,7 +284,8 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     private Path backboneCache = Path.of(System.getProperty("user.home"), ".kiln", "backbones");
     private String backboneMirror;
     private boolean offline;
-    private int inputSize = 224;
+    private String backboneFamily;
+    private int inputSize;
     private String featureLayer;
     private int featureDepths = 1;
     private PoolingType pooling = PoolingType.AVG;
@@ -386,6 +393,13 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     /** @param v true when Maven runs offline */
     public Builder offline(boolean v) {
       offline = v;
+      return this;
+    }
+
+    /** @param v the family of a local weights file ({@code id[:variant]}), or null */
+    public Builder backboneFamily(String v) {
+      backboneFamily = v == null || v.isBlank() ? null : InvalidSettingException.parse(
+          "backboneFamily", () -> BackboneResolver.family(v));
       return this;
     }
 
@@ -692,7 +706,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
           new Data(images == null ? baseDir.resolve("src/main/images") : images, includes,
               excludes, validationSplit, failOnBadImages, followLinks),
           new Backbone(source, new BackboneResolver.Source(backboneSha256, backboneCache,
-              backboneMirror, offline), inputSize, featureLayer, featureDepths, pooling, resize),
+              backboneMirror, offline), backboneFamily, inputSize, featureLayer, featureDepths, pooling, resize),
           new Head(headSolver, hiddenUnits, dropout, labelSmoothing, balanceClasses,
               testTimeFlip),
           new Optimisation(mode, fineTuneBlocks, epochs, batchSize, learningRate,

@@ -19,8 +19,10 @@ final class ModelTraining {
 
   static TrainingResult train(TrainConfiguration c, TrainInputs inputs,
       ProgressListener listener) throws UserProblemException {
-    Backbone backbone = BackboneResolver.resolve(inputs.backboneFile(),
-        c.backbone().inputSize()).withPooling(c.backbone().pooling())
+    int size = c.backbone().inputSize() > 0 ? c.backbone().inputSize()
+        : BackboneResolver.trainedSize(c.backbone().source());
+    Backbone backbone = BackboneResolver.resolve(inputs.backboneFile(), size,
+        c.backbone().family()).withPooling(c.backbone().pooling())
         .withHiddenUnits(c.head().hiddenUnits()).withFeatureDepths(c.backbone().featureDepths());
     TrainingRequest request;
     try {

@@ -230,4 +230,30 @@ class BackboneDownloaderTest {
         () -> BackboneResolver.file("inception_v3", project, none, log::add));
     assertTrue(unknown.getMessage().contains("mobilenet_v1_0.25_224"), unknown.getMessage());
   }
+
+  static String md5(byte[] data) throws Exception {
+    return java.util.HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("MD5").digest(data));
+  }
+
+  @Test
+  void thePublishersMd5IsCheckedWhenKilnHasNoSha256() throws Exception {
+    Path cache = tmp.resolve("md5");
+    var r = new BackboneDownloader.Request(url(), null, cache, FILE, false, md5(weights));
+    Path file = downloader().fetch(r, log::add);
+    assertArrayEquals(weights, Files.readAllBytes(file));
+    assertTrue(log.stream().anyMatch(l -> l.contains("the publisher's MD5 verified")), log.toString());
+    // from the cache: verified again, no download
+    int before = hits.get();
+    downloader().fetch(r, log::add);
+    assertEquals(before, hits.get());
+
+    behaviour = "tampered";
+    Path other = tmp.resolve("md5-tampered");
+    UserProblemException e = assertThrows(UserProblemException.class, () -> downloader().fetch(
+        new BackboneDownloader.Request(url(), null, other, FILE, false, md5(weights)), log::add));
+    assertTrue(e.getMessage().contains("MD5") && e.getMessage().contains(md5(weights)),
+        e.getMessage());
+    assertFalse(Files.exists(other.resolve(FILE)));
+  }
 }

@@ -55,6 +55,24 @@ class BackboneTest {
   }
 
   @Test
+  void anExplicitFamilyIsUsedAndAWrongOneNamesTheMissingWeights() throws Exception {
+    Backbone b = BackboneResolver.resolve(Fixtures.mobilenetH5(), 160, "mobilenet_v1:0.25");
+    assertEquals("mobilenet_v1_0.25", b.architecture().id());
+    assertEquals(160, b.inputSize());
+    Backbone wrong = BackboneResolver.resolve(Fixtures.mobilenetH5(), 224, "resnet50");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> wrong.featureGraph(wrong.architecture().lastFeatureLayer()));
+    assertTrue(e.getMessage().contains("conv1_conv"), e.getMessage());
+    UserProblemException unknown = assertThrows(UserProblemException.class,
+        () -> BackboneResolver.resolve(Fixtures.mobilenetH5(), 224, "densenet121"));
+    assertTrue(unknown.getMessage().contains("backboneFamily")
+        && unknown.getMessage().contains("mobilenet_v2:<"), unknown.getMessage());
+    UserProblemException size = assertThrows(UserProblemException.class,
+        () -> BackboneResolver.resolve(Fixtures.mobilenetH5(), 96, null));
+    assertTrue(size.getMessage().contains("128 to 224"), size.getMessage());
+  }
+
+  @Test
   void fastDl4jPathIsActive() throws Exception {
     assertTrue(Dl4jSetup.fastPathActive(), "oneDNN helpers should be enabled");
     Backbone b = BackboneResolver.resolve(Fixtures.mobilenetH5().toString(), Path.of("."), 128);
