@@ -45,7 +45,7 @@ public abstract class AbstractBackboneMojo extends AbstractKilnMojo {
    * names: {@code mobilenet_v1:<alpha>}, {@code mobilenet_v2:<alpha>}, {@code resnet50},
    * {@code vgg16}, {@code vgg19} or {@code squeezenet:1.1}. Default: recognised from the file.
    * Example: {@code mobilenet_v2:0.5}.
-   * @since 0.4.0 */
+   * @since 0.1.0 */
   @Parameter(property = "kiln.backboneFamily")
   protected String backboneFamily;
 
