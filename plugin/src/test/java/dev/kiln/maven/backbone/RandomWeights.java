@@ -34,8 +34,8 @@ final class RandomWeights {
     b.setOutputs(arch.lastFeatureLayer());
     ComputationGraph g = new ComputationGraph(b.build());
     g.init();
+    calibrate(g, inputSize, new java.util.Random(seed));
     Map<String, WeightTensor> w = new LinkedHashMap<>();
-    java.util.Random r = new java.util.Random(seed);
     for (Layer l : g.getLayers()) {
       String name = l.conf().getLayer().getLayerName();
       var conf = l.conf().getLayer();
@@ -46,21 +46,59 @@ final class RandomWeights {
         put(w, name + "/kernel", l.getParam("W").permute(2, 3, 1, 0)); // → [kH, kW, in, out]
         bias(w, name, l);
       } else if (conf instanceof BatchNormalization) {
-        long n = l.getParam("gamma").length();
-        float[][] p = new float[4][(int) n];
-        for (int i = 0; i < n; i++) {
-          p[0][i] = (float) (1 + 0.1 * r.nextGaussian());
-          p[1][i] = (float) (0.1 * r.nextGaussian());
-          p[2][i] = (float) (0.1 * r.nextGaussian());
-          p[3][i] = (float) (1 + 0.2 * Math.abs(r.nextGaussian()));
-        }
         String[] keys = {"gamma", "beta", "moving_mean", "moving_variance"};
+        String[] params = {"gamma", "beta", "mean", "var"};
         for (int k = 0; k < 4; k++) {
-          w.put(name + "/" + keys[k], new WeightTensor(new long[] {n}, p[k]));
+          put(w, name + "/" + keys[k], l.getParam(params[k]));
         }
       }
     }
     return new Backbone("random:" + arch.id(), "0".repeat(64), arch, inputSize, w);
+  }
+
+  /**
+   * Gives every BatchNorm random γ, β near 1 and 0 and, as training would, the moving mean and
+   * variance of its input on a batch of images in [-1, 1] — so that activations stay of order 1
+   * through the whole network, as in a trained one (statistics drawn at random let them grow
+   * block after block, and float32 rounding then looks like an export error).
+   */
+  private static void calibrate(ComputationGraph g, int size, java.util.Random r) {
+    var mgr = org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces();
+    org.deeplearning4j.nn.graph.vertex.GraphVertex[] vertices = g.getVertices();
+    Map<String, INDArray> out = new java.util.HashMap<>();
+    float[] pixels = new float[8 * 3 * size * size];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = r.nextFloat() * 2 - 1;
+    }
+    for (int idx : g.topologicalSortOrder()) {
+      var v = vertices[idx];
+      if (v.isInputVertex()) {
+        out.put(v.getVertexName(),
+            org.nd4j.linalg.factory.Nd4j.create(pixels, new long[] {8, 3, size, size}, 'c'));
+        continue;
+      }
+      var from = v.getInputVertices();
+      for (int j = 0; j < from.length; j++) {
+        v.setInput(j, out.get(vertices[from[j].getVertexIndex()].getVertexName()).dup(), mgr);
+      }
+      if (v.hasLayer() && v.getLayer().conf().getLayer() instanceof BatchNormalization) {
+        Layer l = v.getLayer();
+        INDArray in = out.get(vertices[from[0].getVertexIndex()].getVertexName());
+        long n = l.getParam("gamma").length();
+        float[] gamma = new float[(int) n];
+        float[] beta = new float[(int) n];
+        for (int i = 0; i < n; i++) {
+          gamma[i] = (float) (1 + 0.1 * r.nextGaussian());
+          beta[i] = (float) (0.1 * r.nextGaussian());
+        }
+        l.setParam("gamma", org.nd4j.linalg.factory.Nd4j.create(gamma, l.getParam("gamma").shape(), 'c'));
+        l.setParam("beta", org.nd4j.linalg.factory.Nd4j.create(beta, l.getParam("beta").shape(), 'c'));
+        l.setParam("mean", in.mean(0, 2, 3).reshape(l.getParam("mean").shape()));
+        l.setParam("var", in.var(false, 0, 2, 3).addi(1e-3).reshape(l.getParam("var").shape()));
+      }
+      out.put(v.getVertexName(), v.doForward(false, mgr).dup());
+      v.clear();
+    }
   }
 
   private static void bias(Map<String, WeightTensor> w, String name, Layer l) {
