@@ -49,6 +49,14 @@ public abstract class AbstractBackboneMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.backboneFamily")
   protected String backboneFamily;
 
+  /** How an ONNX backbone expects its input, in the model contract's spec (docs/model-format.md):
+   * {@code size=WxH;channels=RGB|BGR;scale=…;mean=r,g,b;std=r,g,b}, applied to 0..255 values as
+   * {@code (x·scale − mean)/std}. Required for an ONNX backbone that is not a Kiln model.
+   * Example: {@code size=224x224;mean=127.5,127.5,127.5;std=127.5,127.5,127.5} (x/127.5 − 1).
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.preprocessing")
+  protected String preprocessing;
+
   @Parameter(defaultValue = "${settings.offline}", readonly = true)
   protected boolean offline;
 

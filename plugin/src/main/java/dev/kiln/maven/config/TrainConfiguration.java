@@ -74,6 +74,8 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
    * @param download SHA-256, cache, mirror and offline flag for names and URLs
    * @param family the family of a local file Kiln does not recognise ({@code id[:variant]}),
    *     or null to recognise it from its layer names
+   * @param preprocessing how an ONNX backbone expects its input (the model contract's spec), or
+   *     null
    * @param inputSize input width and height in pixels; 0: the size the backbone was trained at
    * @param featureLayer backbone layer the head is put after, or null for the last one
    * @param featureDepths block outputs, ending at the cut, whose pooled features are
@@ -86,6 +88,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       @NotModelInput("where the file comes from; its content is fingerprinted")
       BackboneResolver.Source download,
       @ModelInput String family,
+      @ModelInput String preprocessing,
       @ModelInput int inputSize,
       @ModelInput String featureLayer,
       @ModelInput int featureDepths,
@@ -98,6 +101,8 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       Objects.requireNonNull(resize, "resize");
       featureLayer = featureLayer == null || featureLayer.isBlank() ? null : featureLayer.trim();
       family = family == null || family.isBlank() ? null : family.trim();
+      preprocessing = preprocessing == null || preprocessing.isBlank() ? null
+          : preprocessing.trim();
       InvalidSettingException.check(inputSize == 0 || inputSize >= 32 && inputSize <= 512,
           "inputSize", "must be between 32 and 512 (0: the backbone's own), was " + inputSize);
       InvalidSettingException.check(featureDepths >= 1 && featureDepths <= 4, "featureDepths",
@@ -285,6 +290,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     private String backboneMirror;
     private boolean offline;
     private String backboneFamily;
+    private String preprocessing;
     private int inputSize;
     private String featureLayer;
     private int featureDepths = 1;
@@ -400,6 +406,20 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     public Builder backboneFamily(String v) {
       backboneFamily = v == null || v.isBlank() ? null : InvalidSettingException.parse(
           "backboneFamily", () -> BackboneResolver.family(v));
+      return this;
+    }
+
+    /**
+     * @param v how an ONNX backbone expects its input, e.g.
+     *     {@code size=224x224;mean=127.5,127.5,127.5;std=127.5,127.5,127.5}; null for none
+     */
+    public Builder preprocessing(String v) {
+      if (v != null && !v.isBlank()) {
+        String spec = v.contains("resize=") ? v : v + ";resize=center-crop";
+        InvalidSettingException.parse("preprocessing",
+            () -> dev.kiln.runtime.image.Preprocessing.parse(spec));
+      }
+      preprocessing = v;
       return this;
     }
 
@@ -706,7 +726,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
           new Data(images == null ? baseDir.resolve("src/main/images") : images, includes,
               excludes, validationSplit, failOnBadImages, followLinks),
           new Backbone(source, new BackboneResolver.Source(backboneSha256, backboneCache,
-              backboneMirror, offline), backboneFamily, inputSize, featureLayer, featureDepths, pooling, resize),
+              backboneMirror, offline), backboneFamily, preprocessing, inputSize, featureLayer, featureDepths, pooling, resize),
           new Head(headSolver, hiddenUnits, dropout, labelSmoothing, balanceClasses,
               testTimeFlip),
           new Optimisation(mode, fineTuneBlocks, epochs, batchSize, learningRate,

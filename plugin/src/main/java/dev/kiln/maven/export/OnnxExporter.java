@@ -94,7 +94,8 @@ public final class OnnxExporter {
     }
     OnnxGraph g = new OnnxGraph();
     g.graph.setName("kiln");
-    long[] in = {-1, inputShape[0], inputShape[1], inputShape[2]};
+    long[] in = inputShape.length == 1 ? new long[] {-1, inputShape[0]}
+        : new long[] {-1, inputShape[0], inputShape[1], inputShape[2]};
     g.graph.addInput(OnnxGraph.floatValue(INPUT, in));
 
     Map<String, String> tensorOf = new HashMap<>();
@@ -165,7 +166,7 @@ public final class OnnxExporter {
     return -1;
   }
 
-  private static String normalization(OnnxGraph g, Preprocessing p) {
+  static String normalization(OnnxGraph g, Preprocessing p) {
     if (p == null || p.isRaw()) {
       return INPUT;
     }
@@ -195,7 +196,7 @@ public final class OnnxExporter {
    * Test-time flip, first half: the batch followed by its mirror images (width axis reversed),
    * {@code [N, C, H, W] → [2N, C, H, W]}.
    */
-  private static String mirrorBatch(OnnxGraph g, String x) {
+  static String mirrorBatch(OnnxGraph g, String x) {
     String starts = g.int64Initializer("flip_starts", -1);
     String ends = g.int64Initializer("flip_ends", Long.MIN_VALUE);
     String axes = g.int64Initializer("flip_axes", 3);
@@ -207,7 +208,7 @@ public final class OnnxExporter {
   }
 
   /** Test-time flip, second half: {@code [2N, K] → [N, K]}, the mean of each photo's two rows. */
-  private static String meanOfHalves(OnnxGraph g, String scores, long classes) {
+  static String meanOfHalves(OnnxGraph g, String scores, long classes) {
     String shape = g.int64Initializer("flip_shape", 2, -1, classes);
     g.node("Reshape", "flip_reshape", "flip_pairs", scores, shape);
     g.node("ReduceMean", "flip_mean", "flip_averaged", "flip_pairs")

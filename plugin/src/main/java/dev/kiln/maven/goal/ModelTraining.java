@@ -2,6 +2,7 @@ package dev.kiln.maven.goal;
 
 import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.backbone.BackboneResolver;
+import dev.kiln.maven.config.Mode;
 import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.train.ProgressListener;
@@ -19,10 +20,7 @@ final class ModelTraining {
 
   static TrainingResult train(TrainConfiguration c, TrainInputs inputs,
       ProgressListener listener) throws UserProblemException {
-    int size = c.backbone().inputSize() > 0 ? c.backbone().inputSize()
-        : BackboneResolver.trainedSize(c.backbone().source());
-    Backbone backbone = BackboneResolver.resolve(inputs.backboneFile(), size,
-        c.backbone().family()).withPooling(c.backbone().pooling())
+    Backbone backbone = backbone(c, inputs).withPooling(c.backbone().pooling())
         .withHiddenUnits(c.head().hiddenUnits()).withFeatureDepths(c.backbone().featureDepths());
     TrainingRequest request;
     try {
@@ -31,6 +29,34 @@ final class ModelTraining {
       throw new UserProblemException("invalid training configuration: " + e.getMessage(), e);
     }
     return Trainer.train(request, listener);
+  }
+
+  /** The backbone: Keras weights built by their family, or a user's ONNX graph. */
+  private static Backbone backbone(TrainConfiguration c, TrainInputs inputs)
+      throws UserProblemException {
+    java.nio.file.Path file = inputs.backboneFile();
+    if (!file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
+      int size = c.backbone().inputSize() > 0 ? c.backbone().inputSize()
+          : BackboneResolver.trainedSize(c.backbone().source());
+      return BackboneResolver.resolve(file, size, c.backbone().family());
+    }
+    Mode mode = c.optimisation().mode();
+    if (mode != Mode.FEATURE_EXTRACTOR && mode != Mode.AUTO) {
+      throw new UserProblemException("mode " + mode.id() + " with an ONNX backbone (" + file
+          + ") is not supported yet: Kiln trains a new head on an ONNX graph, it does not import"
+          + " the graph into DL4J to train its layers. Use mode feature-extractor (kiln.mode)");
+    }
+    if (c.backbone().featureDepths() > 1) {
+      throw new UserProblemException("featureDepths " + c.backbone().featureDepths() + " with"
+          + " an ONNX backbone: Kiln cuts an ONNX graph at one tensor; set featureDepths to 1");
+    }
+    Backbone b = BackboneResolver.resolveOnnx(file, c.backbone().featureLayer(),
+        c.backbone().preprocessing(), c.backbone().resize());
+    if (c.backbone().inputSize() != 0 && c.backbone().inputSize() != b.inputSize()) {
+      throw new UserProblemException("inputSize " + c.backbone().inputSize() + " differs from"
+          + " the size in <preprocessing> (" + b.inputSize() + "); leave inputSize out");
+    }
+    return b;
   }
 
   /** The configuration as the training engine takes it: the photos, the backbone, itself. */

@@ -172,9 +172,18 @@ final class FeatureSource implements AutoCloseable {
   private FrozenForward forward() throws KilnException {
     if (forward == null) {
       long[] shape = {3, backbone.inputSize(), backbone.inputSize()};
-      byte[] onnx = OnnxExporter.export(pooled ? backbone.featureGraph(cutLayer)
-          : backbone.featureMapGraph(cutLayer), shape,
-          new OnnxExporter.Options(backbone.normalization(), Map.of(), "features"));
+      byte[] onnx;
+      if (backbone.architecture() instanceof dev.kiln.maven.backbone.OnnxArchitecture user) {
+        if (!pooled) {
+          throw new IllegalStateException("an ONNX backbone gives pooled features only");
+        }
+        onnx = user.featuresModel(
+            backbone.pooling() == org.deeplearning4j.nn.conf.layers.PoolingType.MAX);
+      } else {
+        onnx = OnnxExporter.export(pooled ? backbone.featureGraph(cutLayer)
+            : backbone.featureMapGraph(cutLayer), shape,
+            new OnnxExporter.Options(backbone.normalization(), Map.of(), "features"));
+      }
       forward = new FrozenForward(onnx, shape, device);
     }
     return forward;

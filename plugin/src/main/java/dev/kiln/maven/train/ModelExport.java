@@ -2,6 +2,7 @@ package dev.kiln.maven.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.maven.backbone.Backbone;
+import dev.kiln.maven.backbone.OnnxArchitecture;
 import dev.kiln.maven.config.Mode;
 import dev.kiln.maven.dataset.LabelledImage;
 import dev.kiln.maven.export.OnnxExporter;
@@ -90,9 +91,18 @@ final class ModelExport {
     ModelMetadata metadata = new ModelMetadata(ModelMetadata.FORMAT_VERSION,
         request.dataset().labels(), request.modelPreprocessing(),
         ModelMetadata.Output.PROBABILITIES, training);
-    byte[] onnx = OnnxExporter.export(full, imageShape, new OnnxExporter.Options(
-        b.normalization(), metadata.toProperties(), "probabilities",
-        request.settings().head().testTimeFlip()));
+    byte[] onnx;
+    if (b.architecture() instanceof OnnxArchitecture user) {
+      // the user's own graph, unchanged up to the cut, stitched to the head exported alone
+      byte[] alone = OnnxExporter.export(head.head(), new long[] {user.features()},
+          new OnnxExporter.Options(null, Map.of(), "scores"));
+      onnx = user.classifier(b.pooling() == org.deeplearning4j.nn.conf.layers.PoolingType.MAX,
+          alone, request.settings().head().testTimeFlip(), metadata.toProperties());
+    } else {
+      onnx = OnnxExporter.export(full, imageShape, new OnnxExporter.Options(
+          b.normalization(), metadata.toProperties(), "probabilities",
+          request.settings().head().testTimeFlip()));
+    }
     return new Exported(onnx, metadata);
   }
 
@@ -148,8 +158,74 @@ final class ModelExport {
 
   record Checked(ParityChecker.Result parity, float[][] probabilities) {}
 
+  /**
+   * What the exported model is compared with: the trained DL4J network, or — for an ONNX
+   * backbone — the user's graph up to the cut on ONNX Runtime followed by the DL4J head.
+   */
+  interface Reference extends AutoCloseable {
+
+    /**
+     * @param raw the images as the model takes them (raw RGB)
+     * @param normalized the same images normalised as the backbone expects
+     * @param n how many images
+     * @param spec the raw images' preprocessing (their size)
+     * @return the reference probabilities, {@code [n, classes]}
+     */
+    INDArray output(float[] raw, float[] normalized, int n, Preprocessing spec)
+        throws KilnException;
+
+    /** @return the DL4J network that computes everything, or null */
+    default ComputationGraph full() {
+      return null;
+    }
+
+    @Override
+    default void close() {}
+
+    static Reference of(ComputationGraph full) {
+      return new Reference() {
+        @Override
+        public INDArray output(float[] raw, float[] normalized, int n, Preprocessing spec) {
+          return full.outputSingle(false, Nd4j.create(normalized,
+              new long[] {n, 3, spec.height(), spec.width()}, 'c'));
+        }
+
+        @Override
+        public ComputationGraph full() {
+          return full;
+        }
+      };
+    }
+
+    /**
+     * Backbone then head: the user's graph on ONNX Runtime — read from the shipped model itself,
+     * its {@code features} exposed, so that only the head and the stitching are compared, not two
+     * sessions' different fusions of the same nodes — then the trained DL4J head.
+     */
+    static Reference of(Exported shipped, Backbone backbone, ComputationGraph head,
+        Device device) throws KilnException {
+      long[] shape = {3, backbone.inputSize(), backbone.inputSize()};
+      FrozenForward frozen = new FrozenForward(
+          dev.kiln.maven.export.OnnxSurgery.exposing(shipped.onnx(), "features"), shape, device);
+      return new Reference() {
+        @Override
+        public INDArray output(float[] raw, float[] normalized, int n, Preprocessing spec)
+            throws KilnException {
+          java.nio.FloatBuffer in = frozen.inputBuffer(n);
+          in.put(raw, 0, n * spec.tensorSize());
+          return head.outputSingle(false, Nd4j.create(frozen.run(n)));
+        }
+
+        @Override
+        public void close() {
+          frozen.close();
+        }
+      };
+    }
+  }
+
   /** Runs the exported model through the runtime on the validation images beside DL4J. */
-  static Checked check(ComputationGraph full, Exported exported,
+  static Checked check(Reference reference, Exported exported,
       FeatureSource.Features val, Preprocessing raw, Backbone backbone, boolean flip,
       ExecutorService pool) throws KilnException {
     Preprocessing norm = backbone.normalization();
@@ -178,11 +254,11 @@ final class ModelExport {
         if (from >= PARITY_PHOTOS) {
           continue; // the exported model's outputs for the evaluation; DL4J's for parity only
         }
-        long[] shape = {n, 3, raw.height(), raw.width()};
-        INDArray expected = full.outputSingle(false, Nd4j.create(netTensor, shape, 'c'));
+        INDArray expected = reference.output(rawTensor, netTensor, n, raw);
         if (flip) { // the graph averages each photo with its mirror image
-          expected = expected.add(full.outputSingle(false, Nd4j.create(
-              mirrorWidth(netTensor, n, raw.height(), raw.width()), shape, 'c'))).muli(0.5);
+          expected = expected.add(reference.output(
+              mirrorWidth(rawTensor, n, raw.height(), raw.width()),
+              mirrorWidth(netTensor, n, raw.height(), raw.width()), n, raw)).muli(0.5);
         }
         for (int i = 0; i < n; i++) {
           float[] p = probabilities[from + i];
@@ -194,7 +270,11 @@ final class ModelExport {
       }
     }
     ParityChecker.Result result = new ParityChecker.Result(max, values, null);
-    if (!result.passed(ParityChecker.TOLERANCE)) {
+    if (!result.passed(ParityChecker.TOLERANCE) && reference.full() == null) {
+      result = new ParityChecker.Result(max, values, "the stitched graph (the backbone's nodes"
+          + " are the user's, unchanged: the head or the stitching)");
+    } else if (!result.passed(ParityChecker.TOLERANCE)) {
+      ComputationGraph full = reference.full();
       // locate the layer on the first validation image
       ImageLoader.Chunk first = ImageLoader.load(val.images().subList(0, 1), raw, pool);
       float[] r = new float[raw.tensorSize()];

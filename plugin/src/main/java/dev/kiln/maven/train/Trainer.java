@@ -51,7 +51,12 @@ public final class Trainer {
     listener.phase("dataset", data.summary());
     Mode mode = request.mode();
     String why = null;
-    if (mode == Mode.AUTO) {
+    if (mode == Mode.AUTO
+        && backbone.architecture() instanceof dev.kiln.maven.backbone.OnnxArchitecture) {
+      mode = Mode.FEATURE_EXTRACTOR;
+      why = "an ONNX backbone: its head is trained (Kiln does not train ONNX graphs' layers)";
+      listener.phase("mode", "auto: " + why);
+    } else if (mode == Mode.AUTO) {
       AutoMode.Choice choice = AutoMode.choose(data.counts(data.train()));
       mode = choice.mode();
       why = choice.reason();
@@ -78,8 +83,13 @@ public final class Trainer {
       long t1 = System.nanoTime();
       ModelExport.Exported exported = ModelExport.export(request, mode, why, trained.full(),
           head, trained.linear(), skipped, imageShape);
-      ModelExport.Checked checked = ModelExport.check(trained.full(), exported, val, raw,
-          backbone, request.settings().head().testTimeFlip(), pool);
+      ModelExport.Checked checked;
+      try (ModelExport.Reference reference = trained.full() != null
+          ? ModelExport.Reference.of(trained.full())
+          : ModelExport.Reference.of(exported, backbone, head.head(), request.device())) {
+        checked = ModelExport.check(reference, exported, val, raw, backbone,
+            request.settings().head().testTimeFlip(), pool);
+      }
       long exportMillis = (System.nanoTime() - t1) / 1_000_000;
       if (!checked.parity().passed(ParityChecker.TOLERANCE)) {
         throw new IllegalStateException("the exported ONNX model differs from the trained network"
@@ -237,6 +247,10 @@ public final class Trainer {
     if (mode == Mode.FULL) {
       return DeeperTraining.fullTune(request, head, weights, plain, val, heldOut, fitted, raw,
           pool, listener, work);
+    }
+    if (backbone.architecture() instanceof dev.kiln.maven.backbone.OnnxArchitecture) {
+      // the user's graph is stitched to the head at export: no DL4J network of the whole
+      return new Trained(null, head, val, heldOut, fitted, refitAll);
     }
     ComputationGraph full = backbone.classifierGraph(request.featureLayer(), data.labels().size(),
         request.dropout(), request.seed(), new Adam(request.learningRate()));

@@ -36,7 +36,8 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, TrainConfigura
           + " ends with fineTuneBlocks)");
     }
     int blocks = settings.optimisation().fineTuneBlocks();
-    if (mode == Mode.FINE_TUNE || mode == Mode.AUTO) {
+    if (mode == Mode.FINE_TUNE
+        || mode == Mode.AUTO && backbone.architecture().trainableUnits() > 0) {
       check(blocks >= 1 && blocks <= backbone.architecture().trainableUnits(),
           "fineTuneBlocks must be between 1 and " + backbone.architecture().trainableUnits()
               + ", was " + blocks);

@@ -40,7 +40,8 @@ public record Preprocessing(
     /** Keep the aspect ratio: scale the shorter side to fit, then cut the centre. */
     CENTER_CROP;
 
-    String id() {
+    /** @return the name in specs and settings, e.g. {@code center-crop} */
+    public String id() {
       return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
   }

@@ -1,0 +1,150 @@
+package dev.kiln.maven.backbone;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.maven.config.Mode;
+import dev.kiln.maven.dataset.Dataset;
+import dev.kiln.maven.dataset.DatasetScanner;
+import dev.kiln.maven.export.OnnxSurgery;
+import dev.kiln.maven.export.ParityChecker;
+import dev.kiln.maven.problem.UserProblemException;
+import dev.kiln.maven.train.ProgressListener;
+import dev.kiln.maven.train.Trainer;
+import dev.kiln.maven.train.TrainingRequest;
+import dev.kiln.maven.train.TrainingResult;
+import dev.kiln.runtime.Fixtures;
+import dev.kiln.runtime.image.Preprocessing;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * ONNX backbones from the real PyTorch exports in {@code fixtures/onnx/torch}: the default cut
+ * (the classifier's input, or the first output of a features-only export), the head trained on
+ * hymenoptera, the shipped model = the user's graph stitched to the head with parity ≤ 1e-4, and
+ * the MobileNetV2 α0.5 export classifying {@code val/} within one photo of the same network loaded
+ * from the Keras {@code .h5}.
+ */
+class OnnxBackboneTest {
+
+  static final String MINUS_ONE_TO_ONE = "size=224x224;mean=127.5,127.5,127.5;std=127.5,127.5,127.5";
+  static final String CAFFE = "size=224x224;channels=BGR;mean=103.939,116.779,123.68";
+  static final String TORCHVISION = "size=224x224;scale=1;mean=123.675,116.28,103.53;"
+      + "std=58.395,57.12,57.375";
+
+  static Dataset data;
+
+  @BeforeAll
+  static void scan() throws Exception {
+    data = DatasetScanner.scan(new DatasetScanner.Request(Fixtures.hymenoptera(), List.of(),
+        List.of(), 0.2, 42));
+  }
+
+  static Path torch(String file) {
+    return Fixtures.root().resolve("onnx/torch").resolve(file);
+  }
+
+  static Stream<Arguments> exports() {
+    return Stream.of(
+        Arguments.of("mobilenet_v2_0.5_224_torch/mobilenet_v2_0.5_224_torch.onnx",
+            MINUS_ONE_TO_ONE, "features", new long[] {1, 1280, 7, 7}),
+        Arguments.of("squeezenet1.1_features_torch/squeezenet1.1_features_torch.onnx", CAFFE,
+            "features", new long[] {1, 512, 13, 13}),
+        Arguments.of("random_structure/efficientnet_b0_w0.25_d0.5_random.onnx", TORCHVISION,
+            "/features/features.8/features.8.2/Mul_output_0", new long[] {1, 320, 7, 7}),
+        Arguments.of("random_structure/mobilenet_v3_small_w0.5_random.onnx", TORCHVISION,
+            "/features/features.12/features.12.2/Mul_output_0", new long[] {1, 288, 7, 7}),
+        Arguments.of("random_structure/resnet_basic_1111_w0.25_random.onnx", TORCHVISION,
+            "/layer4/layer4.0/relu_1/Relu_output_0", new long[] {1, 128, 7, 7}));
+  }
+
+  @ParameterizedTest
+  @MethodSource("exports")
+  void cutsTrainsAndShipsTheUsersGraphWithParity(String file, String preprocessing, String cut,
+      long[] shape) throws Exception {
+    Backbone b = BackboneResolver.resolveOnnx(torch(file), null, preprocessing,
+        Preprocessing.Resize.CENTER_CROP);
+    OnnxArchitecture arch = (OnnxArchitecture) b.architecture();
+    assertEquals(cut, arch.cut(), arch.why());
+    assertArrayEquals(shape, arch.cutShape());
+    // random weights give features that barely differ between photos: the L-BFGS head then
+    // takes huge weights, and float32 rounding in the head alone exceeds 1e-4 on probabilities;
+    // an Adam head of a few epochs keeps them of the size real features give
+    boolean random = file.startsWith("random_structure/");
+    TrainingResult r = Trainer.train(TrainingRequest.builder(data, b)
+        .settings(s -> s.preprocessing(preprocessing).headSolver(random ? "adam" : "auto"))
+        .epochs(random ? 3 : 50).build(), ProgressListener.NONE);
+    System.out.printf("%s: cut %s %s; estimate %s; parity %.2e%n", file, cut,
+        java.util.Arrays.toString(shape), r.estimate().line(), r.parity().maxAbsDiff());
+    assertTrue(r.parity().passed(ParityChecker.TOLERANCE), "parity " + r.parity());
+    // the shipped graph holds the user's nodes unchanged, and the head after them
+    var shipped = OnnxSurgery.parse(r.onnx());
+    var user = OnnxSurgery.parse(Files.readAllBytes(torch(file)));
+    assertTrue(shipped.getGraph().getNodeList().stream().anyMatch(n ->
+        n.getName().equals("backbone/" + user.getGraph().getNode(1).getName())));
+    assertEquals("probabilities", shipped.getGraph().getOutput(0).getName());
+  }
+
+  @Test
+  void mobileNetV2FromPyTorchClassifiesLikeTheKerasWeights() throws Exception {
+    Backbone onnx = BackboneResolver.resolveOnnx(
+        torch("mobilenet_v2_0.5_224_torch/mobilenet_v2_0.5_224_torch.onnx"), null,
+        MINUS_ONE_TO_ONE, Preprocessing.Resize.CENTER_CROP);
+    Backbone keras = BackboneResolver.resolve(MobileNetV2Test.h5(), 224);
+    TrainingResult a = Trainer.train(TrainingRequest.builder(data, onnx)
+        .settings(s -> s.preprocessing(MINUS_ONE_TO_ONE)).build(), ProgressListener.NONE);
+    TrainingResult k = Trainer.train(TrainingRequest.builder(data, keras).build(),
+        ProgressListener.NONE);
+    int right = (int) Math.round(a.validation().accuracy() * a.validation().images());
+    int rightKeras = (int) Math.round(k.validation().accuracy() * k.validation().images());
+    System.out.printf("MobileNetV2 0.5 on hymenoptera val/: ONNX (PyTorch) %d/%d, Keras h5"
+        + " %d/%d%n", right, a.validation().images(), rightKeras, k.validation().images());
+    assertEquals(73, a.validation().images());
+    assertTrue(Math.abs(right - rightKeras) <= 1, right + " vs " + rightKeras);
+  }
+
+  @Test
+  void aKilnModelIsABackboneWithItsOwnPreprocessing(@TempDir Path tmp) throws Exception {
+    Backbone keras = BackboneResolver.resolve(Fixtures.mobilenetH5(), 128);
+    TrainingResult first = Trainer.train(TrainingRequest.builder(data, keras).build(),
+        ProgressListener.NONE);
+    Path model = tmp.resolve("insects.onnx");
+    Files.write(model, first.onnx());
+    Backbone own = BackboneResolver.resolveOnnx(model, null, null,
+        Preprocessing.Resize.CENTER_CROP);
+    OnnxArchitecture arch = (OnnxArchitecture) own.architecture();
+    assertEquals(128, own.inputSize());
+    assertEquals(256, arch.features()); // MobileNet v1 α0.25's last feature map
+    TrainingResult second = Trainer.train(TrainingRequest.builder(data, own).build(),
+        ProgressListener.NONE);
+    assertTrue(second.parity().passed(ParityChecker.TOLERANCE), "parity " + second.parity());
+    assertTrue(second.estimate().accuracy() > 0.75, second.estimate().line());
+  }
+
+  @Test
+  void userMistakesAreNamed() throws Exception {
+    Path file = torch("random_structure/resnet_basic_1111_w0.25_random.onnx");
+    UserProblemException none = assertThrows(UserProblemException.class,
+        () -> BackboneResolver.resolveOnnx(file, null, null, Preprocessing.Resize.CENTER_CROP));
+    assertTrue(none.getMessage().contains("<preprocessing>"), none.getMessage());
+    UserProblemException cut = assertThrows(UserProblemException.class,
+        () -> BackboneResolver.resolveOnnx(file, "no_such_tensor", TORCHVISION,
+            Preprocessing.Resize.CENTER_CROP));
+    assertTrue(cut.getMessage().contains("no_such_tensor")
+        && cut.getMessage().contains("/layer4/layer4.0/relu_1/Relu_output_0"), cut.getMessage());
+    UserProblemException notOnnx = assertThrows(UserProblemException.class,
+        () -> BackboneResolver.resolveOnnx(Fixtures.mobilenetH5(), null, TORCHVISION,
+            Preprocessing.Resize.CENTER_CROP));
+    assertTrue(notOnnx.getMessage().contains("not an ONNX model"), notOnnx.getMessage());
+  }
+}
