@@ -41,6 +41,17 @@ public final class HalfPrecision {
     nodes.add(cast(input, input + "_fp16", FLOAT16));
     for (NodeProto n : g.getNodeList()) {
       NodeProto.Builder b = n.toBuilder();
+      // float constants inside nodes (a user's Constant nodes: Clip bounds) and casts to float
+      // (a user's graph) become half too, so that every operator sees one type
+      for (AttributeProto.Builder a : b.getAttributeBuilderList()) {
+        if (a.hasT() && a.getT().getDataType() == TensorProto.DataType.FLOAT_VALUE) {
+          a.setT(half(a.getT()));
+        }
+        if (n.getOpType().equals("Cast") && a.getName().equals("to")
+            && a.getI() == TensorProto.DataType.FLOAT_VALUE) {
+          a.setI(FLOAT16);
+        }
+      }
       for (int k = 0; k < b.getInputCount(); k++) {
         if (b.getInput(k).equals(input)) {
           b.setInput(k, input + "_fp16");

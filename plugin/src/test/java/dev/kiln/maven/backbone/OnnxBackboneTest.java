@@ -113,6 +113,23 @@ class OnnxBackboneTest {
     assertTrue(Math.abs(right - rightKeras) <= 1, right + " vs " + rightKeras);
   }
 
+  /** int8 and fp16 work on the user's graph too (its Constant nodes, its casts). */
+  @Test
+  void theStitchedGraphQuantizes() throws Exception {
+    Backbone b = BackboneResolver.resolveOnnx(
+        torch("mobilenet_v2_0.5_224_torch/mobilenet_v2_0.5_224_torch.onnx"), null,
+        MINUS_ONE_TO_ONE, Preprocessing.Resize.CENTER_CROP);
+    for (String kind : List.of("int8", "fp16")) {
+      TrainingResult r = Trainer.train(TrainingRequest.builder(data, b)
+          .settings(s -> s.preprocessing(MINUS_ONE_TO_ONE).quantize(kind)).build(),
+          ProgressListener.NONE);
+      System.out.println("MobileNetV2 0.5 (PyTorch) " + r.quantization());
+      assertEquals(kind, r.quantization().kind());
+      assertTrue(Math.abs(r.quantization().accuracy() - r.quantization().floatAccuracy())
+          <= 1.0 / 73 + 1e-9, r.quantization().toString());
+    }
+  }
+
   @Test
   void aKilnModelIsABackboneWithItsOwnPreprocessing(@TempDir Path tmp) throws Exception {
     Backbone keras = BackboneResolver.resolve(Fixtures.mobilenetH5(), 128);
