@@ -1,5 +1,7 @@
 package dev.kiln.maven;
 
+import dev.kiln.maven.backbone.ArtifactResolver;
+
 import org.apache.maven.plugins.annotations.Parameter;
 
 /**
@@ -113,4 +115,28 @@ public abstract class AbstractTrainingMojo extends AbstractBackboneMojo {
    * @since 0.1.0 */
   @Parameter(property = "kiln.balanceClasses", defaultValue = "true")
   protected boolean balanceClasses;
+
+  /** Attach the trained model to the build (classifier {@code model}, type {@code onnx}), so that
+   * {@code mvn install}/{@code deploy} publish it beside the jar and other projects can use it
+   * as their {@code backbone} ({@code groupId:artifactId:version}) or load it. Default
+   * {@code true}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.attachModel", defaultValue = "true")
+  protected boolean attachModel;
+
+  @org.apache.maven.plugins.annotations.Component
+  private org.apache.maven.project.MavenProjectHelper projectHelper;
+
+  /** Attaches the model in {@code classesDir} to the project, unless {@code attachModel=false}. */
+  protected void attachModel() {
+    if (!attachModel || projectHelper == null) {
+      return;
+    }
+    java.io.File model = classesDir.toPath().resolve(
+        dev.kiln.maven.codegen.ClassifierGenerator.modelResource(className)).toFile();
+    projectHelper.attachArtifact(project, ArtifactResolver.MODEL_TYPE,
+        ArtifactResolver.MODEL_CLASSIFIER, model);
+    getLog().debug("attached " + model + " as " + project.getArtifactId() + "-"
+        + project.getVersion() + "-model.onnx");
+  }
 }

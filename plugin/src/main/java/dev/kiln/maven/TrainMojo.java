@@ -115,6 +115,7 @@ public class TrainMojo extends AbstractTrainingMojo {
       getLog().debug("refreshed the metrics in the javadoc of " + className);
     }
     getLog().info(outcome.line());
+    attachModel();
   }
 
   /** @return the parameters as the typed configuration (a bad value names its setting) */
@@ -127,6 +128,7 @@ public class TrainMojo extends AbstractTrainingMojo {
         .backbone(backbone).backboneSha256(backboneSha256).backboneCache(backboneCache.toPath())
         .backboneMirror(backboneMirror).backboneFamily(backboneFamily).preprocessing(preprocessing)
         .offline(offline)
+        .artifacts(artifacts())
         .inputSize(inputSize).featureLayer(featureLayer).featureDepths(featureDepths)
         .pooling(pooling).resize(resize)
         .headSolver(headSolver).hiddenUnits(hiddenUnits).dropout(dropout)

@@ -94,6 +94,7 @@ class MojoConfigurationTest {
     changed.put("offline", true);
     changed.put("inputSize", 160);
     changed.put("backboneFamily", "mobilenet_v2:0.5");
+    changed.put("preprocessing", "size=160x160;mean=127.5,127.5,127.5;std=127.5,127.5,127.5");
     changed.put("mode", "fine-tune");
     changed.put("fineTuneBlocks", 3);
     changed.put("featureLayer", "conv_pw_11_relu");
@@ -115,7 +116,9 @@ class MojoConfigurationTest {
     MojoFields.eachParameterReaches(m, changed, Map.of(
         "skip", "checked by the Mojo before any configuration is built",
         "project", "gives the project folder (run.baseDir)",
-        "session", "only tells whether modules build in parallel (log prefix)"), m::configuration);
+        "session", "only tells whether modules build in parallel (log prefix)",
+        "attachModel", "acts after training: attaches the model file to the project"),
+        m::configuration);
   }
 
   @Test

@@ -27,11 +27,19 @@ public final class BackboneResolver {
    * @param mirror a folder or base URL holding the files under their own names (null: the
    *     original URLs)
    * @param offline true when Maven runs offline
+   * @param artifacts resolves Maven coordinates (the plugin's: Maven's repository system)
    */
-  public record Source(String sha256, Path cacheDir, String mirror, boolean offline) {
+  public record Source(String sha256, Path cacheDir, String mirror, boolean offline,
+      ArtifactResolver artifacts) {
     public Source {
       sha256 = sha256 == null || sha256.isBlank() ? null : sha256.trim();
       mirror = mirror == null || mirror.isBlank() ? null : mirror.trim();
+      artifacts = artifacts == null ? ArtifactResolver.NONE : artifacts;
+    }
+
+    /** Without Maven artifacts. */
+    public Source(String sha256, Path cacheDir, String mirror, boolean offline) {
+      this(sha256, cacheDir, mirror, offline, null);
     }
   }
 
@@ -82,6 +90,11 @@ public final class BackboneResolver {
       }
       return locked(e.name(), source.sha256(), baseDir, log,
           known -> fetch(e.url(), e.fileName(), known, e.md5(), baseDir, source, log));
+    }
+    if (backbone instanceof BackboneSource.Artifact artifact) {
+      Path file = source.artifacts().resolve(artifact);
+      log.accept("backbone " + artifact.coordinates() + ": " + file);
+      return file;
     }
     return file(((BackboneSource.LocalFile) backbone).setting(), baseDir);
   }

@@ -5,8 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The {@code backbone} setting, typed: a {@link Catalogue} name, an {@link Url} or a {@link
- * LocalFile}. {@link #parse} decides once, at the boundary.
+ * The {@code backbone} setting, typed: a {@link Catalogue} name, an {@link Url}, Maven
+ * coordinates ({@link Artifact}) or a {@link LocalFile}. {@link #parse} decides once, at the boundary.
  */
 public sealed interface BackboneSource {
 
@@ -15,6 +15,24 @@ public sealed interface BackboneSource {
 
   /** @param uri an http(s) URL of a weights file */
   record Url(URI uri) implements BackboneSource {}
+
+  /**
+   * Maven coordinates {@code groupId:artifactId:version[:classifier[:type]]}; without a
+   * classifier and type, a Kiln model attached to a build ({@code model}, {@code onnx}).
+   *
+   * @param groupId the group
+   * @param artifactId the artifact
+   * @param version the version
+   * @param classifier the classifier ({@code model} by default)
+   * @param type the type, i.e. the file extension ({@code onnx} by default)
+   */
+  record Artifact(String groupId, String artifactId, String version, String classifier,
+      String type) implements BackboneSource {
+    /** @return {@code g:a:v:classifier:type} */
+    public String coordinates() {
+      return String.join(":", groupId, artifactId, version, classifier, type);
+    }
+  }
 
   /**
    * @param file the weights file, resolved against the project folder
@@ -42,6 +60,13 @@ public sealed interface BackboneSource {
         throw new IllegalArgumentException("backbone URL " + s + " does not end with a file name");
       }
       return new Url(uri);
+    }
+    if (s.matches("[\\w.\\-]+:[\\w.\\-]+:[\\w.\\-]+(:[\\w.\\-]*(:[\\w.\\-]+)?)?")
+        && !Files.exists(baseDir.resolve(s))) {
+      String[] p = s.split(":");
+      return new Artifact(p[0], p[1], p[2],
+          p.length > 3 && !p[3].isEmpty() ? p[3] : ArtifactResolver.MODEL_CLASSIFIER,
+          p.length > 4 ? p[4] : ArtifactResolver.MODEL_TYPE);
     }
     if (BackboneCatalog.find(s).isPresent() && !Files.exists(baseDir.resolve(s))) {
       return new Catalogue(s);

@@ -289,6 +289,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     private Path backboneCache = Path.of(System.getProperty("user.home"), ".kiln", "backbones");
     private String backboneMirror;
     private boolean offline;
+    private dev.kiln.maven.backbone.ArtifactResolver artifacts;
     private String backboneFamily;
     private String preprocessing;
     private int inputSize;
@@ -393,6 +394,12 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     /** @param v a mirror folder or base URL, or null */
     public Builder backboneMirror(String v) {
       backboneMirror = v;
+      return this;
+    }
+
+    /** @param v resolves Maven coordinates given as the backbone (null: refused) */
+    public Builder artifacts(dev.kiln.maven.backbone.ArtifactResolver v) {
+      artifacts = v;
       return this;
     }
 
@@ -726,7 +733,8 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
           new Data(images == null ? baseDir.resolve("src/main/images") : images, includes,
               excludes, validationSplit, failOnBadImages, followLinks),
           new Backbone(source, new BackboneResolver.Source(backboneSha256, backboneCache,
-              backboneMirror, offline), backboneFamily, preprocessing, inputSize, featureLayer, featureDepths, pooling, resize),
+              backboneMirror, offline, artifacts), backboneFamily, preprocessing, inputSize,
+              featureLayer, featureDepths, pooling, resize),
           new Head(headSolver, hiddenUnits, dropout, labelSmoothing, balanceClasses,
               testTimeFlip),
           new Optimisation(mode, fineTuneBlocks, epochs, batchSize, learningRate,
