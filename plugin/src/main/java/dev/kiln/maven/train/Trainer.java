@@ -11,6 +11,7 @@ import dev.kiln.maven.head.AccuracyEstimate;
 import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.runtime.KilnException;
 import dev.kiln.runtime.image.Preprocessing;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -185,6 +186,13 @@ public final class Trainer {
     String pooled = (backbone.pooling() == org.deeplearning4j.nn.conf.layers.PoolingType.AVG ? cut
         : cut + "|" + backbone.pooling())
         + (backbone.featureDepths() == 1 ? "" : "|depths" + backbone.featureDepths());
+    if (backbone.architecture() instanceof dev.kiln.maven.backbone.OnnxArchitecture user) {
+      listener.phase("backbone", "ONNX graph " + Path.of(backbone.source()).getFileName()
+          + " cut at '" + user.cut() + "' (" + user.why() + "), shape "
+          + java.util.Arrays.toString(user.cutShape()) + (user.cutShape().length == 4
+              ? ", then global " + backbone.pooling().name().toLowerCase(Locale.ROOT)
+                  + " pooling" : ""));
+    }
     FeatureCache cache = request.cacheDir() == null ? null : new FeatureCache(request.cacheDir(),
         backbone.sha256(), pooled, raw.toSpec());
     FeatureSource.Features plain;
