@@ -254,6 +254,39 @@ public record Backbone(String source, String sha256, Architecture architecture, 
     return init(b);
   }
 
+  /**
+   * The head of a trained whole network on its own, for a graph whose backbone is exported
+   * separately (an ONNX backbone): pooled features {@code [N, features]} in, the optional hidden
+   * layer and the softmax layer with the trained parameters.
+   *
+   * @param trained the whole trained network (its head layers named {@link #HIDDEN} and
+   *     {@link #HEAD})
+   * @param features the width of the pooled features
+   * @param classes number of labels
+   * @return the head alone
+   */
+  public ComputationGraph headOf(ComputationGraph trained, int features, int classes) {
+    GraphBuilder b = builder(0, new Adam(1e-3), InputType.feedForward(features));
+    String last = INPUT;
+    int in = features;
+    if (hiddenUnits > 0) {
+      b.addLayer(HIDDEN, new DenseLayer.Builder().nIn(in).nOut(hiddenUnits)
+          .activation(Activation.RELU).build(), last);
+      last = HIDDEN;
+      in = hiddenUnits;
+    }
+    b.addLayer(HEAD, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(in)
+        .nOut(classes).activation(Activation.SOFTMAX).build(), last);
+    b.setOutputs(HEAD);
+    ComputationGraph g = new ComputationGraph(b.build());
+    g.init();
+    for (var layer : g.getLayers()) {
+      String name = layer.conf().getLayer().getLayerName();
+      trained.getLayer(name).paramTable().forEach((k, v) -> layer.getParam(k).assign(v));
+    }
+    return g;
+  }
+
   private void head(GraphBuilder b, String features, int channels, int classes,
       double dropout) {
     String last = pool(b, features);

@@ -209,6 +209,17 @@ public final class BackboneResolver {
    */
   public static Backbone resolveOnnx(Path file, String featureLayer, String preprocessing,
       dev.kiln.runtime.image.Preprocessing.Resize resize) throws UserProblemException {
+    return resolveOnnx(file, featureLayer, preprocessing, resize, false);
+  }
+
+  /**
+   * @param trainLayers true for {@code fine-tune} and {@code full}: the graph's weights are
+   *     converted for import into DL4J
+   * @see #resolveOnnx(Path, String, String, dev.kiln.runtime.image.Preprocessing.Resize)
+   */
+  public static Backbone resolveOnnx(Path file, String featureLayer, String preprocessing,
+      dev.kiln.runtime.image.Preprocessing.Resize resize, boolean trainLayers)
+      throws UserProblemException {
     dev.kiln.maven.export.proto.OnnxProto.ModelProto model;
     try {
       model = dev.kiln.maven.export.OnnxSurgery.parse(Files.readAllBytes(file));
@@ -243,9 +254,35 @@ public final class BackboneResolver {
           + " feature map [N, C, H, W] or a vector [N, C]");
     }
     String name = file.getFileName().toString().replaceAll("\\.onnx$", "");
+    OnnxImport imported = new OnnxImport(model, dev.kiln.maven.export.OnnxSurgery.inputName(model),
+        pre.width());
     OnnxArchitecture arch = new OnnxArchitecture("onnx:" + name, model, cut.tensor(), cut.why(),
-        shape, pre);
-    return new Backbone(file.toString(), sha256(file), arch, pre.width(), Map.of());
+        shape, pre, imported);
+    return new Backbone(file.toString(), sha256(file), arch, pre.width(),
+        trainLayers ? imported.kerasWeights() : Map.of());
+  }
+
+  /**
+   * Imports the part of an ONNX backbone that will train into a scratch DL4J graph, so that an
+   * operator outside the subset fails before any photo is read.
+   *
+   * @param backbone an ONNX backbone
+   * @param topUnits the units {@code fine-tune} trains; 0 for the whole graph ({@code full})
+   * @throws IllegalArgumentException naming the operator, its node, and what still works
+   */
+  public static void checkImport(Backbone backbone, int topUnits) {
+    OnnxArchitecture a = (OnnxArchitecture) backbone.architecture();
+    var b = new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().graphBuilder()
+        .addInputs(Backbone.INPUT);
+    if (topUnits == 0) {
+      a.addFeatures(b, Backbone.INPUT, a.cut(), true);
+    } else {
+      if (topUnits > a.trainableUnits()) {
+        throw new IllegalArgumentException("fineTuneBlocks " + topUnits + ": the graph has "
+            + a.trainableUnits() + " units up to " + a.cut());
+      }
+      a.addTop(b, Backbone.INPUT, topUnits);
+    }
   }
 
   /** The user's spec; else, for a Kiln model, its own (raw RGB: it normalises inside). */

@@ -10,9 +10,11 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 /**
  * A backbone given as an ONNX model (a PyTorch export, a Kiln model): the user's graph, cut at a
  * tensor, runs on ONNX Runtime as the frozen part, and the shipped model is that graph stitched to
- * the trained head ({@link OnnxSurgery}). Its preprocessing is the user's to state. Kiln does not
- * import ONNX graphs into DL4J, so only the head trains ({@code feature-extractor}); the DL4J
- * methods of {@link Architecture} refuse.
+ * the trained head ({@link OnnxSurgery}). Its preprocessing is the user's to state. For
+ * {@code fine-tune} and {@code full} the graph (or its top units) is imported into DL4J
+ * ({@link OnnxImport}), one vertex per node named after its output tensor, and the trained
+ * weights are written back into the user's graph. Units end at single tensors that a weighted
+ * layer reads: a layer with its activation, or a residual block.
  *
  * @param name a short id for logs and metadata, e.g. {@code onnx:mobilenet_v2_0.5_224_torch}
  * @param model the parsed model
@@ -20,9 +22,11 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
  * @param why how the cut was chosen
  * @param cutShape the cut's shape for one image, batch first
  * @param preprocessing what turns raw 0..255 RGB into the model's input
+ * @param imported the importer of the graph into DL4J ({@code fine-tune}, {@code full})
  */
 public record OnnxArchitecture(String name, ModelProto model, String cut, String why,
-    long[] cutShape, Preprocessing preprocessing) implements Architecture {
+    long[] cutShape, Preprocessing preprocessing, OnnxImport imported)
+    implements Architecture {
 
   @Override
   public String id() {
@@ -55,30 +59,53 @@ public record OnnxArchitecture(String name, ModelProto model, String cut, String
 
   @Override
   public int addFeatures(GraphBuilder b, String input, String cutAt, boolean folded) {
-    throw unsupported();
+    return imported.addNodes(b, OnnxSurgery.inputName(model), input, cutAt, new java.util.HashMap<>());
   }
 
   @Override
   public int trainableUnits() {
-    return 0;
+    return imported.unitBoundaries(cut).size() - 1;
   }
 
   @Override
   public String cutBefore(int topUnits) {
-    throw unsupported();
+    List<String> b = imported.unitBoundaries(cut);
+    if (topUnits < 1 || topUnits >= b.size()) {
+      throw new IllegalArgumentException(name + " has " + (b.size() - 1) + " units to fine-tune;"
+          + " was " + topUnits);
+    }
+    return b.get(b.size() - 1 - topUnits);
   }
 
   @Override
   public int addTop(GraphBuilder b, String input, int topUnits) {
-    throw unsupported();
+    return imported.addNodes(b, cutBefore(topUnits), input, cut, new java.util.HashMap<>());
   }
 
   @Override
   public long[] shapeAfter(String layer, int inputSize) {
-    if (!layer.equals(cut)) {
-      throw new IllegalArgumentException("only the cut '" + cut + "' is measured");
+    long[] s = layer.equals(cut) ? cutShape : imported.shapes().get(layer);
+    if (s == null) {
+      throw new IllegalArgumentException(name + " has no tensor '" + layer + "'");
     }
-    return java.util.Arrays.copyOfRange(cutShape, 1, cutShape.length);
+    return java.util.Arrays.copyOfRange(s, 1, s.length);
+  }
+
+  /**
+   * @param tensor where the frozen part ends
+   * @return the frozen part Kiln runs for fine-tuning: raw image → that feature map
+   */
+  public byte[] featureMapsModel(String tensor) {
+    return OnnxSurgery.featureMaps(model, tensor, preprocessing);
+  }
+
+  /**
+   * @param trained the trained network (vertices named after the graph's tensors)
+   * @return this backbone with the trained weights written into the user's graph
+   */
+  public OnnxArchitecture withTrainedWeights(org.deeplearning4j.nn.graph.ComputationGraph trained) {
+    return new OnnxArchitecture(name, imported.writeBack(trained), cut, why, cutShape,
+        preprocessing, imported);
   }
 
   /** @return the width of the pooled features */
@@ -103,8 +130,4 @@ public record OnnxArchitecture(String name, ModelProto model, String cut, String
     return OnnxSurgery.classifier(model, cut, preprocessing, maxPooling, head, flip, metadata);
   }
 
-  private static UnsupportedOperationException unsupported() {
-    return new UnsupportedOperationException("an ONNX backbone trains in mode feature-extractor"
-        + " only: Kiln does not import ONNX graphs into DL4J");
-  }
 }

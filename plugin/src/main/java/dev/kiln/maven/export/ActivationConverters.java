@@ -40,6 +40,12 @@ final class ActivationConverters {
           .addAttribute(OnnxGraph.integer("axis", 1))),
       // DL4J's hard sigmoid is Keras 2's: clip(0.2·x + 0.5, 0, 1)
       Map.entry(ActivationHardSigmoid.class, (g, name, fn, x) -> hardSigmoid(g, name, x, 0.2f)),
+      Map.entry(dev.kiln.maven.blocks.ActivationScaledHardSigmoid.class, (g, name, fn, x) -> {
+        var h = (dev.kiln.maven.blocks.ActivationScaledHardSigmoid) fn;
+        g.node("HardSigmoid", name, name, x)
+            .addAttribute(OnnxGraph.real("alpha", (float) h.alpha()))
+            .addAttribute(OnnxGraph.real("beta", (float) h.beta()));
+      }),
       Map.entry(ActivationSwish.class, (g, name, fn, x) -> {
         g.node("Sigmoid", name + "_gate", name + "_gate", x);
         g.node("Mul", name, name, x, name + "_gate");

@@ -198,7 +198,19 @@ public final class OnnxSurgery {
    */
   public static byte[] features(ModelProto model, String cut, Preprocessing normalization,
       boolean maxPooling) {
-    return assemble(model, cut, normalization, maxPooling, null, false, Map.of()).toByteArray();
+    return assemble(model, cut, normalization, maxPooling ? "GlobalMaxPool"
+        : "GlobalAveragePool", null, false, Map.of()).toByteArray();
+  }
+
+  /**
+   * @param model the user's model
+   * @param tensor a feature map of it
+   * @param normalization what turns raw 0..255 RGB into the model's input
+   * @return a model: raw image {@code input} → that map as {@code features [N, C, H, W]}
+   */
+  public static byte[] featureMaps(ModelProto model, String tensor,
+      Preprocessing normalization) {
+    return assemble(model, tensor, normalization, null, null, false, Map.of()).toByteArray();
   }
 
   /**
@@ -222,11 +234,13 @@ public final class OnnxSurgery {
     } catch (com.google.protobuf.InvalidProtocolBufferException e) {
       throw new IllegalArgumentException(e);
     }
-    return assemble(model, cut, normalization, maxPooling, h, flip, metadata).toByteArray();
+    return assemble(model, cut, normalization, maxPooling ? "GlobalMaxPool"
+        : "GlobalAveragePool", h, flip, metadata).toByteArray();
   }
 
+  /** @param pool the global pooling after a spatial cut, or null to output the map itself */
   private static ModelProto assemble(ModelProto model, String cut, Preprocessing normalization,
-      boolean maxPooling, ModelProto head, boolean flip, Map<String, String> metadata) {
+      String pool, ModelProto head, boolean flip, Map<String, String> metadata) {
     GraphProto userGraph = model.getGraph();
     String userInput = inputName(model);
     if (!tensors(model).contains(cut)) {
@@ -269,9 +283,14 @@ public final class OnnxSurgery {
     }
     String features = "features";
     long[] shape = shapeOf(model, cut, size);
+    if (shape.length == 4 && pool == null) {
+      g.node("Identity", features, features, USER + cut);
+      g.graph.addOutput(OnnxGraph.floatValue(features, -1, shape[1], shape[2], shape[3]));
+      return model(model, g, cut, metadata);
+    }
     if (shape.length == 4) {
       String pooled = "kiln_pooled";
-      g.node(maxPooling ? "GlobalMaxPool" : "GlobalAveragePool", pooled, pooled, USER + cut);
+      g.node(pool, pooled, pooled, USER + cut);
       g.node("Flatten", features, features, pooled).addAttribute(OnnxGraph.integer("axis", 1));
     } else if (shape.length == 2) {
       g.node("Identity", features, features, USER + cut);
@@ -294,6 +313,11 @@ public final class OnnxSurgery {
       output = "probabilities";
       g.graph.addOutput(OnnxGraph.floatValue(output, -1, classes(head)));
     }
+    return model(model, g, cut, metadata);
+  }
+
+  private static ModelProto model(ModelProto model, OnnxGraph g, String cut,
+      Map<String, String> metadata) {
     ModelProto.Builder out = ModelProto.newBuilder()
         .setIrVersion(Math.max(model.getIrVersion(), OnnxExporter.IR_VERSION))
         .addAllOpsetImport(model.getOpsetImportList())

@@ -41,17 +41,28 @@ final class ModelTraining {
       return BackboneResolver.resolve(file, size, c.backbone().family());
     }
     Mode mode = c.optimisation().mode();
-    if (mode != Mode.FEATURE_EXTRACTOR && mode != Mode.AUTO) {
-      throw new UserProblemException("mode " + mode.id() + " with an ONNX backbone (" + file
-          + ") is not supported yet: Kiln trains a new head on an ONNX graph, it does not import"
-          + " the graph into DL4J to train its layers. Use mode feature-extractor (kiln.mode)");
+    if (mode == Mode.SCRATCH) {
+      throw new UserProblemException("mode scratch with an ONNX backbone (" + file + "): an"
+          + " exported graph carries trained weights, and its BatchNorm is usually folded into"
+          + " the convolutions, so it cannot start from random weights; use mode"
+          + " feature-extractor, fine-tune or full (kiln.mode)");
     }
     if (c.backbone().featureDepths() > 1) {
       throw new UserProblemException("featureDepths " + c.backbone().featureDepths() + " with"
           + " an ONNX backbone: Kiln cuts an ONNX graph at one tensor; set featureDepths to 1");
     }
+    boolean train = mode == Mode.FINE_TUNE || mode == Mode.FULL;
     Backbone b = BackboneResolver.resolveOnnx(file, c.backbone().featureLayer(),
-        c.backbone().preprocessing(), c.backbone().resize());
+        c.backbone().preprocessing(), c.backbone().resize(), train);
+    if (train) {
+      try {
+        BackboneResolver.checkImport(b, mode == Mode.FULL ? 0
+            : c.optimisation().fineTuneBlocks());
+      } catch (IllegalArgumentException e) {
+        throw new UserProblemException("mode " + mode.id() + " with " + file + ": "
+            + e.getMessage(), e);
+      }
+    }
     if (c.backbone().inputSize() != 0 && c.backbone().inputSize() != b.inputSize()) {
       throw new UserProblemException("inputSize " + c.backbone().inputSize() + " differs from"
           + " the size in <preprocessing> (" + b.inputSize() + "); leave inputSize out");

@@ -174,11 +174,9 @@ final class FeatureSource implements AutoCloseable {
       long[] shape = {3, backbone.inputSize(), backbone.inputSize()};
       byte[] onnx;
       if (backbone.architecture() instanceof dev.kiln.maven.backbone.OnnxArchitecture user) {
-        if (!pooled) {
-          throw new IllegalStateException("an ONNX backbone gives pooled features only");
-        }
-        onnx = user.featuresModel(
-            backbone.pooling() == org.deeplearning4j.nn.conf.layers.PoolingType.MAX);
+        onnx = pooled ? user.featuresModel(
+            backbone.pooling() == org.deeplearning4j.nn.conf.layers.PoolingType.MAX)
+            : user.featureMapsModel(cutLayer);
       } else {
         onnx = OnnxExporter.export(pooled ? backbone.featureGraph(cutLayer)
             : backbone.featureMapGraph(cutLayer), shape,

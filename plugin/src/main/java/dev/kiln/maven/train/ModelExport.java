@@ -93,11 +93,17 @@ final class ModelExport {
         ModelMetadata.Output.PROBABILITIES, training);
     byte[] onnx;
     if (b.architecture() instanceof OnnxArchitecture user) {
-      // the user's own graph, unchanged up to the cut, stitched to the head exported alone
-      byte[] alone = OnnxExporter.export(head.head(), new long[] {user.features()},
+      // the user's own graph up to the cut — with its trained weights written back when its
+      // layers trained — stitched to the head exported alone
+      ComputationGraph alone = head.head();
+      if (full != null) {
+        user = user.withTrainedWeights(full);
+        alone = b.headOf(full, user.features(), request.dataset().labels().size());
+      }
+      byte[] aloneOnnx = OnnxExporter.export(alone, new long[] {user.features()},
           new OnnxExporter.Options(null, Map.of(), "scores"));
       onnx = user.classifier(b.pooling() == org.deeplearning4j.nn.conf.layers.PoolingType.MAX,
-          alone, request.settings().head().testTimeFlip(), metadata.toProperties());
+          aloneOnnx, request.settings().head().testTimeFlip(), metadata.toProperties());
     } else {
       onnx = OnnxExporter.export(full, imageShape, new OnnxExporter.Options(
           b.normalization(), metadata.toProperties(), "probabilities",

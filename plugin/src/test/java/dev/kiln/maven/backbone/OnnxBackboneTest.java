@@ -95,6 +95,47 @@ class OnnxBackboneTest {
     assertEquals("probabilities", shipped.getGraph().getOutput(0).getName());
   }
 
+  /**
+   * Fine-tune imports the top units into DL4J (SE gates, hard-swish, residual blocks among
+   * them), trains them, writes the weights back into the user's graph and ships it with parity
+   * against the trained DL4J network.
+   */
+  @ParameterizedTest
+  @MethodSource("exports")
+  void fineTunesTheTopUnitsAndShipsTheUsersGraphWithTheNewWeights(String file,
+      String preprocessing, String cut, long[] shape) throws Exception {
+    Backbone b = BackboneResolver.resolveOnnx(torch(file), null, preprocessing,
+        Preprocessing.Resize.CENTER_CROP, true);
+    OnnxArchitecture arch = (OnnxArchitecture) b.architecture();
+    BackboneResolver.checkImport(b, 2);
+    boolean random = file.startsWith("random_structure/");
+    TrainingResult r = Trainer.train(TrainingRequest.builder(data, b).mode(Mode.FINE_TUNE)
+        .epochs(2).settings(s -> s.preprocessing(preprocessing).fineTuneBlocks(2)
+            .headSolver(random ? "adam" : "auto")).build(), ProgressListener.NONE);
+    System.out.printf("%s fine-tune (2 of %d units, from %s): estimate %s; parity %.2e%n", file,
+        arch.trainableUnits(), arch.cutBefore(2), r.estimate().line(), r.parity().maxAbsDiff());
+    assertTrue(r.parity().passed(ParityChecker.TOLERANCE), "parity " + r.parity());
+    assertEquals("fine-tune", r.metadata().training().get("mode"));
+    var shipped = OnnxSurgery.parse(r.onnx());
+    assertTrue(shipped.getGraph().getInitializerList().stream()
+        .anyMatch(t -> t.getName().startsWith("backbone/kiln_trained/")), "weights written back");
+  }
+
+  /** Mode full trains every layer of the imported graph. */
+  @Test
+  void fullTrainsTheWholeImportedGraph() throws Exception {
+    String pre = TORCHVISION;
+    Backbone b = BackboneResolver.resolveOnnx(
+        torch("random_structure/resnet_basic_1111_w0.25_random.onnx"), null, pre,
+        Preprocessing.Resize.CENTER_CROP, true);
+    BackboneResolver.checkImport(b, 0);
+    TrainingResult r = Trainer.train(TrainingRequest.builder(data, b).mode(Mode.FULL)
+        .epochs(1).settings(s -> s.preprocessing(pre).headSolver("adam")).build(),
+        ProgressListener.NONE);
+    assertTrue(r.parity().passed(ParityChecker.TOLERANCE), "parity " + r.parity());
+    assertEquals("full", r.metadata().training().get("mode"));
+  }
+
   @Test
   void mobileNetV2FromPyTorchClassifiesLikeTheKerasWeights() throws Exception {
     Backbone onnx = BackboneResolver.resolveOnnx(

@@ -35,7 +35,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 /**
  * The vertex kinds the next families need (DenseNet's pre-activation BatchNorm and
  * concatenations, EfficientNet's swish and squeeze-and-excite, MobileNetV3's hard-swish and
- * hard sigmoid, Reshape), in one small random network: export parity, correct gradients of the
+ * hard sigmoid (DL4J's and ONNX's with any slope), Reshape), in one small random network: export parity, correct gradients of the
  * new blocks (so {@code fine-tune} can train them), and a parity diagnosis that names a
  * non-layer vertex when it is the one that diverges.
  */
@@ -67,7 +67,9 @@ class VertexKindsTest {
         .addVertex("se_excite", new ChannelScaleVertex(), "concat", "se_expand")
         .addLayer("hswish", new ActivationLayer(new ActivationHardSwish()), "se_excite")
         .addLayer("hsig", new ActivationLayer(Activation.HARDSIGMOID), "hswish")
-        .addVertex("residual", new ElementWiseVertex(ElementWiseVertex.Op.Add), "hsig", "concat")
+        .addLayer("hsig6", new ActivationLayer(
+            new dev.kiln.maven.blocks.ActivationScaledHardSigmoid(1.0 / 6, 0.5)), "hsig")
+        .addVertex("residual", new ElementWiseVertex(ElementWiseVertex.Op.Add), "hsig6", "concat")
         .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "residual")
         .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
             .activation(Activation.SOFTMAX).build(), "pool")
