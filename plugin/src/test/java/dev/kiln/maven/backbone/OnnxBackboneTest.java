@@ -189,6 +189,45 @@ class OnnxBackboneTest {
     assertTrue(second.estimate().accuracy() > 0.75, second.estimate().line());
   }
 
+  /** An operator Kiln cannot import fails naming itself, its node and what still works. */
+  @Test
+  void anOperatorOutsideTheSubsetIsNamed(@TempDir Path tmp) throws Exception {
+    var m = OnnxSurgery.parse(Files.readAllBytes(
+        torch("random_structure/resnet_basic_1111_w0.25_random.onnx"))).toBuilder();
+    var g = m.getGraphBuilder();
+    String node = null;
+    for (var n : g.getNodeBuilderList()) {
+      if (n.getOpType().equals("Relu")) {
+        n.setOpType("Softplus"); // a valid ONNX operator that Kiln does not import
+        node = node == null ? n.getName() : node; // the first one fails first
+      }
+    }
+    Path file = tmp.resolve("softplus.onnx");
+    Files.write(file, m.build().toByteArray());
+    Backbone b = BackboneResolver.resolveOnnx(file, null, TORCHVISION,
+        Preprocessing.Resize.CENTER_CROP, true);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> BackboneResolver.checkImport(b, 0));
+    assertTrue(e.getMessage().contains("operator Softplus") && e.getMessage().contains(node)
+        && e.getMessage().contains("feature-extractor works"), e.getMessage());
+    // feature-extractor still trains on it
+    TrainingResult r = Trainer.train(TrainingRequest.builder(data,
+        BackboneResolver.resolveOnnx(file, null, TORCHVISION, Preprocessing.Resize.CENTER_CROP))
+        .epochs(2).settings(s -> s.preprocessing(TORCHVISION).headSolver("adam")).build(),
+        ProgressListener.NONE);
+    assertTrue(r.parity().passed(ParityChecker.TOLERANCE));
+  }
+
+  @Test
+  void weightsInExternalFilesAreRefused() throws Exception {
+    var m = OnnxSurgery.parse(Files.readAllBytes(
+        torch("random_structure/resnet_basic_1111_w0.25_random.onnx"))).toBuilder();
+    m.getGraphBuilder().getInitializerBuilder(0).setDataLocation(1).clearRawData();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> OnnxSurgery.parse(m.build().toByteArray()));
+    assertTrue(e.getMessage().contains("external data"), e.getMessage());
+  }
+
   @Test
   void userMistakesAreNamed() throws Exception {
     Path file = torch("random_structure/resnet_basic_1111_w0.25_random.onnx");
