@@ -6,7 +6,8 @@ import java.nio.file.Path;
 
 /**
  * The {@code backbone} setting, typed: a {@link Catalogue} name, an {@link Url}, Maven
- * coordinates ({@link Artifact}) or a {@link LocalFile}. {@link #parse} decides once, at the boundary.
+ * coordinates ({@link Artifact}) or a {@link LocalFile}. {@link #parse} decides once, at the
+ * boundary.
  */
 public sealed interface BackboneSource {
 

@@ -59,7 +59,8 @@ public record OnnxArchitecture(String name, ModelProto model, String cut, String
 
   @Override
   public int addFeatures(GraphBuilder b, String input, String cutAt, boolean folded) {
-    return imported.addNodes(b, OnnxSurgery.inputName(model), input, cutAt, new java.util.HashMap<>());
+    return imported.addNodes(b, OnnxSurgery.inputName(model), input, cutAt,
+        new java.util.HashMap<>());
   }
 
   @Override

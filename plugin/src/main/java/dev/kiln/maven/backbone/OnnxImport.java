@@ -530,7 +530,7 @@ final class OnnxImport {
     return model.toBuilder().setGraph(g).build();
   }
 
-  /** Adds {@code value} as a float initialiser (a vector when {@code name} ends in a vector part). */
+  /** Adds {@code value} as a float initialiser (a vector for biases and BatchNorm parts). */
   private static String put(Map<String, TensorProto> added, String name, INDArray value) {
     float[] v = value.dup('c').castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data()
         .asFloat();

@@ -35,8 +35,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 /**
  * The vertex kinds the next families need (DenseNet's pre-activation BatchNorm and
  * concatenations, EfficientNet's swish and squeeze-and-excite, MobileNetV3's hard-swish and
- * hard sigmoid (DL4J's and ONNX's with any slope), Reshape), in one small random network: export parity, correct gradients of the
- * new blocks (so {@code fine-tune} can train them), and a parity diagnosis that names a
+ * hard sigmoid (DL4J's and ONNX's with any slope), Reshape), in one small random network:
+ * export parity, correct gradients of the new blocks (so {@code fine-tune} can train them), and a parity diagnosis that names a
  * non-layer vertex when it is the one that diverges.
  */
 class VertexKindsTest {
