@@ -57,15 +57,6 @@ public abstract class AbstractBackboneMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.preprocessing")
   protected String preprocessing;
 
-  @org.apache.maven.plugins.annotations.Component
-  private org.eclipse.aether.RepositorySystem repositorySystem;
-
-  /** @return Maven's repository system for backbones given as coordinates (null in tests) */
-  protected dev.kiln.maven.backbone.ArtifactResolver artifacts() {
-    return repositorySystem == null ? null : new MavenArtifacts(repositorySystem,
-        session.getRepositorySession(), project.getRemoteProjectRepositories());
-  }
-
   @Parameter(defaultValue = "${settings.offline}", readonly = true)
   protected boolean offline;
 

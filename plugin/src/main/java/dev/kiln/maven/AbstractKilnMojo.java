@@ -136,6 +136,49 @@ abstract class AbstractKilnMojo extends AbstractMojo {
   @Parameter(defaultValue = "${session}", readonly = true)
   protected org.apache.maven.execution.MavenSession session;
 
+  /** An existing Kiln model used instead of training — one trained on Spark ({@code
+   * KilnModelExport}) or by another project: a file relative to the project, or Maven
+   * coordinates {@code groupId:artifactId:version[:classifier[:type]]} (a model attached to a
+   * build by default). {@code generate} takes the labels from it, {@code train} bundles it as
+   * {@code <package path>/<ClassName>.onnx} without training, {@code evaluate} and
+   * {@code classify} run it instead of the bundled model. Example:
+   * {@code models/insects.onnx} or {@code com.acme:insects:1.0}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.model")
+  protected String model;
+
+  @org.apache.maven.plugins.annotations.Component
+  private org.eclipse.aether.RepositorySystem repositorySystem;
+
+  /** @return Maven's repository system for models and backbones given as coordinates (null in
+   *     tests) */
+  protected dev.kiln.maven.backbone.ArtifactResolver artifacts() {
+    return repositorySystem == null ? null : new MavenArtifacts(repositorySystem,
+        session.getRepositorySession(), project.getRemoteProjectRepositories());
+  }
+
+  /**
+   * @return the model a goal runs: the {@code model} setting's file when set (resolved without
+   *     reading it: the goal reports a bad file), else the bundled one
+   */
+  protected java.nio.file.Path modelFile() {
+    if (model != null && !model.isBlank()) {
+      try {
+        return existingModel().file();
+      } catch (UserProblemException e) {
+        throw new IllegalArgumentException(e.getMessage(), e);
+      }
+    }
+    return classesDir.toPath().resolve(
+        dev.kiln.maven.codegen.ClassifierGenerator.modelResource(className));
+  }
+
+  /** @return the {@code model} setting resolved to a Kiln model file with its contract */
+  protected dev.kiln.maven.goal.ExistingModel existingModel() throws UserProblemException {
+    return dev.kiln.maven.goal.ExistingModel.resolve(model, project.getBasedir().toPath(),
+        artifacts());
+  }
+
   /**
    * @return progress for the Maven log; when Maven builds modules in parallel ({@code -T}),
    *     every line starts with the module's artifactId, so interleaved lines stay readable

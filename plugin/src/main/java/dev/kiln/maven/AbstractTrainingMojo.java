@@ -139,4 +139,20 @@ public abstract class AbstractTrainingMojo extends AbstractBackboneMojo {
     getLog().debug("attached " + model + " as " + project.getArtifactId() + "-"
         + project.getVersion() + "-model.onnx");
   }
+
+  /**
+   * With {@code model} set: bundles that model instead of training (and attaches it).
+   *
+   * @return true when it did
+   */
+  protected boolean bundleExistingModel() throws dev.kiln.maven.problem.UserProblemException {
+    if (model == null || model.isBlank()) {
+      return false;
+    }
+    dev.kiln.maven.goal.ExistingModel existing = existingModel();
+    boolean changed = existing.install(classesDir.toPath(), className);
+    getLog().info("no training: bundled " + existing.line() + (changed ? "" : ", unchanged"));
+    attachModel();
+    return true;
+  }
 }

@@ -1,6 +1,5 @@
 package dev.kiln.maven;
 
-import dev.kiln.maven.codegen.ClassifierGenerator;
 import dev.kiln.maven.goal.ClassifyGoal;
 import dev.kiln.maven.problem.UserProblemException;
 import java.nio.file.Path;
@@ -50,7 +49,7 @@ public class ClassifyMojo extends AbstractKilnMojo {
   ClassifyGoal.Request request() {
     Path base = project.getBasedir().toPath();
     return new ClassifyGoal.Request(
-        classesDir.toPath().resolve(ClassifierGenerator.modelResource(className)),
+        modelFile(),
         inputs == null ? List.of() : inputs.stream().map(String::trim)
             .filter(s -> !s.isEmpty()).map(s -> base.resolve(s).normalize()).toList(), top,
         device());

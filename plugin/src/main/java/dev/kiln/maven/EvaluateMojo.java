@@ -1,6 +1,5 @@
 package dev.kiln.maven;
 
-import dev.kiln.maven.codegen.ClassifierGenerator;
 import dev.kiln.maven.goal.EvaluateGoal;
 import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.train.Evaluation;
@@ -54,7 +53,7 @@ public class EvaluateMojo extends AbstractKilnMojo {
   /** @return the parameters as the goal's request */
   EvaluateGoal.Request request() {
     return new EvaluateGoal.Request(
-        classesDir.toPath().resolve(ClassifierGenerator.modelResource(className)),
+        modelFile(),
         testImages.toPath(), includes, excludes, workDir.toPath().resolve("evaluation.json"),
         minTestAccuracy, device());
   }

@@ -43,6 +43,15 @@ public class GenerateMojo extends AbstractKilnMojo {
 
   @Override
   protected void run() throws UserProblemException {
+    if (model != null && !model.isBlank()) {
+      dev.kiln.maven.goal.ExistingModel existing = existingModel();
+      Path file = ClassifierGenerator.generate(new ClassifierGenerator.Request(className,
+          existing.metadata().labels(), "Uses " + existing.line() + ".",
+          generatedSources.toPath()));
+      project.addCompileSourceRoot(generatedSources.getAbsolutePath());
+      getLog().info("Generated " + className + " for " + existing.line() + " (" + file + ")");
+      return;
+    }
     Dataset data = DatasetScanner.scan(new DatasetScanner.Request(images.toPath(), includes,
         excludes, validationSplit, seed, followLinks));
     data.warnings().forEach(getLog()::warn);

@@ -103,6 +103,9 @@ public class TrainMojo extends AbstractTrainingMojo {
 
   @Override
   protected void run() throws UserProblemException, MojoFailureException {
+    if (bundleExistingModel()) {
+      return;
+    }
     TrainConfiguration configuration;
     try {
       configuration = configuration();

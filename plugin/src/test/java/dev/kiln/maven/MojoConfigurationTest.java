@@ -117,7 +117,8 @@ class MojoConfigurationTest {
         "skip", "checked by the Mojo before any configuration is built",
         "project", "gives the project folder (run.baseDir)",
         "session", "only tells whether modules build in parallel (log prefix)",
-        "attachModel", "acts after training: attaches the model file to the project"),
+        "attachModel", "acts after training: attaches the model file to the project",
+        "model", "replaces training: bundled by the Mojo before any configuration is built"),
         m::configuration);
   }
 
@@ -136,8 +137,23 @@ class MojoConfigurationTest {
         + " -Dkiln.estimateFolds): must be between 2 and 20"), e.getMessage());
   }
 
+  /** @return a Kiln model file (a real graph with Kiln's metadata) in the project folder */
+  Path kilnModel(String name) throws Exception {
+    byte[] graph = java.nio.file.Files.readAllBytes(dev.kiln.runtime.Fixtures.root().resolve(
+        "onnx/torch/random_structure/resnet_basic_1111_w0.25_random.onnx"));
+    Path file = base.resolve(name);
+    java.nio.file.Files.write(file, dev.kiln.maven.export.OnnxExporter.withMetadata(graph,
+        new dev.kiln.runtime.ModelMetadata(dev.kiln.runtime.ModelMetadata.FORMAT_VERSION,
+            List.of("ants", "bees"), dev.kiln.runtime.image.Preprocessing.raw(224,
+                dev.kiln.runtime.image.Preprocessing.Resize.CENTER_CROP),
+            dev.kiln.runtime.ModelMetadata.Output.PROBABILITIES,
+            Map.of("trainer", "spark-mllib")).toProperties()));
+    return file;
+  }
+
   @Test
   void everyEvaluateParameterReachesTheRequest() throws Exception {
+    kilnModel("spark.onnx");
     EvaluateMojo m = new EvaluateMojo();
     MojoFields.defaults(m, base);
     MojoFields.set(m, "className", "com.acme.Pets");
@@ -150,6 +166,7 @@ class MojoConfigurationTest {
         "excludes", List.of("x"),
         "workDir", new File(base.toFile(), "work"),
         "minTestAccuracy", 0.5,
+        "model", "spark.onnx",
         "device", "CPU",
         "classesDir", new File(base.toFile(), "classes")), Map.of(
         "skip", "checked by the Mojo", "project", "not used by evaluate", "session", "log prefix",
@@ -165,7 +182,9 @@ class MojoConfigurationTest {
     MojoFields.set(m, "className", "com.acme.Pets");
     MojoFields.set(m, "inputs", List.of("a.jpg"));
     assertEquals(List.of(base.resolve("a.jpg")), m.request().inputs());
+    kilnModel("spark.onnx");
     MojoFields.eachParameterReaches(m, Map.of(
+        "model", "spark.onnx",
         "className", "com.acme.Insects",
         "inputs", List.of("b.jpg"),
         "top", 1,
@@ -212,5 +231,28 @@ class MojoConfigurationTest {
         org.apache.maven.plugin.MojoFailureException.class, m::execute);
     assertTrue(none.getMessage().contains("**/*.png"), "includes reach the scan: "
         + none.getMessage());
+  }
+
+  @Test
+  void anExistingModelGivesTheLabelsAndIsBundledWithoutTraining() throws Exception {
+    kilnModel("models/spark.onnx".replace("models/", ""));
+    GenerateMojo g = new GenerateMojo();
+    MojoFields.defaults(g, base);
+    MojoFields.set(g, "className", "com.acme.Insects");
+    MojoFields.set(g, "model", "spark.onnx");
+    MojoFields.set(g, "generatedSources", new File(base.toFile(), "gen"));
+    g.execute(); // no photos at all
+    String source = java.nio.file.Files.readString(base.resolve("gen/com/acme/Insects.java"));
+    assertTrue(source.contains("ANTS") && source.contains("BEES"), source);
+    TrainMojo t = train();
+    MojoFields.set(t, "className", "com.acme.Insects");
+    MojoFields.set(t, "model", "spark.onnx");
+    t.execute();
+    assertTrue(java.util.Arrays.equals(java.nio.file.Files.readAllBytes(base.resolve("spark.onnx")),
+        java.nio.file.Files.readAllBytes(base.resolve("target/classes/com/acme/Insects.onnx"))));
+    MojoFields.set(t, "model", "missing.onnx");
+    org.apache.maven.plugin.MojoFailureException e = assertThrows(
+        org.apache.maven.plugin.MojoFailureException.class, t::execute);
+    assertTrue(e.getMessage().contains("<model>"), e.getMessage());
   }
 }
