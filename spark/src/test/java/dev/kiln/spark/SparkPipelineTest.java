@@ -101,6 +101,10 @@ class SparkPipelineTest {
         .setMetricName("accuracy").evaluate(head.transform(valFeatures));
     kilnModel = KilnModelExport.export(featurizer, head, labels,
         Map.of("images", trainFeatures.count() + " train photos"));
+    // the IT spark-model bundles this model into an application (kiln:generate <model>)
+    Path out = Path.of(System.getProperty("kiln.spark.out", "target/spark-trained"));
+    Files.createDirectories(out);
+    Files.write(out.resolve("insects.onnx"), kilnModel);
   }
 
   @AfterAll
