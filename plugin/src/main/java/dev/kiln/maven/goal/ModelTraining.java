@@ -20,7 +20,7 @@ final class ModelTraining {
 
   static TrainingResult train(TrainConfiguration c, TrainInputs inputs,
       ProgressListener listener) throws UserProblemException {
-    Backbone backbone = backbone(c, inputs).withPooling(c.backbone().pooling())
+    Backbone backbone = backbone(c, inputs.backboneFile()).withPooling(c.backbone().pooling())
         .withHiddenUnits(c.head().hiddenUnits()).withFeatureDepths(c.backbone().featureDepths());
     TrainingRequest request;
     try {
@@ -32,9 +32,8 @@ final class ModelTraining {
   }
 
   /** The backbone: Keras weights built by their family, or a user's ONNX graph. */
-  private static Backbone backbone(TrainConfiguration c, TrainInputs inputs)
+  static Backbone backbone(TrainConfiguration c, java.nio.file.Path file)
       throws UserProblemException {
-    java.nio.file.Path file = inputs.backboneFile();
     if (!file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
       int size = c.backbone().inputSize() > 0 ? c.backbone().inputSize()
           : BackboneResolver.trainedSize(c.backbone().source());

@@ -172,19 +172,31 @@ final class FeatureSource implements AutoCloseable {
   private FrozenForward forward() throws KilnException {
     if (forward == null) {
       long[] shape = {3, backbone.inputSize(), backbone.inputSize()};
-      byte[] onnx;
-      if (backbone.architecture() instanceof dev.kiln.maven.backbone.OnnxArchitecture user) {
-        onnx = pooled ? user.featuresModel(
-            backbone.pooling() == org.deeplearning4j.nn.conf.layers.PoolingType.MAX)
-            : user.featureMapsModel(cutLayer);
-      } else {
-        onnx = OnnxExporter.export(pooled ? backbone.featureGraph(cutLayer)
-            : backbone.featureMapGraph(cutLayer), shape,
-            new OnnxExporter.Options(backbone.normalization(), Map.of(), "features"));
-      }
-      forward = new FrozenForward(onnx, shape, device);
+      forward = new FrozenForward(frozenModel(backbone, cutLayer, pooled), shape, device);
     }
     return forward;
+  }
+
+  /**
+   * The frozen part as ONNX Runtime runs it: raw 0..255 RGB in (normalisation inside),
+   * {@code features} out — pooled ({@code [N, C]}, the backbone's pooling and depths) or the
+   * feature map itself.
+   *
+   * @param backbone the backbone
+   * @param cutLayer where it is cut (null: its default)
+   * @param pooled true for pooled features
+   * @return the model's bytes
+   */
+  static byte[] frozenModel(Backbone backbone, String cutLayer, boolean pooled) {
+    if (backbone.architecture() instanceof dev.kiln.maven.backbone.OnnxArchitecture user) {
+      return pooled ? user.featuresModel(
+          backbone.pooling() == org.deeplearning4j.nn.conf.layers.PoolingType.MAX)
+          : user.featureMapsModel(cutLayer == null ? user.cut() : cutLayer);
+    }
+    long[] shape = {3, backbone.inputSize(), backbone.inputSize()};
+    return OnnxExporter.export(pooled ? backbone.featureGraph(cutLayer)
+        : backbone.featureMapGraph(cutLayer), shape,
+        new OnnxExporter.Options(backbone.normalization(), Map.of(), "features"));
   }
 
   /**

@@ -35,6 +35,16 @@ public final class Trainer {
   private Trainer() {}
 
   /**
+   * @param backbone the backbone (its pooling and depths)
+   * @param cutLayer where it is cut (null: its default)
+   * @return the frozen part training runs on ONNX Runtime: raw RGB in, pooled {@code features}
+   *     out (kiln-spark's featurizer)
+   */
+  public static byte[] frozenModel(Backbone backbone, String cutLayer) {
+    return FeatureSource.frozenModel(backbone, cutLayer, true);
+  }
+
+  /**
    * @param request what to train
    * @param listener progress
    * @return the exported model and its metrics
