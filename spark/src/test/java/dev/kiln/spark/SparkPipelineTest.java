@@ -220,6 +220,18 @@ class SparkPipelineTest {
     }
   }
 
+  /** A featurizer written by kiln:featurizer carries its preprocessing; none is set here. */
+  @Test
+  void theFeaturizerTakesItsPreprocessingFromTheModel() throws Exception {
+    var m = OnnxModels.parse(Files.readAllBytes(torch())).toBuilder();
+    m.addMetadataProps(dev.kiln.maven.export.proto.OnnxProto.StringStringEntryProto.newBuilder()
+        .setKey("kiln.preprocessing").setValue(PREPROCESSING));
+    KilnFeaturizer own = KilnFeaturizer.of(m.build().toByteArray()).setFeaturesOutput("pooled");
+    Dataset<Row> four = photos("val").orderBy("path").limit(4).cache();
+    assertEquals(featurizer.transform(four).select("features").collectAsList(),
+        own.transform(four).select("features").collectAsList());
+  }
+
   @Test
   void bothTransformersSaveAndLoadAlsoInAPipeline(@TempDir Path dir) throws Exception {
     KilnClassifier classifier = KilnClassifier.of(kilnModel).setK(1);
