@@ -51,7 +51,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * use: Conv (plain, depthwise), BatchNormalization (as a frozen per-channel affine), Relu,
  * LeakyRelu, Clip(0, 6), Sigmoid, Tanh, HardSigmoid, HardSwish, Mul and Add (same shape, or a
  * per-channel gate), Concat, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Flatten,
- * Gemm, Pad (zeros), Identity and Dropout; constant subgraphs (PyTorch's {@code F.pad}) are
+ * Reshape (between pooled maps and vectors), Gemm, Pad (zeros), Identity and Dropout; constant subgraphs (PyTorch's {@code F.pad}) are
  * evaluated. Any other operator fails naming itself and its node.
  */
 final class OnnxImport {
@@ -291,6 +291,7 @@ final class OnnxImport {
         }
         b.addLayer(name, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), x);
       }
+      case "Reshape" -> reshape(b, n, name, x);
       case "Gemm" -> gemm(b, n, name, x, weights);
       case "Pad" -> pad(b, n, name, x);
       default -> throw unsupported(n, "operator " + op);
@@ -423,6 +424,22 @@ final class OnnxImport {
         .kernelSize(k).stride(stride).padding(pads[0], pads[1])
         .convolutionMode(ConvolutionMode.Truncate)
         .avgPoolIncludePadInDivisor(intAttr(n, "count_include_pad", 0) != 0).build(), x);
+  }
+
+  /** A Reshape between a pooled map {@code [N, C, 1, 1]} and a vector {@code [N, C]}. */
+  private void reshape(GraphBuilder b, NodeProto n, String name, String x) {
+    long[] in = shapes().get(n.getInput(0));
+    long[] out = shapes().get(name);
+    if (in.length == 4 && in[2] == 1 && in[3] == 1 && out.length == 2 && out[1] == in[1]) {
+      b.addLayer(name, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), x);
+    } else if (in.length == 2 && out.length == 4 && out[1] == in[1] && out[2] == 1
+        && out[3] == 1) {
+      b.addVertex(name, new org.deeplearning4j.nn.conf.graph.ReshapeVertex('c',
+          new int[] {-1, (int) in[1], 1, 1}, null), x);
+    } else {
+      throw unsupported(n, "a Reshape of " + java.util.Arrays.toString(in) + " to "
+          + java.util.Arrays.toString(out) + " (only between [N, C, 1, 1] and [N, C])");
+    }
   }
 
   private void gemm(GraphBuilder b, NodeProto n, String name, String x,

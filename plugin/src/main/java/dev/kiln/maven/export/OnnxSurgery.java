@@ -37,9 +37,6 @@ public final class OnnxSurgery {
    */
   public record Cut(String tensor, String why) {}
 
-  /** Operators between a feature map and the classifier that carry no weights. */
-  private static final Set<String> PASS_THROUGH = Set.of("Flatten", "Reshape", "Squeeze",
-      "Identity", "Dropout");
   private static final Set<String> POOLS = Set.of("GlobalAveragePool", "GlobalMaxPool",
       "ReduceMean");
 
@@ -119,40 +116,49 @@ public final class OnnxSurgery {
         .addOutput(OnnxGraph.floatValue(tensor, (long[]) null))).build().toByteArray();
   }
 
+  /** Operators a classifier after the backbone is made of (walked back from the output). */
+  private static final Set<String> CLASSIFIER = Set.of("Gemm", "MatMul", "Add", "Relu", "Clip",
+      "HardSigmoid", "HardSwish", "Sigmoid", "Mul", "Dropout", "Flatten", "Reshape", "Squeeze",
+      "Identity", "Softmax", "LogSoftmax");
+
   /**
-   * The default cut: the feature map that the classifier's global pooling reads (the first
-   * Gemm/MatMul that global pooling feeds, back through Flatten/Reshape/Squeeze/Identity/Dropout:
-   * a classifier of several layers starts there), else the input of the first Gemm/MatMul, or,
-   * for a model without a classifier, its first output.
+   * The default cut: walking back from the first output through the classifier (Gemm/MatMul
+   * layers, their activations, dropout, flatten), the feature map that its global pooling reads;
+   * a classifier without global pooling is cut at its input; a model without a classifier at its
+   * first output. Squeeze-and-excite blocks inside the backbone (pooling, Gemm, gate) are never
+   * taken for the classifier: the walk starts at the end.
    */
   public static Cut defaultCut(ModelProto m) {
     Map<String, NodeProto> producer = producers(m.getGraph());
-    List<NodeProto> nodes = m.getGraph().getNodeList();
-    Cut first = null;
-    for (NodeProto n : nodes) {
-      if (!n.getOpType().equals("Gemm") && !n.getOpType().equals("MatMul")) {
-        continue;
+    Set<String> constants = new HashSet<>();
+    m.getGraph().getInitializerList().forEach(t -> constants.add(t.getName()));
+    m.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("Constant"))
+        .forEach(n -> constants.addAll(n.getOutputList()));
+    String output = m.getGraph().getOutput(0).getName();
+    String t = output;
+    NodeProto gemm = null;
+    NodeProto p = producer.get(t);
+    while (p != null && CLASSIFIER.contains(p.getOpType())) {
+      if (p.getOpType().equals("Gemm") || p.getOpType().equals("MatMul")) {
+        gemm = p;
       }
-      String t = n.getInput(0);
-      NodeProto p = producer.get(t);
-      while (p != null && PASS_THROUGH.contains(p.getOpType())) {
-        t = p.getInput(0);
-        p = producer.get(t);
+      String next = p.getInputList().stream().filter(i -> !i.isEmpty() && !constants.contains(i))
+          .findFirst().orElse(null);
+      if (next == null) {
+        break;
       }
-      if (p != null && POOLS.contains(p.getOpType())) {
-        return new Cut(p.getInput(0), "the input of the classifier's global pooling ("
-            + p.getOpType() + " before " + n.getOpType() + " '" + n.getName() + "')");
-      }
-      if (first == null) {
-        first = new Cut(t, "the input of the classifier (" + n.getOpType() + " '" + n.getName()
-            + "')");
-      }
+      t = next;
+      p = producer.get(t);
     }
-    if (first != null) {
-      return first;
+    if (gemm == null) {
+      return new Cut(output, "the model's first output (it has no classifier)");
     }
-    return new Cut(m.getGraph().getOutput(0).getName(), "the model's first output (it has no"
-        + " classifier)");
+    if (p != null && POOLS.contains(p.getOpType())) {
+      return new Cut(p.getInput(0), "the input of the classifier's global pooling ("
+          + p.getOpType() + " before " + gemm.getOpType() + " '" + gemm.getName() + "')");
+    }
+    return new Cut(t, "the input of the classifier (" + gemm.getOpType() + " '"
+        + gemm.getName() + "')");
   }
 
   /** @return the names of every tensor the graph has (inputs, initializers, node outputs) */

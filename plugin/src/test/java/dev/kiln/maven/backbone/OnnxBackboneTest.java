@@ -218,6 +218,106 @@ class OnnxBackboneTest {
     assertTrue(r.parity().passed(ParityChecker.TOLERANCE));
   }
 
+  /**
+   * A squeeze-and-excite written with Reshape and Gemm (as some exports do): pooled map →
+   * Reshape to a vector → Gemm → Sigmoid → Reshape back → Mul, imported and trained in mode full.
+   */
+  @Test
+  void reshapeAndGemmInsideTheNetworkImport(@TempDir Path tmp) throws Exception {
+    var g = dev.kiln.maven.export.proto.OnnxProto.GraphProto.newBuilder().setName("se");
+    java.util.Random r = new java.util.Random(3);
+    g.addInput(value("input", 1, 3, 32, 32));
+    g.addInitializer(tensor("w1", r, 8, 3, 3, 3));
+    g.addInitializer(tensor("b1", r, 8));
+    g.addInitializer(tensor("wse", r, 8, 8));
+    g.addInitializer(tensor("bse", r, 8));
+    g.addInitializer(dev.kiln.maven.export.proto.OnnxProto.TensorProto.newBuilder()
+        .setName("to_vec").setDataType(7).addDims(2).addInt64Data(0).addInt64Data(-1));
+    g.addInitializer(dev.kiln.maven.export.proto.OnnxProto.TensorProto.newBuilder()
+        .setName("to_map").setDataType(7).addDims(4).addInt64Data(0).addInt64Data(8)
+        .addInt64Data(1).addInt64Data(1));
+    g.addInitializer(tensor("wfc", r, 10, 8));
+    g.addNode(node("Conv", "conv", "conv_out", "input", "w1", "b1")
+        .addAttribute(ints("pads", 1, 1, 1, 1)).addAttribute(ints("kernel_shape", 3, 3)));
+    g.addNode(node("Relu", "relu", "relu_out", "conv_out"));
+    g.addNode(node("GlobalAveragePool", "se_pool", "se_pooled", "relu_out"));
+    g.addNode(node("Reshape", "se_flat", "se_vec", "se_pooled", "to_vec"));
+    g.addNode(node("Gemm", "se_fc", "se_fc_out", "se_vec", "wse", "bse")
+        .addAttribute(dev.kiln.maven.export.proto.OnnxProto.AttributeProto.newBuilder()
+            .setName("transB").setType(dev.kiln.maven.export.proto.OnnxProto.AttributeProto
+                .AttributeType.INT).setI(1)));
+    g.addNode(node("Sigmoid", "se_gate", "se_gate_out", "se_fc_out"));
+    g.addNode(node("Reshape", "se_back", "se_gate_map", "se_gate_out", "to_map"));
+    g.addNode(node("Mul", "se_mul", "excited", "relu_out", "se_gate_map"));
+    g.addNode(node("GlobalAveragePool", "pool", "pooled", "excited"));
+    g.addNode(node("Flatten", "flatten", "flat", "pooled"));
+    g.addNode(node("Gemm", "fc", "logits", "flat", "wfc")
+        .addAttribute(dev.kiln.maven.export.proto.OnnxProto.AttributeProto.newBuilder()
+            .setName("transB").setType(dev.kiln.maven.export.proto.OnnxProto.AttributeProto
+                .AttributeType.INT).setI(1)));
+    g.addOutput(value("logits", 1, 10));
+    Path file = tmp.resolve("se.onnx");
+    Files.write(file, dev.kiln.maven.export.proto.OnnxProto.ModelProto.newBuilder()
+        .setIrVersion(7).addOpsetImport(dev.kiln.maven.export.proto.OnnxProto.OperatorSetIdProto
+            .newBuilder().setDomain("").setVersion(13)).setGraph(g).build().toByteArray());
+    String pre = "size=32x32;mean=127.5,127.5,127.5;std=127.5,127.5,127.5";
+    Backbone b = BackboneResolver.resolveOnnx(file, null, pre, Preprocessing.Resize.CENTER_CROP,
+        true);
+    assertEquals("excited", ((OnnxArchitecture) b.architecture()).cut());
+    BackboneResolver.checkImport(b, 0);
+    TrainingResult t = Trainer.train(TrainingRequest.builder(data, b).mode(Mode.FULL).epochs(1)
+        .settings(s -> s.preprocessing(pre).headSolver("adam")).build(), ProgressListener.NONE);
+    assertTrue(t.parity().passed(ParityChecker.TOLERANCE), "parity " + t.parity());
+  }
+
+  private static dev.kiln.maven.export.proto.OnnxProto.NodeProto.Builder node(String op,
+      String name, String out, String... in) {
+    var n = dev.kiln.maven.export.proto.OnnxProto.NodeProto.newBuilder().setOpType(op)
+        .setName(name).addOutput(out);
+    for (String i : in) {
+      n.addInput(i);
+    }
+    return n;
+  }
+
+  private static dev.kiln.maven.export.proto.OnnxProto.AttributeProto ints(String name,
+      long... v) {
+    var a = dev.kiln.maven.export.proto.OnnxProto.AttributeProto.newBuilder().setName(name)
+        .setType(dev.kiln.maven.export.proto.OnnxProto.AttributeProto.AttributeType.INTS);
+    for (long x : v) {
+      a.addInts(x);
+    }
+    return a.build();
+  }
+
+  private static dev.kiln.maven.export.proto.OnnxProto.TensorProto tensor(String name,
+      java.util.Random r, long... dims) {
+    var t = dev.kiln.maven.export.proto.OnnxProto.TensorProto.newBuilder().setName(name)
+        .setDataType(1);
+    long n = 1;
+    for (long d : dims) {
+      t.addDims(d);
+      n *= d;
+    }
+    for (long i = 0; i < n; i++) {
+      t.addFloatData((float) (r.nextGaussian() * 0.3));
+    }
+    return t.build();
+  }
+
+  private static dev.kiln.maven.export.proto.OnnxProto.ValueInfoProto value(String name,
+      long... dims) {
+    var shape = dev.kiln.maven.export.proto.OnnxProto.TensorShapeProto.newBuilder();
+    for (long d : dims) {
+      shape.addDim(dev.kiln.maven.export.proto.OnnxProto.TensorShapeProto.Dimension.newBuilder()
+          .setDimValue(d));
+    }
+    return dev.kiln.maven.export.proto.OnnxProto.ValueInfoProto.newBuilder().setName(name)
+        .setType(dev.kiln.maven.export.proto.OnnxProto.TypeProto.newBuilder().setTensorType(
+            dev.kiln.maven.export.proto.OnnxProto.TypeProto.Tensor.newBuilder().setElemType(1)
+                .setShape(shape))).build();
+  }
+
   @Test
   void weightsInExternalFilesAreRefused() throws Exception {
     var m = OnnxSurgery.parse(Files.readAllBytes(
