@@ -228,6 +228,13 @@ public final class BackboneResolver {
     } catch (IllegalArgumentException e) {
       throw new UserProblemException("backbone " + file + ": " + e.getMessage(), e);
     }
+    if (model.getMetadataPropsList().stream().anyMatch(p -> p.getKey().equals(
+        dev.kiln.runtime.ModelMetadata.TRAINING_PREFIX + "test_time_flip")
+        && p.getValue().equals("true"))) {
+      throw new UserProblemException("backbone " + file + " is a Kiln model built with"
+          + " testTimeFlip: its graph runs every photo twice (itself and its mirror image), so it"
+          + " cannot be cut into a backbone; use the same model built without testTimeFlip");
+    }
     dev.kiln.runtime.image.Preprocessing pre = onnxPreprocessing(model, file, preprocessing,
         resize);
     dev.kiln.maven.export.OnnxSurgery.Cut cut;
