@@ -130,6 +130,37 @@ public final class KilnModelExport {
     return out.build().toByteArray();
   }
 
+  /**
+   * Proves an exported model on the cluster: every row's photo is classified by the model (on the
+   * executors) and compared with MLlib's {@code probability} vector for it.
+   *
+   * @param model the exported Kiln model
+   * @param predictions MLlib's output: the photos' bytes and their probability vectors
+   * @param imageCol the column of encoded photo bytes (e.g. {@code content})
+   * @param probabilityCol MLlib's probability column (e.g. {@code probability})
+   * @return the largest absolute difference over all rows and classes (≤ 1e-4 expected)
+   */
+  public static double maxDifference(byte[] model, org.apache.spark.sql.Dataset<
+      org.apache.spark.sql.Row> predictions, String imageCol, String probabilityCol) {
+    String sha = ImageTransformer.sha256(model);
+    org.apache.spark.broadcast.Broadcast<byte[]> bytes = org.apache.spark.api.java
+        .JavaSparkContext.fromSparkContext(predictions.sparkSession().sparkContext())
+        .broadcast(model);
+    return predictions.select(imageCol, probabilityCol).javaRDD().mapPartitions(rows -> {
+      dev.kiln.runtime.ImageClassifier c = ExecutorModels.classifier(sha, bytes::value);
+      double max = 0;
+      while (rows.hasNext()) {
+        org.apache.spark.sql.Row r = rows.next();
+        float[] p = c.classify((byte[]) r.get(0)).scores();
+        Vector v = (Vector) r.get(1);
+        for (int k = 0; k < p.length; k++) {
+          max = Math.max(max, Math.abs(p[k] - v.apply(k)));
+        }
+      }
+      return List.of(max).iterator();
+    }).fold(0.0, Math::max);
+  }
+
   /** {@code (x·scale − mean)/std} per channel (and BGR reordering), as Mul and Add. */
   private static String normalization(GraphProto.Builder g, Preprocessing p) {
     float[] a = new float[3];

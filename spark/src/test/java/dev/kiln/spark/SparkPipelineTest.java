@@ -131,6 +131,10 @@ class SparkPipelineTest {
     System.out.printf("export vs MLlib on the 245 training photos: max abs diff %.2e;"
         + " MLlib val accuracy %.4f%n", max, mllibValAccuracy);
     assertTrue(max <= 1e-4, "max abs diff " + max);
+    // the same proof on the executors, as a cluster job would run it
+    double onSpark = KilnModelExport.maxDifference(kilnModel, head.transform(trainFeatures),
+        "content", "probability");
+    assertEquals(max, onSpark, 1e-9);
   }
 
   @Test
