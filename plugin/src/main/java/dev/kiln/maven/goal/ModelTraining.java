@@ -2,6 +2,7 @@ package dev.kiln.maven.goal;
 
 import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.backbone.BackboneResolver;
+import dev.kiln.maven.backbone.OnnxBackbones;
 import dev.kiln.maven.config.Mode;
 import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.problem.UserProblemException;
@@ -51,11 +52,11 @@ final class ModelTraining {
           + " an ONNX backbone: Kiln cuts an ONNX graph at one tensor; set featureDepths to 1");
     }
     boolean train = mode == Mode.FINE_TUNE || mode == Mode.FULL;
-    Backbone b = BackboneResolver.resolveOnnx(file, c.backbone().featureLayer(),
+    Backbone b = OnnxBackbones.resolve(file, c.backbone().featureLayer(),
         c.backbone().preprocessing(), c.backbone().resize(), train);
     if (train) {
       try {
-        BackboneResolver.checkImport(b, mode == Mode.FULL ? 0
+        OnnxBackbones.checkImport(b, mode == Mode.FULL ? 0
             : c.optimisation().fineTuneBlocks());
       } catch (IllegalArgumentException e) {
         throw new UserProblemException("mode " + mode.id() + " with " + file + ": "

@@ -72,7 +72,7 @@ class OnnxBackboneTest {
   @MethodSource("exports")
   void cutsTrainsAndShipsTheUsersGraphWithParity(String file, String preprocessing, String cut,
       long[] shape) throws Exception {
-    Backbone b = BackboneResolver.resolveOnnx(torch(file), null, preprocessing,
+    Backbone b = OnnxBackbones.resolve(torch(file), null, preprocessing,
         Preprocessing.Resize.CENTER_CROP);
     OnnxArchitecture arch = (OnnxArchitecture) b.architecture();
     assertEquals(cut, arch.cut(), arch.why());
@@ -104,10 +104,10 @@ class OnnxBackboneTest {
   @MethodSource("exports")
   void fineTunesTheTopUnitsAndShipsTheUsersGraphWithTheNewWeights(String file,
       String preprocessing, String cut, long[] shape) throws Exception {
-    Backbone b = BackboneResolver.resolveOnnx(torch(file), null, preprocessing,
+    Backbone b = OnnxBackbones.resolve(torch(file), null, preprocessing,
         Preprocessing.Resize.CENTER_CROP, true);
     OnnxArchitecture arch = (OnnxArchitecture) b.architecture();
-    BackboneResolver.checkImport(b, 2);
+    OnnxBackbones.checkImport(b, 2);
     boolean random = file.startsWith("random_structure/");
     TrainingResult r = Trainer.train(TrainingRequest.builder(data, b).mode(Mode.FINE_TUNE)
         .epochs(2).settings(s -> s.preprocessing(preprocessing).fineTuneBlocks(2)
@@ -125,10 +125,10 @@ class OnnxBackboneTest {
   @Test
   void fullTrainsTheWholeImportedGraph() throws Exception {
     String pre = TORCHVISION;
-    Backbone b = BackboneResolver.resolveOnnx(
+    Backbone b = OnnxBackbones.resolve(
         torch("random_structure/resnet_basic_1111_w0.25_random.onnx"), null, pre,
         Preprocessing.Resize.CENTER_CROP, true);
-    BackboneResolver.checkImport(b, 0);
+    OnnxBackbones.checkImport(b, 0);
     TrainingResult r = Trainer.train(TrainingRequest.builder(data, b).mode(Mode.FULL)
         .epochs(1).settings(s -> s.preprocessing(pre).headSolver("adam")).build(),
         ProgressListener.NONE);
@@ -138,7 +138,7 @@ class OnnxBackboneTest {
 
   @Test
   void mobileNetV2FromPyTorchClassifiesLikeTheKerasWeights() throws Exception {
-    Backbone onnx = BackboneResolver.resolveOnnx(
+    Backbone onnx = OnnxBackbones.resolve(
         torch("mobilenet_v2_0.5_224_torch/mobilenet_v2_0.5_224_torch.onnx"), null,
         MINUS_ONE_TO_ONE, Preprocessing.Resize.CENTER_CROP);
     Backbone keras = BackboneResolver.resolve(MobileNetV2Test.h5(), 224);
@@ -157,7 +157,7 @@ class OnnxBackboneTest {
   /** int8 and fp16 work on the user's graph too (its Constant nodes, its casts). */
   @Test
   void theStitchedGraphQuantizes() throws Exception {
-    Backbone b = BackboneResolver.resolveOnnx(
+    Backbone b = OnnxBackbones.resolve(
         torch("mobilenet_v2_0.5_224_torch/mobilenet_v2_0.5_224_torch.onnx"), null,
         MINUS_ONE_TO_ONE, Preprocessing.Resize.CENTER_CROP);
     for (String kind : List.of("int8", "fp16")) {
@@ -178,7 +178,7 @@ class OnnxBackboneTest {
         ProgressListener.NONE);
     Path model = tmp.resolve("insects.onnx");
     Files.write(model, first.onnx());
-    Backbone own = BackboneResolver.resolveOnnx(model, null, null,
+    Backbone own = OnnxBackbones.resolve(model, null, null,
         Preprocessing.Resize.CENTER_CROP);
     OnnxArchitecture arch = (OnnxArchitecture) own.architecture();
     assertEquals(128, own.inputSize());
@@ -204,15 +204,15 @@ class OnnxBackboneTest {
     }
     Path file = tmp.resolve("softplus.onnx");
     Files.write(file, m.build().toByteArray());
-    Backbone b = BackboneResolver.resolveOnnx(file, null, TORCHVISION,
+    Backbone b = OnnxBackbones.resolve(file, null, TORCHVISION,
         Preprocessing.Resize.CENTER_CROP, true);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> BackboneResolver.checkImport(b, 0));
+        () -> OnnxBackbones.checkImport(b, 0));
     assertTrue(e.getMessage().contains("operator Softplus") && e.getMessage().contains(node)
         && e.getMessage().contains("feature-extractor works"), e.getMessage());
     // feature-extractor still trains on it
     TrainingResult r = Trainer.train(TrainingRequest.builder(data,
-        BackboneResolver.resolveOnnx(file, null, TORCHVISION, Preprocessing.Resize.CENTER_CROP))
+        OnnxBackbones.resolve(file, null, TORCHVISION, Preprocessing.Resize.CENTER_CROP))
         .epochs(2).settings(s -> s.preprocessing(TORCHVISION).headSolver("adam")).build(),
         ProgressListener.NONE);
     assertTrue(r.parity().passed(ParityChecker.TOLERANCE));
@@ -261,10 +261,10 @@ class OnnxBackboneTest {
         .setIrVersion(7).addOpsetImport(dev.kiln.maven.export.proto.OnnxProto.OperatorSetIdProto
             .newBuilder().setDomain("").setVersion(13)).setGraph(g).build().toByteArray());
     String pre = "size=32x32;mean=127.5,127.5,127.5;std=127.5,127.5,127.5";
-    Backbone b = BackboneResolver.resolveOnnx(file, null, pre, Preprocessing.Resize.CENTER_CROP,
+    Backbone b = OnnxBackbones.resolve(file, null, pre, Preprocessing.Resize.CENTER_CROP,
         true);
     assertEquals("excited", ((OnnxArchitecture) b.architecture()).cut());
-    BackboneResolver.checkImport(b, 0);
+    OnnxBackbones.checkImport(b, 0);
     TrainingResult t = Trainer.train(TrainingRequest.builder(data, b).mode(Mode.FULL).epochs(1)
         .settings(s -> s.preprocessing(pre).headSolver("adam")).build(), ProgressListener.NONE);
     assertTrue(t.parity().passed(ParityChecker.TOLERANCE), "parity " + t.parity());
@@ -332,15 +332,15 @@ class OnnxBackboneTest {
   void userMistakesAreNamed() throws Exception {
     Path file = torch("random_structure/resnet_basic_1111_w0.25_random.onnx");
     UserProblemException none = assertThrows(UserProblemException.class,
-        () -> BackboneResolver.resolveOnnx(file, null, null, Preprocessing.Resize.CENTER_CROP));
+        () -> OnnxBackbones.resolve(file, null, null, Preprocessing.Resize.CENTER_CROP));
     assertTrue(none.getMessage().contains("<preprocessing>"), none.getMessage());
     UserProblemException cut = assertThrows(UserProblemException.class,
-        () -> BackboneResolver.resolveOnnx(file, "no_such_tensor", TORCHVISION,
+        () -> OnnxBackbones.resolve(file, "no_such_tensor", TORCHVISION,
             Preprocessing.Resize.CENTER_CROP));
     assertTrue(cut.getMessage().contains("no_such_tensor")
         && cut.getMessage().contains("/layer4/layer4.0/relu_1/Relu_output_0"), cut.getMessage());
     UserProblemException notOnnx = assertThrows(UserProblemException.class,
-        () -> BackboneResolver.resolveOnnx(Fixtures.mobilenetH5(), null, TORCHVISION,
+        () -> OnnxBackbones.resolve(Fixtures.mobilenetH5(), null, TORCHVISION,
             Preprocessing.Resize.CENTER_CROP));
     assertTrue(notOnnx.getMessage().contains("not an ONNX model"), notOnnx.getMessage());
   }
