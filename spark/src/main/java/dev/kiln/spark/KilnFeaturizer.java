@@ -1,6 +1,6 @@
 package dev.kiln.spark;
 
-import dev.kiln.maven.export.proto.OnnxProto.ModelProto;
+import dev.kiln.onnx.OnnxProto.ModelProto;
 import dev.kiln.runtime.ModelMetadata;
 import dev.kiln.runtime.image.Preprocessing;
 import dev.kiln.runtime.image.Preprocessor;

@@ -1,6 +1,6 @@
 package dev.kiln.spark;
 
-import dev.kiln.maven.export.proto.OnnxProto.ModelProto;
+import dev.kiln.onnx.OnnxProto.ModelProto;
 import dev.kiln.runtime.ModelMetadata;
 import java.util.LinkedHashMap;
 import java.util.Map;

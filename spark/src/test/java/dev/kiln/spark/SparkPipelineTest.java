@@ -228,7 +228,7 @@ class SparkPipelineTest {
   @Test
   void theFeaturizerTakesItsPreprocessingFromTheModel() throws Exception {
     var m = OnnxModels.parse(Files.readAllBytes(torch())).toBuilder();
-    m.addMetadataProps(dev.kiln.maven.export.proto.OnnxProto.StringStringEntryProto.newBuilder()
+    m.addMetadataProps(dev.kiln.onnx.OnnxProto.StringStringEntryProto.newBuilder()
         .setKey("kiln.preprocessing").setValue(PREPROCESSING));
     KilnFeaturizer own = KilnFeaturizer.of(m.build().toByteArray()).setFeaturesOutput("pooled");
     Dataset<Row> four = photos("val").orderBy("path").limit(4).cache();

@@ -1,7 +1,7 @@
 package dev.kiln.maven.backbone;
 
 import dev.kiln.maven.export.OnnxSurgery;
-import dev.kiln.maven.export.proto.OnnxProto.ModelProto;
+import dev.kiln.onnx.OnnxProto.ModelProto;
 import dev.kiln.runtime.image.Preprocessing;
 import java.util.List;
 import java.util.Map;

@@ -37,7 +37,7 @@ public final class OnnxBackbones {
   public static Backbone resolve(Path file, String featureLayer, String preprocessing,
       dev.kiln.runtime.image.Preprocessing.Resize resize, boolean trainLayers)
       throws UserProblemException {
-    dev.kiln.maven.export.proto.OnnxProto.ModelProto model;
+    dev.kiln.onnx.OnnxProto.ModelProto model;
     try {
       model = dev.kiln.maven.export.OnnxSurgery.parse(Files.readAllBytes(file));
     } catch (IOException e) {
@@ -111,7 +111,7 @@ public final class OnnxBackbones {
 
   /** The user's spec; else, for a Kiln model, its own (raw RGB: it normalises inside). */
   private static dev.kiln.runtime.image.Preprocessing onnxPreprocessing(
-      dev.kiln.maven.export.proto.OnnxProto.ModelProto model, Path file, String spec,
+      dev.kiln.onnx.OnnxProto.ModelProto model, Path file, String spec,
       dev.kiln.runtime.image.Preprocessing.Resize resize) throws UserProblemException {
     String s = spec;
     if (s == null) {

@@ -1,11 +1,11 @@
 package dev.kiln.maven.export;
 
 import com.google.protobuf.ByteString;
-import dev.kiln.maven.export.proto.OnnxProto.AttributeProto;
-import dev.kiln.maven.export.proto.OnnxProto.GraphProto;
-import dev.kiln.maven.export.proto.OnnxProto.ModelProto;
-import dev.kiln.maven.export.proto.OnnxProto.NodeProto;
-import dev.kiln.maven.export.proto.OnnxProto.TensorProto;
+import dev.kiln.onnx.OnnxProto.AttributeProto;
+import dev.kiln.onnx.OnnxProto.GraphProto;
+import dev.kiln.onnx.OnnxProto.ModelProto;
+import dev.kiln.onnx.OnnxProto.NodeProto;
+import dev.kiln.onnx.OnnxProto.TensorProto;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;

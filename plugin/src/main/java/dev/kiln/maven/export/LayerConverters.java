@@ -204,7 +204,7 @@ final class LayerConverters {
     return out;
   }
 
-  private static void padding(dev.kiln.maven.export.proto.OnnxProto.NodeProto.Builder node,
+  private static void padding(dev.kiln.onnx.OnnxProto.NodeProto.Builder node,
       ConvolutionMode mode, int[] pad) {
     if (mode == ConvolutionMode.Same) {
       node.addAttribute(OnnxGraph.string("auto_pad", "SAME_UPPER"));

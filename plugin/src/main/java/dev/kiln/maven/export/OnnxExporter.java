@@ -1,8 +1,8 @@
 package dev.kiln.maven.export;
 
-import dev.kiln.maven.export.proto.OnnxProto.ModelProto;
-import dev.kiln.maven.export.proto.OnnxProto.OperatorSetIdProto;
-import dev.kiln.maven.export.proto.OnnxProto.StringStringEntryProto;
+import dev.kiln.onnx.OnnxProto.ModelProto;
+import dev.kiln.onnx.OnnxProto.OperatorSetIdProto;
+import dev.kiln.onnx.OnnxProto.StringStringEntryProto;
 import dev.kiln.runtime.image.Preprocessing;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,13 +1,13 @@
 package dev.kiln.maven.export;
 
 import com.google.protobuf.ByteString;
-import dev.kiln.maven.export.proto.OnnxProto.AttributeProto;
-import dev.kiln.maven.export.proto.OnnxProto.GraphProto;
-import dev.kiln.maven.export.proto.OnnxProto.NodeProto;
-import dev.kiln.maven.export.proto.OnnxProto.TensorProto;
-import dev.kiln.maven.export.proto.OnnxProto.TensorShapeProto;
-import dev.kiln.maven.export.proto.OnnxProto.TypeProto;
-import dev.kiln.maven.export.proto.OnnxProto.ValueInfoProto;
+import dev.kiln.onnx.OnnxProto.AttributeProto;
+import dev.kiln.onnx.OnnxProto.GraphProto;
+import dev.kiln.onnx.OnnxProto.NodeProto;
+import dev.kiln.onnx.OnnxProto.TensorProto;
+import dev.kiln.onnx.OnnxProto.TensorShapeProto;
+import dev.kiln.onnx.OnnxProto.TypeProto;
+import dev.kiln.onnx.OnnxProto.ValueInfoProto;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 

@@ -7,7 +7,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
-import dev.kiln.maven.export.proto.OnnxProto;
+import dev.kiln.onnx.OnnxProto;
 import java.util.HashMap;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;

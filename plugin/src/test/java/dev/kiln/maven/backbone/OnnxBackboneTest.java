@@ -224,16 +224,16 @@ class OnnxBackboneTest {
    */
   @Test
   void reshapeAndGemmInsideTheNetworkImport(@TempDir Path tmp) throws Exception {
-    var g = dev.kiln.maven.export.proto.OnnxProto.GraphProto.newBuilder().setName("se");
+    var g = dev.kiln.onnx.OnnxProto.GraphProto.newBuilder().setName("se");
     java.util.Random r = new java.util.Random(3);
     g.addInput(value("input", 1, 3, 32, 32));
     g.addInitializer(tensor("w1", r, 8, 3, 3, 3));
     g.addInitializer(tensor("b1", r, 8));
     g.addInitializer(tensor("wse", r, 8, 8));
     g.addInitializer(tensor("bse", r, 8));
-    g.addInitializer(dev.kiln.maven.export.proto.OnnxProto.TensorProto.newBuilder()
+    g.addInitializer(dev.kiln.onnx.OnnxProto.TensorProto.newBuilder()
         .setName("to_vec").setDataType(7).addDims(2).addInt64Data(0).addInt64Data(-1));
-    g.addInitializer(dev.kiln.maven.export.proto.OnnxProto.TensorProto.newBuilder()
+    g.addInitializer(dev.kiln.onnx.OnnxProto.TensorProto.newBuilder()
         .setName("to_map").setDataType(7).addDims(4).addInt64Data(0).addInt64Data(8)
         .addInt64Data(1).addInt64Data(1));
     g.addInitializer(tensor("wfc", r, 10, 8));
@@ -243,8 +243,8 @@ class OnnxBackboneTest {
     g.addNode(node("GlobalAveragePool", "se_pool", "se_pooled", "relu_out"));
     g.addNode(node("Reshape", "se_flat", "se_vec", "se_pooled", "to_vec"));
     g.addNode(node("Gemm", "se_fc", "se_fc_out", "se_vec", "wse", "bse")
-        .addAttribute(dev.kiln.maven.export.proto.OnnxProto.AttributeProto.newBuilder()
-            .setName("transB").setType(dev.kiln.maven.export.proto.OnnxProto.AttributeProto
+        .addAttribute(dev.kiln.onnx.OnnxProto.AttributeProto.newBuilder()
+            .setName("transB").setType(dev.kiln.onnx.OnnxProto.AttributeProto
                 .AttributeType.INT).setI(1)));
     g.addNode(node("Sigmoid", "se_gate", "se_gate_out", "se_fc_out"));
     g.addNode(node("Reshape", "se_back", "se_gate_map", "se_gate_out", "to_map"));
@@ -252,13 +252,13 @@ class OnnxBackboneTest {
     g.addNode(node("GlobalAveragePool", "pool", "pooled", "excited"));
     g.addNode(node("Flatten", "flatten", "flat", "pooled"));
     g.addNode(node("Gemm", "fc", "logits", "flat", "wfc")
-        .addAttribute(dev.kiln.maven.export.proto.OnnxProto.AttributeProto.newBuilder()
-            .setName("transB").setType(dev.kiln.maven.export.proto.OnnxProto.AttributeProto
+        .addAttribute(dev.kiln.onnx.OnnxProto.AttributeProto.newBuilder()
+            .setName("transB").setType(dev.kiln.onnx.OnnxProto.AttributeProto
                 .AttributeType.INT).setI(1)));
     g.addOutput(value("logits", 1, 10));
     Path file = tmp.resolve("se.onnx");
-    Files.write(file, dev.kiln.maven.export.proto.OnnxProto.ModelProto.newBuilder()
-        .setIrVersion(7).addOpsetImport(dev.kiln.maven.export.proto.OnnxProto.OperatorSetIdProto
+    Files.write(file, dev.kiln.onnx.OnnxProto.ModelProto.newBuilder()
+        .setIrVersion(7).addOpsetImport(dev.kiln.onnx.OnnxProto.OperatorSetIdProto
             .newBuilder().setDomain("").setVersion(13)).setGraph(g).build().toByteArray());
     String pre = "size=32x32;mean=127.5,127.5,127.5;std=127.5,127.5,127.5";
     Backbone b = OnnxBackbones.resolve(file, null, pre, Preprocessing.Resize.CENTER_CROP,
@@ -270,9 +270,9 @@ class OnnxBackboneTest {
     assertTrue(t.parity().passed(ParityChecker.TOLERANCE), "parity " + t.parity());
   }
 
-  private static dev.kiln.maven.export.proto.OnnxProto.NodeProto.Builder node(String op,
+  private static dev.kiln.onnx.OnnxProto.NodeProto.Builder node(String op,
       String name, String out, String... in) {
-    var n = dev.kiln.maven.export.proto.OnnxProto.NodeProto.newBuilder().setOpType(op)
+    var n = dev.kiln.onnx.OnnxProto.NodeProto.newBuilder().setOpType(op)
         .setName(name).addOutput(out);
     for (String i : in) {
       n.addInput(i);
@@ -280,19 +280,19 @@ class OnnxBackboneTest {
     return n;
   }
 
-  private static dev.kiln.maven.export.proto.OnnxProto.AttributeProto ints(String name,
+  private static dev.kiln.onnx.OnnxProto.AttributeProto ints(String name,
       long... v) {
-    var a = dev.kiln.maven.export.proto.OnnxProto.AttributeProto.newBuilder().setName(name)
-        .setType(dev.kiln.maven.export.proto.OnnxProto.AttributeProto.AttributeType.INTS);
+    var a = dev.kiln.onnx.OnnxProto.AttributeProto.newBuilder().setName(name)
+        .setType(dev.kiln.onnx.OnnxProto.AttributeProto.AttributeType.INTS);
     for (long x : v) {
       a.addInts(x);
     }
     return a.build();
   }
 
-  private static dev.kiln.maven.export.proto.OnnxProto.TensorProto tensor(String name,
+  private static dev.kiln.onnx.OnnxProto.TensorProto tensor(String name,
       java.util.Random r, long... dims) {
-    var t = dev.kiln.maven.export.proto.OnnxProto.TensorProto.newBuilder().setName(name)
+    var t = dev.kiln.onnx.OnnxProto.TensorProto.newBuilder().setName(name)
         .setDataType(1);
     long n = 1;
     for (long d : dims) {
@@ -305,16 +305,16 @@ class OnnxBackboneTest {
     return t.build();
   }
 
-  private static dev.kiln.maven.export.proto.OnnxProto.ValueInfoProto value(String name,
+  private static dev.kiln.onnx.OnnxProto.ValueInfoProto value(String name,
       long... dims) {
-    var shape = dev.kiln.maven.export.proto.OnnxProto.TensorShapeProto.newBuilder();
+    var shape = dev.kiln.onnx.OnnxProto.TensorShapeProto.newBuilder();
     for (long d : dims) {
-      shape.addDim(dev.kiln.maven.export.proto.OnnxProto.TensorShapeProto.Dimension.newBuilder()
+      shape.addDim(dev.kiln.onnx.OnnxProto.TensorShapeProto.Dimension.newBuilder()
           .setDimValue(d));
     }
-    return dev.kiln.maven.export.proto.OnnxProto.ValueInfoProto.newBuilder().setName(name)
-        .setType(dev.kiln.maven.export.proto.OnnxProto.TypeProto.newBuilder().setTensorType(
-            dev.kiln.maven.export.proto.OnnxProto.TypeProto.Tensor.newBuilder().setElemType(1)
+    return dev.kiln.onnx.OnnxProto.ValueInfoProto.newBuilder().setName(name)
+        .setType(dev.kiln.onnx.OnnxProto.TypeProto.newBuilder().setTensorType(
+            dev.kiln.onnx.OnnxProto.TypeProto.Tensor.newBuilder().setElemType(1)
                 .setShape(shape))).build();
   }
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.maven.blocks.ActivationHardSwish;
 import dev.kiln.maven.blocks.ChannelScaleVertex;
-import dev.kiln.maven.export.proto.OnnxProto;
+import dev.kiln.onnx.OnnxProto;
 import java.util.Map;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
