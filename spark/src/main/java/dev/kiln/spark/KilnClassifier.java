@@ -136,7 +136,7 @@ public final class KilnClassifier extends ImageTransformer {
           best.add(RowFactory.create(p.label(), (double) p.probability()));
         }
         out.add(new Object[] {cl.best().label(), (double) cl.best().probability(),
-            scala.collection.JavaConverters.asScalaBuffer(best).toSeq()});
+            best.toArray(new Row[0])}); // an array: no Scala collection (2.12 and 2.13 differ)
       }
       return out;
     };
