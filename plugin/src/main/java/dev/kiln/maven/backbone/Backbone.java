@@ -139,6 +139,16 @@ public record Backbone(String source, String sha256, Architecture architecture, 
     return c;
   }
 
+  /**
+   * @return what the frozen part's outputs depend on besides the photo, cut and fitting, for the
+   *     feature cache: the weights' SHA-256 — and, for an ONNX backbone, the normalisation the
+   *     user states, which a Keras family fixes
+   */
+  public String cacheIdentity() {
+    return architecture instanceof OnnxArchitecture ? sha256 + "|" + normalization().toSpec()
+        : sha256;
+  }
+
   /** @return the normalisation the weights expect (applied to raw 0..255 RGB) */
   public Preprocessing normalization() {
     return architecture.normalization(inputSize);

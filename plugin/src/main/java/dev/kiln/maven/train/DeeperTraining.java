@@ -40,7 +40,7 @@ final class DeeperTraining {
     String cut = backbone.architecture().cutBefore(blocks);
     int classes = request.dataset().labels().size();
     FeatureCache cache = request.cacheDir() == null ? null : new FeatureCache(request.cacheDir(),
-        backbone.sha256(), cut + "|map", raw.toSpec());
+        backbone.cacheIdentity(), cut + "|map", raw.toSpec());
     FeatureSource.Features train;
     FeatureSource.Features val;
     try (FeatureSource maps = new FeatureSource(backbone, cut, false, raw, request.device(),

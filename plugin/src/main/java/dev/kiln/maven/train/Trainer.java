@@ -204,7 +204,7 @@ public final class Trainer {
                   + " pooling" : ""));
     }
     FeatureCache cache = request.cacheDir() == null ? null : new FeatureCache(request.cacheDir(),
-        backbone.sha256(), pooled, raw.toSpec());
+        backbone.cacheIdentity(), pooled, raw.toSpec());
     FeatureSource.Features plain;
     FeatureSource.Features train;
     FeatureSource.Features val;

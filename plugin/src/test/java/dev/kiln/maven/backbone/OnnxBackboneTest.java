@@ -154,6 +154,24 @@ class OnnxBackboneTest {
     assertTrue(Math.abs(right - rightKeras) <= 1, right + " vs " + rightKeras);
   }
 
+  /** The feature cache knows the stated normalisation: changing it recomputes the features. */
+  @Test
+  void changingThePreprocessingRecomputesCachedFeatures(@TempDir Path cache) throws Exception {
+    Path file = torch("random_structure/resnet_basic_1111_w0.25_random.onnx");
+    int[][] counts = new int[3][];
+    String[] specs = {TORCHVISION, TORCHVISION, MINUS_ONE_TO_ONE};
+    for (int i = 0; i < 3; i++) {
+      String pre = specs[i];
+      TrainingResult r = Trainer.train(TrainingRequest.builder(data, OnnxBackbones.resolve(file,
+          null, pre, Preprocessing.Resize.CENTER_CROP)).cacheDir(cache).epochs(1)
+          .settings(s -> s.preprocessing(pre).headSolver("adam")).build(), ProgressListener.NONE);
+      counts[i] = new int[] {r.timings().frozenImages(), r.timings().cachedImages()};
+    }
+    assertEquals(0, counts[0][1], "first build: nothing cached");
+    assertEquals(0, counts[1][0], "same settings: every photo from the cache");
+    assertEquals(counts[0][0], counts[2][0], "other normalisation: every photo again");
+  }
+
   /** int8 and fp16 work on the user's graph too (its Constant nodes, its casts). */
   @Test
   void theStitchedGraphQuantizes() throws Exception {
