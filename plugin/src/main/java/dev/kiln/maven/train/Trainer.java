@@ -65,7 +65,8 @@ public final class Trainer {
     if (mode == Mode.AUTO
         && backbone.architecture() instanceof dev.kiln.maven.backbone.OnnxArchitecture) {
       mode = Mode.FEATURE_EXTRACTOR;
-      why = "an ONNX backbone: its head is trained (Kiln does not train ONNX graphs' layers)";
+      why = "an ONNX backbone: feature-extractor (fine-tune and full import the graph into DL4J,"
+          + " which only some operators allow: ask for them with mode)";
       listener.phase("mode", "auto: " + why);
     } else if (mode == Mode.AUTO) {
       AutoMode.Choice choice = AutoMode.choose(data.counts(data.train()));
