@@ -82,18 +82,22 @@ public final class KilnClassifier extends ImageTransformer {
     return metadata.labels();
   }
 
+  /** @return the column of best labels. Default {@code label}. */
   public Param<String> labelCol() {
     return labelCol;
   }
 
+  /** @return the column of the best label's probability. Default {@code probability}. */
   public Param<String> probabilityCol() {
     return probabilityCol;
   }
 
+  /** @return the column of the {@code k} best labels with probabilities. Default {@code topK}. */
   public Param<String> topKCol() {
     return topKCol;
   }
 
+  /** @return how many labels {@code topK} holds. Default 3. */
   public IntParam k() {
     return k;
   }

@@ -62,14 +62,17 @@ public final class KilnFeaturizer extends ImageTransformer {
     return new KilnFeaturizer(Identifiable.randomUID("kilnFeaturizer"), model);
   }
 
+  /** @return the features column (an ML {@code Vector}). Default {@code features}. */
   public Param<String> outputCol() {
     return outputCol;
   }
 
+  /** @return the model output holding the features. Default: its first output. */
   public Param<String> featuresOutput() {
     return featuresOutput;
   }
 
+  /** @return how photos become the model's input. Default: the model's {@code kiln.preprocessing}. */
   public Param<String> preprocessing() {
     return preprocessing;
   }
