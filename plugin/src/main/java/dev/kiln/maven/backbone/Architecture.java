@@ -119,9 +119,7 @@ public interface Architecture {
    * @throws IllegalArgumentException naming the sizes the family takes
    */
   default void checkInputSize(int size) {
-    if (size < 32 || size > 512) {
-      throw new IllegalArgumentException(id() + " takes inputs from 32 to 512 pixels");
-    }
+    FamilyParts.checkInputSize(id(), 32, 512, size);
   }
 
   /** @return the default cut: the last feature layer */

@@ -61,6 +61,20 @@ final class FamilyParts {
         .activation(org.nd4j.linalg.activations.Activation.IDENTITY).build();
   }
 
+  /**
+   * @param family e.g. {@code MobileNetV2}
+   * @param min the smallest size the publisher trained at
+   * @param max the largest
+   * @param size the input size asked for
+   * @throws IllegalArgumentException naming the sizes the family takes
+   */
+  static void checkInputSize(String family, int min, int max, int size) {
+    if (size < min || size > max) {
+      throw new IllegalArgumentException(family + " takes inputs from " + min + " to " + max
+          + " pixels");
+    }
+  }
+
   /** @throws IllegalArgumentException unless 1 ≤ topUnits ≤ blocks */
   static void checkUnits(String family, int blocks, int topUnits) {
     if (topUnits < 1 || topUnits > blocks) {

@@ -40,9 +40,7 @@ public record MobileNetV1(double alpha) implements Architecture {
   /** Keras publishes weights for 128 to 224 pixels. */
   @Override
   public void checkInputSize(int size) {
-    if (size < 128 || size > 224) {
-      throw new IllegalArgumentException("MobileNet v1 takes inputs from 128 to 224 pixels");
-    }
+    FamilyParts.checkInputSize("MobileNet v1", 128, 224, size);
   }
 
   @Override

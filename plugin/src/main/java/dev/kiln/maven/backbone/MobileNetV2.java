@@ -44,9 +44,7 @@ public record MobileNetV2(double alpha) implements Architecture {
   /** Keras publishes weights for 96 to 224 pixels. */
   @Override
   public void checkInputSize(int size) {
-    if (size < 96 || size > 224) {
-      throw new IllegalArgumentException("MobileNetV2 takes inputs from 96 to 224 pixels");
-    }
+    FamilyParts.checkInputSize("MobileNetV2", 96, 224, size);
   }
 
   @Override
