@@ -108,8 +108,7 @@ public final class KilnFeaturizer extends ImageTransformer {
           + " set preprocessing, e.g. size=224x224;resize=center-crop;mean=127.5,127.5,127.5;"
           + "std=127.5,127.5,127.5");
     }
-    String s = getOrDefault(preprocessing);
-    return Preprocessing.parse(s.contains("resize=") ? s : s + ";resize=center-crop");
+    return Preprocessing.parse(getOrDefault(preprocessing), Preprocessing.Resize.CENTER_CROP);
   }
 
   @Override

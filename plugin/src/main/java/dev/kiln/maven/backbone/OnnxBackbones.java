@@ -127,12 +127,9 @@ public final class OnnxBackbones {
           + " for torchvision's ImageNet normalisation; keys: size, channels (RGB|BGR), layout"
           + " (NCHW), scale, mean, std (see docs/model-format.md)");
     }
-    if (!s.contains("resize=")) {
-      s = s + ";resize=" + resize.id();
-    }
     dev.kiln.runtime.image.Preprocessing p;
     try {
-      p = dev.kiln.runtime.image.Preprocessing.parse(s);
+      p = dev.kiln.runtime.image.Preprocessing.parse(s, resize);
     } catch (IllegalArgumentException e) {
       throw new UserProblemException("invalid <preprocessing> (kiln.preprocessing): "
           + e.getMessage(), e);

@@ -422,9 +422,9 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
      */
     public Builder preprocessing(String v) {
       if (v != null && !v.isBlank()) {
-        String spec = v.contains("resize=") ? v : v + ";resize=center-crop";
         InvalidSettingException.parse("preprocessing",
-            () -> dev.kiln.runtime.image.Preprocessing.parse(spec));
+            () -> dev.kiln.runtime.image.Preprocessing.parse(v,
+                dev.kiln.runtime.image.Preprocessing.Resize.CENTER_CROP));
       }
       preprocessing = v;
       return this;

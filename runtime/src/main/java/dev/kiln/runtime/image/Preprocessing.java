@@ -164,6 +164,18 @@ public record Preprocessing(
    * @throws IllegalArgumentException naming the bad part and the valid choices
    */
   public static Preprocessing parse(String spec) {
+    return parse(spec, null);
+  }
+
+  /**
+   * Parses {@link #toSpec()}'s format, where {@code resize} may be left out.
+   *
+   * @param spec the spec line
+   * @param whenAbsent the resize when the spec names none (null: the spec must name one)
+   * @return the value
+   * @throws IllegalArgumentException naming the bad part and the valid choices
+   */
+  public static Preprocessing parse(String spec, Resize whenAbsent) {
     Map<String, String> parts = new LinkedHashMap<>();
     for (String part : spec.split(";")) {
       int eq = part.indexOf('=');
@@ -181,7 +193,8 @@ public record Preprocessing(
     return new Preprocessing(
         Integer.parseInt(wh[0]),
         Integer.parseInt(wh[1]),
-        parseEnum(Resize.class, require(parts, "resize", spec).replace('-', '_'), "resize"),
+        whenAbsent != null && !parts.containsKey("resize") ? whenAbsent
+            : parseEnum(Resize.class, require(parts, "resize", spec).replace('-', '_'), "resize"),
         parseEnum(ChannelOrder.class, parts.getOrDefault("channels", "RGB"), "channels"),
         parseEnum(Layout.class, parts.getOrDefault("layout", "NCHW"), "layout"),
         Float.parseFloat(parts.getOrDefault("scale", "1")),
