@@ -97,7 +97,8 @@ public record OnnxArchitecture(String name, ModelProto model, String cut, String
    * @return the frozen part Kiln runs for fine-tuning: raw image → that feature map
    */
   public byte[] featureMapsModel(String tensor) {
-    return OnnxSurgery.featureMaps(model, tensor, preprocessing);
+    long[] shape = tensor.equals(cut) ? cutShape : imported.shapes().get(tensor);
+    return OnnxSurgery.featureMaps(model, tensor, shape, preprocessing);
   }
 
   /**
@@ -119,7 +120,7 @@ public record OnnxArchitecture(String name, ModelProto model, String cut, String
    * @return the frozen part Kiln runs: raw image → {@code features [N, C]}
    */
   public byte[] featuresModel(boolean maxPooling) {
-    return OnnxSurgery.features(model, cut, preprocessing, maxPooling);
+    return OnnxSurgery.features(model, cut, cutShape, preprocessing, maxPooling);
   }
 
   /**
@@ -128,7 +129,8 @@ public record OnnxArchitecture(String name, ModelProto model, String cut, String
    */
   public byte[] classifier(boolean maxPooling, byte[] head, boolean flip,
       Map<String, String> metadata) {
-    return OnnxSurgery.classifier(model, cut, preprocessing, maxPooling, head, flip, metadata);
+    return OnnxSurgery.classifier(model, cut, cutShape, preprocessing, maxPooling, head, flip,
+        metadata);
   }
 
 }

@@ -198,25 +198,28 @@ public final class OnnxSurgery {
   /**
    * @param model the user's model
    * @param cut the tensor the features are taken from
+   * @param shape the cut's shape, batch first ({@link #shapeOf})
    * @param normalization what turns raw 0..255 RGB into the model's input (put in front)
    * @param maxPooling global max instead of average pooling (for a spatial cut)
    * @return a model: raw image {@code input} → {@code features} {@code [N, C]}
    */
-  public static byte[] features(ModelProto model, String cut, Preprocessing normalization,
-      boolean maxPooling) {
-    return assemble(model, cut, normalization, maxPooling ? "GlobalMaxPool"
+  public static byte[] features(ModelProto model, String cut, long[] shape,
+      Preprocessing normalization, boolean maxPooling) {
+    return assemble(model, cut, shape, normalization, maxPooling ? "GlobalMaxPool"
         : "GlobalAveragePool", null, false, Map.of()).toByteArray();
   }
 
   /**
    * @param model the user's model
    * @param tensor a feature map of it
+   * @param shape its shape, batch first ({@link #shapeOf})
    * @param normalization what turns raw 0..255 RGB into the model's input
    * @return a model: raw image {@code input} → that map as {@code features [N, C, H, W]}
    */
-  public static byte[] featureMaps(ModelProto model, String tensor,
+  public static byte[] featureMaps(ModelProto model, String tensor, long[] shape,
       Preprocessing normalization) {
-    return assemble(model, tensor, normalization, null, null, false, Map.of()).toByteArray();
+    return assemble(model, tensor, shape, normalization, null, null, false, Map.of())
+        .toByteArray();
   }
 
   /**
@@ -224,6 +227,7 @@ public final class OnnxSurgery {
    *
    * @param model the user's model
    * @param cut the tensor the features are taken from
+   * @param shape the cut's shape, batch first ({@link #shapeOf})
    * @param normalization what turns raw 0..255 RGB into the model's input
    * @param maxPooling global max instead of average pooling
    * @param head the head exported alone ({@link OnnxExporter} with a {@code [N, C]} input named
@@ -232,21 +236,23 @@ public final class OnnxSurgery {
    * @param metadata {@code metadata_props}
    * @return the model: raw image {@code input} → {@code probabilities}
    */
-  public static byte[] classifier(ModelProto model, String cut, Preprocessing normalization,
-      boolean maxPooling, byte[] head, boolean flip, Map<String, String> metadata) {
+  public static byte[] classifier(ModelProto model, String cut, long[] shape,
+      Preprocessing normalization, boolean maxPooling, byte[] head, boolean flip,
+      Map<String, String> metadata) {
     ModelProto h;
     try {
       h = ModelProto.parseFrom(head);
     } catch (com.google.protobuf.InvalidProtocolBufferException e) {
       throw new IllegalArgumentException(e);
     }
-    return assemble(model, cut, normalization, maxPooling ? "GlobalMaxPool"
+    return assemble(model, cut, shape, normalization, maxPooling ? "GlobalMaxPool"
         : "GlobalAveragePool", h, flip, metadata).toByteArray();
   }
 
   /** @param pool the global pooling after a spatial cut, or null to output the map itself */
-  private static ModelProto assemble(ModelProto model, String cut, Preprocessing normalization,
-      String pool, ModelProto head, boolean flip, Map<String, String> metadata) {
+  private static ModelProto assemble(ModelProto model, String cut, long[] shape,
+      Preprocessing normalization, String pool, ModelProto head, boolean flip,
+      Map<String, String> metadata) {
     GraphProto userGraph = model.getGraph();
     String userInput = inputName(model);
     if (!tensors(model).contains(cut)) {
@@ -288,7 +294,6 @@ public final class OnnxSurgery {
       }
     }
     String features = "features";
-    long[] shape = shapeOf(model, cut, size);
     if (shape.length == 4 && pool == null) {
       g.node("Identity", features, features, USER + cut);
       g.graph.addOutput(OnnxGraph.floatValue(features, -1, shape[1], shape[2], shape[3]));
