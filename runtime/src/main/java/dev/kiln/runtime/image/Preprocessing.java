@@ -139,6 +139,27 @@ public record Preprocessing(
   }
 
   /**
+   * @return per channel, in the model's order, the factor {@code a = scale / std} of
+   *     {@code v·a + b}: the normalisation as one multiply and one add per value
+   */
+  public float[] multipliers() {
+    float[] a = new float[3];
+    for (int c = 0; c < 3; c++) {
+      a[c] = scale / std[c];
+    }
+    return a;
+  }
+
+  /** @return per channel the offset {@code b = −mean / std} of {@code v·a + b} */
+  public float[] offsets() {
+    float[] b = new float[3];
+    for (int c = 0; c < 3; c++) {
+      b[c] = -mean[c] / std[c];
+    }
+    return b;
+  }
+
+  /**
    * @return the spec as one line, e.g.
    *     {@code size=224x224;resize=center-crop;channels=RGB;layout=NCHW;scale=1.0;mean=0,0,0;std=1,1,1}
    */

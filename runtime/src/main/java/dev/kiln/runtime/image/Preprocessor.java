@@ -106,17 +106,10 @@ public final class Preprocessor {
           + " but the spec needs " + w + "x" + h + "; call fit() first");
     }
     int[] pixels = fitted.getRGB(0, 0, w, h, null, 0, w);
-    float scale = spec.scale();
-    float[] mean = spec.mean();
-    float[] std = spec.std();
     boolean bgr = spec.channels() == Preprocessing.ChannelOrder.BGR;
     // per channel in the model's order: (v * scale - mean) / std = v * a + b
-    float[] a = new float[3];
-    float[] b = new float[3];
-    for (int c = 0; c < 3; c++) {
-      a[c] = scale / std[c];
-      b[c] = -mean[c] / std[c];
-    }
+    float[] a = spec.multipliers();
+    float[] b = spec.offsets();
     int plane = w * h;
     boolean nchw = spec.layout() == Preprocessing.Layout.NCHW;
     for (int i = 0; i < plane; i++) {
