@@ -1,27 +1,13 @@
 package dev.kiln.spark;
 
-import com.google.protobuf.ByteString;
-import dev.kiln.onnx.OnnxProto.AttributeProto;
-import dev.kiln.onnx.OnnxProto.GraphProto;
+import dev.kiln.onnx.OnnxGraph;
 import dev.kiln.onnx.OnnxProto.ModelProto;
-import dev.kiln.onnx.OnnxProto.NodeProto;
 import dev.kiln.onnx.OnnxProto.StringStringEntryProto;
-import dev.kiln.onnx.OnnxProto.TensorProto;
-import dev.kiln.onnx.OnnxProto.TensorShapeProto;
-import dev.kiln.onnx.OnnxProto.TypeProto;
-import dev.kiln.onnx.OnnxProto.ValueInfoProto;
 import dev.kiln.runtime.ModelMetadata;
 import dev.kiln.runtime.image.Preprocessing;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.spark.ml.classification.LogisticRegressionModel;
 import org.apache.spark.ml.linalg.Matrix;
 import org.apache.spark.ml.linalg.Vector;
@@ -75,40 +61,20 @@ public final class KilnModelExport {
       b[1] = (float) intercept.apply(0);
     }
 
-    GraphProto.Builder g = GraphProto.newBuilder().setName("kiln");
-    String userInput = user.getGraph().getInput(0).getName();
-    g.addInput(value("input", -1, 3, spec.height(), spec.width()));
-    String x = normalization(g, spec);
-    java.util.function.UnaryOperator<String> rename = t -> t.isEmpty() ? t
-        : t.equals(userInput) ? x : "backbone/" + t;
-    Set<String> needed = needed(user.getGraph(), features);
-    Set<String> read = new HashSet<>();
-    for (NodeProto n : user.getGraph().getNodeList()) {
-      if (n.getOutputList().stream().noneMatch(needed::contains)) {
-        continue;
-      }
-      NodeProto.Builder nb = n.toBuilder().setName("backbone/" + n.getName());
-      for (int i = 0; i < nb.getInputCount(); i++) {
-        read.add(nb.getInput(i));
-        nb.setInput(i, rename.apply(nb.getInput(i)));
-      }
-      for (int i = 0; i < nb.getOutputCount(); i++) {
-        nb.setOutput(i, rename.apply(nb.getOutput(i)));
-      }
-      g.addNode(nb);
-    }
-    for (TensorProto t : user.getGraph().getInitializerList()) {
-      if (read.contains(t.getName())) {
-        g.addInitializer(t.toBuilder().setName("backbone/" + t.getName()));
-      }
-    }
-    g.addInitializer(floats("head/W", new long[] {classes, width}, w));
-    g.addInitializer(floats("head/b", new long[] {classes}, b));
-    g.addNode(node("Gemm", "head/gemm", "head/logits", "backbone/" + features, "head/W",
-        "head/b").addAttribute(integer("transB", 1)));
-    g.addNode(node("Softmax", "head/softmax", "probabilities", "head/logits")
-        .addAttribute(integer("axis", 1)));
-    g.addOutput(value("probabilities", -1, classes));
+    OnnxGraph g = new OnnxGraph();
+    g.graph.setName("kiln");
+    g.graph.addInput(OnnxGraph.floatValue("input", -1, 3, spec.height(), spec.width()));
+    String x = spec.isRaw() ? "input" : g.normalization("input", spec.multipliers(),
+        spec.offsets(), spec.channels() == Preprocessing.ChannelOrder.BGR);
+    String userFeatures = g.addAncestors(user.getGraph(), features, "backbone/",
+        user.getGraph().getInput(0).getName(), x);
+    g.node("Gemm", "head/gemm", "head/logits", userFeatures,
+        g.initializer("head/W", new long[] {classes, width}, w),
+        g.initializer("head/b", new long[] {classes}, b))
+        .addAttribute(OnnxGraph.integer("transB", 1));
+    g.node("Softmax", "head/softmax", "probabilities", "head/logits")
+        .addAttribute(OnnxGraph.integer("axis", 1));
+    g.graph.addOutput(OnnxGraph.floatValue("probabilities", -1, classes));
 
     Map<String, String> facts = new LinkedHashMap<>();
     facts.put("trainer", "spark-mllib LogisticRegression (" + (m.numRows() == classes
@@ -124,7 +90,7 @@ public final class KilnModelExport {
         .setIrVersion(Math.max(8, user.getIrVersion()))
         .addAllOpsetImport(user.getOpsetImportList())
         .setProducerName("kiln-spark")
-        .setGraph(g);
+        .setGraph(g.graph);
     metadata.toProperties().forEach((k, v) ->
         out.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
     return out.build().toByteArray();
@@ -159,86 +125,5 @@ public final class KilnModelExport {
       }
       return List.of(max).iterator();
     }).fold(0.0, Math::max);
-  }
-
-  /** {@code (x·scale − mean)/std} per channel (and BGR reordering), as Mul and Add. */
-  private static String normalization(GraphProto.Builder g, Preprocessing p) {
-    float[] a = new float[3];
-    float[] c = new float[3];
-    for (int i = 0; i < 3; i++) {
-      a[i] = p.scale() / p.std()[i];
-      c[i] = -p.mean()[i] / p.std()[i];
-    }
-    String x = "input";
-    if (p.channels() == Preprocessing.ChannelOrder.BGR) {
-      TensorProto.Builder order = TensorProto.newBuilder().setName("normalize/bgr_order")
-          .setDataType(TensorProto.DataType.INT64_VALUE).addDims(3).addInt64Data(2)
-          .addInt64Data(1).addInt64Data(0);
-      g.addInitializer(order);
-      g.addNode(node("Gather", "normalize/bgr", "normalize/bgr", x, "normalize/bgr_order")
-          .addAttribute(integer("axis", 1)));
-      x = "normalize/bgr";
-    }
-    g.addInitializer(floats("normalize/scale", new long[] {1, 3, 1, 1}, a));
-    g.addInitializer(floats("normalize/shift", new long[] {1, 3, 1, 1}, c));
-    g.addNode(node("Mul", "normalize/mul", "normalize/scaled", x, "normalize/scale"));
-    g.addNode(node("Add", "normalize/add", "normalized", "normalize/scaled", "normalize/shift"));
-    return "normalized";
-  }
-
-  private static Set<String> needed(GraphProto g, String tensor) {
-    Map<String, NodeProto> producer = new HashMap<>();
-    g.getNodeList().forEach(n -> n.getOutputList().forEach(o -> producer.put(o, n)));
-    if (!producer.containsKey(tensor)) {
-      throw new IllegalArgumentException("the featurizer's model has no node output '" + tensor
-          + "'");
-    }
-    Set<String> out = new HashSet<>();
-    Deque<String> todo = new ArrayDeque<>(List.of(tensor));
-    while (!todo.isEmpty()) {
-      String t = todo.pop();
-      NodeProto p = producer.get(t);
-      if (p == null || !out.addAll(p.getOutputList())) {
-        continue;
-      }
-      p.getInputList().stream().filter(i -> !i.isEmpty()).forEach(todo::push);
-    }
-    return out;
-  }
-
-  private static NodeProto.Builder node(String op, String name, String output,
-      String... inputs) {
-    NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(name).addOutput(output);
-    for (String i : inputs) {
-      n.addInput(i);
-    }
-    return n;
-  }
-
-  private static AttributeProto integer(String name, long v) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT)
-        .setI(v).build();
-  }
-
-  private static TensorProto floats(String name, long[] dims, float[] v) {
-    ByteBuffer buf = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    buf.asFloatBuffer().put(v);
-    TensorProto.Builder t = TensorProto.newBuilder().setName(name)
-        .setDataType(TensorProto.DataType.FLOAT_VALUE).setRawData(ByteString.copyFrom(buf.array()));
-    for (long d : dims) {
-      t.addDims(d);
-    }
-    return t.build();
-  }
-
-  private static ValueInfoProto value(String name, long... dims) {
-    TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
-    for (long d : dims) {
-      shape.addDim(d > 0 ? TensorShapeProto.Dimension.newBuilder().setDimValue(d)
-          : TensorShapeProto.Dimension.newBuilder().setDimParam("batch"));
-    }
-    return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
-        .setTensorType(TypeProto.Tensor.newBuilder()
-            .setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(shape))).build();
   }
 }

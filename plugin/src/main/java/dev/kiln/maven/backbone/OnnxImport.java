@@ -4,10 +4,10 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.google.protobuf.ByteString;
 import dev.kiln.maven.blocks.ActivationHardSwish;
 import dev.kiln.maven.blocks.ActivationScaledHardSigmoid;
 import dev.kiln.maven.blocks.ChannelScaleVertex;
+import dev.kiln.onnx.OnnxGraph;
 import dev.kiln.onnx.OnnxProto.AttributeProto;
 import dev.kiln.onnx.OnnxProto.GraphProto;
 import dev.kiln.onnx.OnnxProto.ModelProto;
@@ -323,7 +323,7 @@ final class OnnxImport {
       pads = new int[4];
     }
     boolean bias = n.getInputCount() > 2 && !n.getInput(2).isEmpty();
-    float[] data = floats(w);
+    float[] data = OnnxGraph.floats(w);
     if (group == 1) {
       b.addLayer(name, new ConvolutionLayer.Builder(k).stride(stride).padding(pads[0], pads[1])
           .dilation(dilation).nIn(channels).nOut(d[0]).hasBias(bias).convolutionMode(mode)
@@ -345,7 +345,7 @@ final class OnnxImport {
           + " channels; DL4J has plain and depthwise convolutions only)");
     }
     if (bias) {
-      float[] v = floats(constant(n.getInput(2)));
+      float[] v = OnnxGraph.floats(constant(n.getInput(2)));
       weights.put(name + "/bias", new WeightTensor(new long[] {v.length}, v));
     }
   }
@@ -353,10 +353,10 @@ final class OnnxImport {
   /** BatchNorm in inference form: a frozen per-channel affine (1×1 depthwise, with bias). */
   private void batchNorm(GraphBuilder b, NodeProto n, String name, String x,
       Map<String, WeightTensor> weights) {
-    float[] gamma = floats(constant(n.getInput(1)));
-    float[] beta = floats(constant(n.getInput(2)));
-    float[] mean = floats(constant(n.getInput(3)));
-    float[] var = floats(constant(n.getInput(4)));
+    float[] gamma = OnnxGraph.floats(constant(n.getInput(1)));
+    float[] beta = OnnxGraph.floats(constant(n.getInput(2)));
+    float[] mean = OnnxGraph.floats(constant(n.getInput(3)));
+    float[] var = OnnxGraph.floats(constant(n.getInput(4)));
     double eps = floatAttr(n, "epsilon", 1e-5f);
     int c = gamma.length;
     float[] scale = new float[c];
@@ -373,9 +373,11 @@ final class OnnxImport {
 
   private void clip(GraphBuilder b, NodeProto n, String name, String x) {
     float min = n.getInputCount() > 1 && !n.getInput(1).isEmpty()
-        ? floats(constant(n.getInput(1)))[0] : floatAttr(n, "min", Float.NEGATIVE_INFINITY);
+        ? OnnxGraph.floats(constant(n.getInput(1)))[0]
+        : floatAttr(n, "min", Float.NEGATIVE_INFINITY);
     float max = n.getInputCount() > 2 && !n.getInput(2).isEmpty()
-        ? floats(constant(n.getInput(2)))[0] : floatAttr(n, "max", Float.POSITIVE_INFINITY);
+        ? OnnxGraph.floats(constant(n.getInput(2)))[0]
+        : floatAttr(n, "max", Float.POSITIVE_INFINITY);
     if (min == 0 && max == 6) {
       b.addLayer(name, new ActivationLayer(Activation.RELU6), x);
     } else if (min == 0 && max == Float.POSITIVE_INFINITY) {
@@ -455,11 +457,11 @@ final class OnnxImport {
     boolean bias = n.getInputCount() > 2 && !n.getInput(2).isEmpty();
     b.addLayer(name, new DenseLayer.Builder().nIn(nIn).nOut(nOut).hasBias(bias)
         .activation(Activation.IDENTITY).build(), x);
-    INDArray a = Nd4j.create(floats(w), d, 'c');
+    INDArray a = Nd4j.create(OnnxGraph.floats(w), d, 'c');
     INDArray kernel = (transB ? a.transpose() : a).dup('c'); // Keras [in, out]
     weights.put(name + "/kernel", new WeightTensor(kernel.shape(), kernel.data().asFloat()));
     if (bias) {
-      float[] v = floats(constant(n.getInput(2)));
+      float[] v = OnnxGraph.floats(constant(n.getInput(2)));
       weights.put(name + "/bias", new WeightTensor(new long[] {v.length}, v));
     }
   }
@@ -467,7 +469,7 @@ final class OnnxImport {
   private void pad(GraphBuilder b, NodeProto n, String name, String x) {
     if (!stringAttr(n, "mode", "constant").equals("constant")
         || n.getInputCount() > 2 && !n.getInput(2).isEmpty()
-        && floats(constant(n.getInput(2)))[0] != 0f) {
+        && OnnxGraph.floats(constant(n.getInput(2)))[0] != 0f) {
       throw unsupported(n, "a Pad other than with zeros");
     }
     long[] p = int64s(n.getInput(1)); // begins of N, C, H, W then ends
@@ -551,16 +553,10 @@ final class OnnxImport {
   private static String put(Map<String, TensorProto> added, String name, INDArray value) {
     float[] v = value.dup('c').castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data()
         .asFloat();
-    ByteBuffer buf = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    buf.asFloatBuffer().put(v);
-    TensorProto.Builder t = TensorProto.newBuilder().setName(name)
-        .setDataType(TensorProto.DataType.FLOAT_VALUE).setRawData(ByteString.copyFrom(buf.array()));
     boolean vector = name.endsWith("/B") || name.endsWith("/scale") || name.endsWith("/mean")
         || name.endsWith("/var");
-    for (long d : vector ? new long[] {v.length} : value.shape()) {
-      t.addDims(d);
-    }
-    added.put(name, t.build());
+    added.put(name, OnnxGraph.floatTensor(name, vector ? new long[] {v.length} : value.shape(),
+        v));
     return name;
   }
 
@@ -612,24 +608,6 @@ final class OnnxImport {
           r -> out[0] = (long[]) ((OnnxTensor) r.get(0)).getValue());
       return out[0];
     }
-  }
-
-  static float[] floats(TensorProto t) {
-    if (t.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
-      throw new IllegalArgumentException("tensor " + t.getName() + " is not float32");
-    }
-    if (t.getFloatDataCount() > 0) {
-      float[] v = new float[t.getFloatDataCount()];
-      for (int i = 0; i < v.length; i++) {
-        v[i] = t.getFloatData(i);
-      }
-      return v;
-    }
-    FloatBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN)
-        .asFloatBuffer();
-    float[] v = new float[b.remaining()];
-    b.get(v);
-    return v;
   }
 
   private static long[] dims(TensorProto t) {

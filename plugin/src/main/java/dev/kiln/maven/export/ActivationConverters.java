@@ -1,5 +1,7 @@
 package dev.kiln.maven.export;
 
+import dev.kiln.onnx.OnnxGraph;
+
 import dev.kiln.maven.blocks.ActivationHardSwish;
 import java.util.Map;
 import org.nd4j.linalg.activations.IActivation;

@@ -1,5 +1,7 @@
 package dev.kiln.maven.export;
 
+import dev.kiln.onnx.OnnxGraph;
+
 import com.google.protobuf.ByteString;
 import dev.kiln.onnx.OnnxProto.AttributeProto;
 import dev.kiln.onnx.OnnxProto.GraphProto;
@@ -76,7 +78,7 @@ public final class HalfPrecision {
   }
 
   private static TensorProto half(TensorProto t) {
-    float[] v = Quantizer.values(t);
+    float[] v = OnnxGraph.floats(t);
     ByteBuffer b = ByteBuffer.allocate(2 * v.length).order(ByteOrder.LITTLE_ENDIAN);
     for (float f : v) {
       b.putShort(toHalf(f));

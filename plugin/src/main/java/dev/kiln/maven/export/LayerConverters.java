@@ -1,5 +1,7 @@
 package dev.kiln.maven.export;
 
+import dev.kiln.onnx.OnnxGraph;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

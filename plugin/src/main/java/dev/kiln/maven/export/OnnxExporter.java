@@ -1,5 +1,7 @@
 package dev.kiln.maven.export;
 
+import dev.kiln.onnx.OnnxGraph;
+
 import dev.kiln.onnx.OnnxProto.ModelProto;
 import dev.kiln.onnx.OnnxProto.OperatorSetIdProto;
 import dev.kiln.onnx.OnnxProto.StringStringEntryProto;
@@ -167,29 +169,8 @@ public final class OnnxExporter {
   }
 
   static String normalization(OnnxGraph g, Preprocessing p) {
-    if (p == null || p.isRaw()) {
-      return INPUT;
-    }
-    float[] mean = p.mean();
-    float[] std = p.std();
-    float[] a = new float[3];
-    float[] b = new float[3];
-    for (int c = 0; c < 3; c++) {
-      a[c] = p.scale() / std[c];
-      b[c] = -mean[c] / std[c];
-    }
-    String scale = g.initializer("normalize_scale", new long[] {1, 3, 1, 1}, a);
-    String shift = g.initializer("normalize_shift", new long[] {1, 3, 1, 1}, b);
-    String x = INPUT;
-    if (p.channels() == Preprocessing.ChannelOrder.BGR) { // the model takes RGB: reorder first
-      g.node("Gather", "normalize_bgr", "normalize_bgr", INPUT,
-          g.int64Initializer("normalize_bgr_order", 2, 1, 0))
-          .addAttribute(OnnxGraph.integer("axis", 1));
-      x = "normalize_bgr";
-    }
-    g.node("Mul", "normalize_mul", "normalize_scaled", x, scale);
-    g.node("Add", "normalize_add", "normalized", "normalize_scaled", shift);
-    return "normalized";
+    return p == null || p.isRaw() ? INPUT : g.normalization(INPUT, p.multipliers(), p.offsets(),
+        p.channels() == Preprocessing.ChannelOrder.BGR);
   }
 
   /**

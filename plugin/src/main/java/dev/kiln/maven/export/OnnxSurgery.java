@@ -1,5 +1,7 @@
 package dev.kiln.maven.export;
 
+import dev.kiln.onnx.OnnxGraph;
+
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -13,12 +15,7 @@ import dev.kiln.onnx.OnnxProto.TensorProto;
 import dev.kiln.onnx.OnnxProto.ValueInfoProto;
 import dev.kiln.runtime.image.Preprocessing;
 import java.nio.FloatBuffer;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -129,7 +126,7 @@ public final class OnnxSurgery {
    * taken for the classifier: the walk starts at the end.
    */
   public static Cut defaultCut(ModelProto m) {
-    Map<String, NodeProto> producer = producers(m.getGraph());
+    Map<String, NodeProto> producer = OnnxGraph.producers(m.getGraph());
     Set<String> constants = new HashSet<>();
     m.getGraph().getInitializerList().forEach(t -> constants.add(t.getName()));
     m.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("Constant"))
@@ -270,41 +267,19 @@ public final class OnnxSurgery {
     g.node("Identity", entry, entry, x);
     // the user's nodes the cut needs, in their order, reading Kiln's normalised input; every
     // user tensor is prefixed, so that no name can clash with Kiln's own
-    java.util.function.UnaryOperator<String> user = t -> t.isEmpty() ? t
-        : t.equals(userInput) ? entry : USER + t;
-    Set<String> needed = needed(userGraph, cut);
-    Set<String> usedInitializers = new HashSet<>();
-    for (NodeProto n : userGraph.getNodeList()) {
-      if (!needed.contains(n.getName() + "\u0000" + n.getOutput(0))) {
-        continue;
-      }
-      NodeProto.Builder b = n.toBuilder().setName(USER + n.getName());
-      for (int i = 0; i < b.getInputCount(); i++) {
-        usedInitializers.add(b.getInput(i));
-        b.setInput(i, user.apply(b.getInput(i)));
-      }
-      for (int i = 0; i < b.getOutputCount(); i++) {
-        b.setOutput(i, user.apply(b.getOutput(i)));
-      }
-      g.graph.addNode(b);
-    }
-    for (TensorProto t : userGraph.getInitializerList()) {
-      if (usedInitializers.contains(t.getName())) {
-        g.graph.addInitializer(t.toBuilder().setName(USER + t.getName()));
-      }
-    }
+    String userCut = g.addAncestors(userGraph, cut, USER, userInput, entry);
     String features = "features";
     if (shape.length == 4 && pool == null) {
-      g.node("Identity", features, features, USER + cut);
+      g.node("Identity", features, features, userCut);
       g.graph.addOutput(OnnxGraph.floatValue(features, -1, shape[1], shape[2], shape[3]));
       return model(model, g, cut, metadata);
     }
     if (shape.length == 4) {
       String pooled = "kiln_pooled";
-      g.node(pool, pooled, pooled, USER + cut);
+      g.node(pool, pooled, pooled, userCut);
       g.node("Flatten", features, features, pooled).addAttribute(OnnxGraph.integer("axis", 1));
     } else if (shape.length == 2) {
-      g.node("Identity", features, features, USER + cut);
+      g.node("Identity", features, features, userCut);
     } else {
       throw new IllegalArgumentException("cut tensor '" + cut + "' has shape "
           + java.util.Arrays.toString(shape) + "; a cut is a feature map [N, C, H, W] or a"
@@ -368,43 +343,5 @@ public final class OnnxSurgery {
       g.graph.addInitializer(t.toBuilder().setName(prefix + t.getName()));
     }
     return prefix + head.getGraph().getOutput(0).getName();
-  }
-
-  /** @return the nodes (name + NUL + first output) the tensor {@code cut} depends on */
-  private static Set<String> needed(GraphProto g, String cut) {
-    Map<String, NodeProto> producer = producers(g);
-    Set<String> keep = new HashSet<>();
-    Deque<String> todo = new ArrayDeque<>(List.of(cut));
-    Set<String> seen = new HashSet<>();
-    while (!todo.isEmpty()) {
-      String t = todo.pop();
-      if (!seen.add(t)) {
-        continue;
-      }
-      NodeProto p = producer.get(t);
-      if (p == null) {
-        continue; // a graph input or an initializer
-      }
-      keep.add(p.getName() + "\u0000" + p.getOutput(0));
-      p.getInputList().stream().filter(s -> !s.isEmpty()).forEach(todo::push);
-    }
-    return keep;
-  }
-
-  private static Map<String, NodeProto> producers(GraphProto g) {
-    Map<String, NodeProto> producer = new HashMap<>();
-    for (NodeProto n : g.getNodeList()) {
-      for (String o : n.getOutputList()) {
-        producer.put(o, n);
-      }
-    }
-    return producer;
-  }
-
-  /** @return every node's output names, for messages */
-  static List<String> outputs(ModelProto m) {
-    List<String> out = new ArrayList<>();
-    m.getGraph().getNodeList().forEach(n -> out.addAll(n.getOutputList()));
-    return out;
   }
 }

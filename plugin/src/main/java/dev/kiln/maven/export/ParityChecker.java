@@ -1,5 +1,7 @@
 package dev.kiln.maven.export;
 
+import dev.kiln.onnx.OnnxGraph;
+
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;

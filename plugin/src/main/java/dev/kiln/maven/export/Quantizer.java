@@ -1,10 +1,11 @@
 package dev.kiln.maven.export;
 
+import dev.kiln.onnx.OnnxGraph;
+
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.kiln.onnx.OnnxProto.AttributeProto;
 import dev.kiln.onnx.OnnxProto.GraphProto;
@@ -69,7 +70,7 @@ public final class Quantizer {
       act.put(t, new float[] {scale, zp});
       String p = "a" + id++;
       newInits.add(OnnxGraph.floatTensor(p + "s", new long[0], new float[] {scale}));
-      newInits.add(bytes(p + "z", new long[0], TensorProto.DataType.UINT8_VALUE,
+      newInits.add(OnnxGraph.tensor(p + "z", new long[0], TensorProto.DataType.UINT8_VALUE,
           new byte[] {(byte) zp}));
       dequantized.put(t, p + "d");
       after.put(t, List.of(node("QuantizeLinear", "", p + "q", t, p + "s", p + "z"),
@@ -96,7 +97,7 @@ public final class Quantizer {
       }
       float sx = act.get(original.get(n.getInput(0)))[0];
       TensorProto w = inits.get(n.getInput(1));
-      float[] wv = values(w);
+      float[] wv = OnnxGraph.floats(w);
       int channels = conv ? (int) w.getDims(0) : 1;
       float[] ws = new float[channels];
       byte[] wq = new byte[wv.length];
@@ -115,7 +116,7 @@ public final class Quantizer {
       String wn = "w" + id++;
       long[] wdims = w.getDimsList().stream().mapToLong(Long::longValue).toArray();
       long[] cdims = conv ? new long[] {channels} : new long[0];
-      newInits.add(bytes(wn, wdims, TensorProto.DataType.INT8_VALUE, wq));
+      newInits.add(OnnxGraph.tensor(wn, wdims, TensorProto.DataType.INT8_VALUE, wq));
       newInits.add(OnnxGraph.floatTensor(wn + "s", cdims, conv ? ws : new float[] {ws[0]}));
       // symmetric: no zero-point input (it defaults to 0 of the int8 type)
       NodeProto.Builder dq = node("DequantizeLinear", "", wn + "d", wn, wn + "s").toBuilder();
@@ -128,7 +129,7 @@ public final class Quantizer {
       n.setInput(1, wn + "d");
       if (n.getInputCount() > 2 && inits.containsKey(n.getInput(2))) {
         TensorProto b = inits.get(n.getInput(2));
-        float[] bv = values(b);
+        float[] bv = OnnxGraph.floats(b);
         ByteBuffer bq = ByteBuffer.allocate(4 * bv.length).order(ByteOrder.LITTLE_ENDIAN);
         float[] bs = new float[bv.length];
         for (int c = 0; c < bv.length; c++) {
@@ -136,7 +137,7 @@ public final class Quantizer {
           bq.putInt(Math.round(bv[c] / bs[c]));
         }
         String bn = "b" + id++;
-        newInits.add(bytes(bn, new long[] {bv.length}, TensorProto.DataType.INT32_VALUE,
+        newInits.add(OnnxGraph.tensor(bn, new long[] {bv.length}, TensorProto.DataType.INT32_VALUE,
             bq.array()));
         newInits.add(OnnxGraph.floatTensor(bn + "s", new long[] {bv.length}, bs));
         weightNodes.add(node("DequantizeLinear", "", bn + "d", bn, bn + "s").toBuilder()
@@ -195,15 +196,15 @@ public final class Quantizer {
           eps = a.getF();
         }
       }
-      float[] gamma = values(inits.get(bn.getInput(1)));
-      float[] beta = values(inits.get(bn.getInput(2)));
-      float[] mean = values(inits.get(bn.getInput(3)));
-      float[] var = values(inits.get(bn.getInput(4)));
+      float[] gamma = OnnxGraph.floats(inits.get(bn.getInput(1)));
+      float[] beta = OnnxGraph.floats(inits.get(bn.getInput(2)));
+      float[] mean = OnnxGraph.floats(inits.get(bn.getInput(3)));
+      float[] var = OnnxGraph.floats(inits.get(bn.getInput(4)));
       TensorProto w = inits.get(conv.getInput(1));
-      float[] wv = values(w);
+      float[] wv = OnnxGraph.floats(w);
       int out = (int) w.getDims(0);
       int per = wv.length / out;
-      float[] bias = conv.getInputCount() > 2 ? values(inits.get(conv.getInput(2)))
+      float[] bias = conv.getInputCount() > 2 ? OnnxGraph.floats(inits.get(conv.getInput(2)))
           : new float[out];
       for (int c = 0; c < out; c++) {
         double s = gamma[c] / Math.sqrt(var[c] + eps);
@@ -340,33 +341,6 @@ public final class Quantizer {
       }
     }
     return u;
-  }
-
-  static float[] values(TensorProto t) {
-    if (t.getDataType() != FLOAT) {
-      throw new IllegalArgumentException("initializer " + t.getName() + " is not float");
-    }
-    if (t.getFloatDataCount() > 0) {
-      float[] v = new float[t.getFloatDataCount()];
-      for (int i = 0; i < v.length; i++) {
-        v[i] = t.getFloatData(i);
-      }
-      return v;
-    }
-    FloatBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN)
-        .asFloatBuffer();
-    float[] v = new float[b.remaining()];
-    b.get(v);
-    return v;
-  }
-
-  static TensorProto bytes(String name, long[] dims, int type, byte[] raw) {
-    TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(type)
-        .setRawData(ByteString.copyFrom(raw));
-    for (long d : dims) {
-      t.addDims(d);
-    }
-    return t.build();
   }
 
   static NodeProto node(String op, String name, String output, String... inputs) {

@@ -1,5 +1,7 @@
 package dev.kiln.maven.export;
 
+import dev.kiln.onnx.OnnxGraph;
+
 import dev.kiln.maven.blocks.ChannelScaleVertex;
 import java.util.Arrays;
 import java.util.List;
