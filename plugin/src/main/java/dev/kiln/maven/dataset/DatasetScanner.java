@@ -110,7 +110,7 @@ public final class DatasetScanner {
       }
       split(root, labels.get(i), i, files, request, train, val);
     }
-    return new Dataset(root, labels, train, val, false, walk.warnings);
+    return new Dataset(root, labels, train, val, false, walk.warnings());
   }
 
   /**
@@ -173,7 +173,7 @@ public final class DatasetScanner {
       throw new UserProblemException("validation folder " + valDir + " holds no images; put"
           + " images in " + valDir + "/<label>/ or remove it to split automatically");
     }
-    return new Dataset(root, labels, train, val, true, walk.warnings);
+    return new Dataset(root, labels, train, val, true, walk.warnings());
   }
 
   private static void checkLabelCount(Path dir, List<String> labels) throws UserProblemException {
@@ -213,9 +213,21 @@ public final class DatasetScanner {
     final java.util.Set<Path> seen = new java.util.HashSet<>();
     final java.util.Set<Path> owned = new java.util.HashSet<>();
     final List<String> warnings = new ArrayList<>();
+    /** Photos in formats Kiln cannot decode, left out by the includes. */
+    final List<String> undecodable = new ArrayList<>();
 
     Walk(boolean followLinks) {
       this.followLinks = followLinks;
+    }
+
+    /** @return the walk's warnings, the formats Kiln cannot decode last, as one line */
+    List<String> warnings() {
+      List<String> all = new ArrayList<>(warnings);
+      String undecodable = undecodableWarning(this.undecodable);
+      if (undecodable != null) {
+        all.add(undecodable);
+      }
+      return all;
     }
 
     /** Marks {@code dir} and its label folders as owned: no link may lead into them. */
@@ -271,9 +283,12 @@ public final class DatasetScanner {
             java.nio.file.attribute.BasicFileAttributes attrs) {
           String relative = dir.relativize(f).toString().replace(File.separatorChar, '/');
           if (attrs.isSymbolicLink()) {
-            walk.warnings.add("skipped link " + rel(parent, f) + ": followLinks is off");
+            walk.warnings.add("skipped link " + rel(parent, f) + ": " + (walk.followLinks
+                ? danglingLink(f) : "followLinks is off"));
           } else if (attrs.isRegularFile() && matches(relative, request)) {
             found.add(relative);
+          } else if (attrs.isRegularFile() && undecodable(relative, request)) {
+            walk.undecodable.add(rel(parent, f));
           }
           return java.nio.file.FileVisitResult.CONTINUE;
         }
@@ -294,6 +309,51 @@ public final class DatasetScanner {
           + "; add images or remove the folder");
     }
     return found.stream().sorted().toList();
+  }
+
+  /**
+   * Photo formats Kiln cannot decode (ImageIO has no reader for them): files of these types are
+   * not among the default includes, and a scan that leaves them out says so.
+   */
+  static final List<String> UNDECODABLE = List.of("webp", "heic", "heif", "avif");
+
+  /** @return true for a file the includes leave out only because Kiln cannot decode its type */
+  static boolean undecodable(String relative, Request request) {
+    String name = relative.substring(relative.lastIndexOf('/') + 1);
+    String ext = name.substring(name.lastIndexOf('.') + 1).toLowerCase(java.util.Locale.ROOT);
+    String path = relative.replace('/', File.separatorChar);
+    return !name.startsWith(".") && name.contains(".") && UNDECODABLE.contains(ext)
+        && request.excludes().stream().noneMatch(p -> SelectorUtils.matchPath(
+            p.replace('/', File.separatorChar).replace('\\', File.separatorChar), path, false));
+  }
+
+  /**
+   * @return one warning for the photos left out because Kiln cannot decode their format, or null
+   *     when there are none
+   */
+  static String undecodableWarning(List<String> files) {
+    if (files.isEmpty()) {
+      return null;
+    }
+    List<String> sorted = files.stream().sorted().toList();
+    String types = sorted.stream().map(f -> f.substring(f.lastIndexOf('.'))
+        .toLowerCase(java.util.Locale.ROOT)).distinct().sorted()
+        .collect(java.util.stream.Collectors.joining("/"));
+    return "ignored " + files.size() + " " + types + " photo(s) (" + String.join(", ",
+        sorted.subList(0, Math.min(5, sorted.size()))) + (sorted.size() > 5 ? ", …" : "")
+        + "): Kiln cannot decode these formats; convert them to JPEG or PNG to train on them";
+  }
+
+  /** @return why a link the walk did not follow is skipped: it leads nowhere */
+  static String danglingLink(Path link) {
+    String target;
+    try {
+      target = Files.readSymbolicLink(link).toString();
+    } catch (java.io.IOException | UnsupportedOperationException e) {
+      target = "?";
+    }
+    return "it is a dangling link: its target " + target + " does not exist (or cannot be"
+        + " reached); fix or remove the link";
   }
 
   private static String rel(Path parent, Path p) {

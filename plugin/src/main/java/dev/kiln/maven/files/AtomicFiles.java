@@ -39,19 +39,30 @@ public final class AtomicFiles {
   /**
    * @param target file to replace
    * @param bytes its new content
-   * @throws IOException when writing fails (the target is untouched)
+   * @throws IOException when writing fails (the target is untouched); its message names the
+   *     target and says when the disk is full
    */
   public static void write(Path target, byte[] bytes) throws IOException {
-    Files.createDirectories(target.toAbsolutePath().getParent());
-    Path tmp = TempFiles.create(target.toAbsolutePath().getParent(), tmpPrefix(target),
-        TMP_SUFFIX);
+    write(target, TempFiles.Content.of(bytes));
+  }
+
+  /**
+   * @param target file to replace
+   * @param content writes its new content (the seam through which a test fails a write midway)
+   * @throws IOException when writing fails (the target is untouched, no temporary file stays);
+   *     its message names the target and says when the disk is full
+   */
+  public static void write(Path target, TempFiles.Content content) throws IOException {
+    Path dir = target.toAbsolutePath().getParent();
+    Path tmp = null;
     try {
+      Files.createDirectories(dir);
+      tmp = TempFiles.create(dir, tmpPrefix(target), TMP_SUFFIX);
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
           StandardOpenOption.TRUNCATE_EXISTING)) {
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
+        java.io.OutputStream out = java.nio.channels.Channels.newOutputStream(ch);
+        content.writeTo(out);
+        out.flush();
         ch.force(true);
       }
       try {
@@ -59,9 +70,38 @@ public final class AtomicFiles {
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }
+    } catch (IOException e) {
+      throw failure(target, e);
     } finally {
-      Files.deleteIfExists(tmp);
+      if (tmp != null) {
+        Files.deleteIfExists(tmp);
+      }
     }
+  }
+
+  /**
+   * @return an exception whose message names the file being written and, when the disk is full,
+   *     says so (the JDK's "No space left on device" names no file)
+   */
+  static IOException failure(Path target, IOException e) {
+    String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    if (diskFull(e)) {
+      return new IOException("cannot write " + target + ": the disk is full (" + why
+          + "); free space on that disk and build again", e);
+    }
+    return new IOException("cannot write " + target + ": " + why, e);
+  }
+
+  /** @return true when the failure is a full disk (ENOSPC, Windows' "not enough space") */
+  public static boolean diskFull(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = t.getMessage() == null ? "" : t.getMessage().toLowerCase(java.util.Locale.ROOT);
+      if (m.contains("no space left") || m.contains("not enough space")
+          || m.contains("disk quota exceeded")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.kiln.maven.fingerprint;
 
+import dev.kiln.maven.files.TempFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +16,10 @@ import java.util.TreeMap;
  * file, so that an unchanged data set is not read again on every build. An entry is trusted only
  * when the file's modification time is at least {@link #RACY_MILLIS} older than the moment the
  * hash was taken: a file rewritten within the file system's timestamp granularity right after it
- * was hashed is hashed again (git's "racy clean" rule).
+ * was hashed is hashed again (git's "racy clean" rule). Within one build a file is hashed at
+ * most once: every later question about it gets the same answer (or the same failure), so the
+ * fingerprint, the duplicate check and the hashes training holds its reads to all come from one
+ * read.
  */
 public final class FileHashes {
 
@@ -24,9 +28,15 @@ public final class FileHashes {
 
   private record Entry(long size, long modified, long hashedAt, String sha256) {}
 
+  private static final String TMP_PREFIX = ".hashes.";
+  private static final String TMP_SUFFIX = ".tmp";
+
   private final Path store;
   private final Map<String, Entry> entries = new TreeMap<>();
   private final java.util.Set<String> used = new java.util.HashSet<>();
+  /** This build's answers: a hash, or the failure to read the file. */
+  private final Map<String, Object> answered = new java.util.HashMap<>();
+  private boolean forgotten;
   private int read;
   private int remembered;
 
@@ -63,6 +73,23 @@ public final class FileHashes {
    */
   public String sha256(Path file) throws IOException {
     Path abs = file.toAbsolutePath().normalize();
+    Object earlier = answered.get(abs.toString());
+    if (earlier instanceof IOException e) {
+      throw e;
+    } else if (earlier != null) {
+      return (String) earlier;
+    }
+    try {
+      String sha = hash(abs);
+      answered.put(abs.toString(), sha);
+      return sha;
+    } catch (IOException e) {
+      answered.put(abs.toString(), e);
+      throw e;
+    }
+  }
+
+  private String hash(Path abs) throws IOException {
     BasicFileAttributes a = Files.readAttributes(abs, BasicFileAttributes.class);
     long size = a.size();
     long modified = a.lastModifiedTime().toMillis();
@@ -85,7 +112,7 @@ public final class FileHashes {
    * the data set are dropped); failures only cost a re-read next time.
    */
   public void save() {
-    if (store == null || (read == 0 && used.size() == entries.size())) {
+    if (store == null || (read == 0 && !forgotten && used.size() == entries.size())) {
       return;
     }
     entries.keySet().retainAll(used);
@@ -94,13 +121,44 @@ public final class FileHashes {
         + "\t" + e.sha256() + "\t" + path));
     try {
       Files.createDirectories(store.getParent());
-      Path tmp = dev.kiln.maven.files.TempFiles.create(store.getParent(), ".hashes.", ".tmp");
-      Files.write(tmp, lines, StandardCharsets.UTF_8);
-      Files.move(tmp, store, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Path tmp = TempFiles.write(store.getParent(), TMP_PREFIX, TMP_SUFFIX,
+          out -> out.write((String.join("\n", lines) + (lines.isEmpty() ? "" : "\n"))
+              .getBytes(StandardCharsets.UTF_8))); // a failed write removes its temporary
+      try {
+        Files.move(tmp, store, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
     } catch (IOException ignored) {
       // the store is an optimisation
     }
+  }
+
+  /**
+   * Removes the temporaries that failed or interrupted saves of a store left in its folder.
+   *
+   * @param store the hashes file
+   * @return the files removed
+   */
+  public static List<Path> removeStale(Path store) {
+    return TempFiles.removeStale(store.toAbsolutePath().getParent(), TMP_PREFIX, TMP_SUFFIX);
+  }
+
+  /**
+   * Drops the remembered hashes of files whose content turned out to differ from them (a file
+   * rewritten with its old size and time), so that the next build reads them again.
+   *
+   * @param files the files
+   * @return this
+   */
+  public FileHashes forget(java.util.Collection<Path> files) {
+    for (Path f : files) {
+      String key = f.toAbsolutePath().normalize().toString();
+      forgotten |= entries.remove(key) != null;
+      answered.remove(key);
+    }
+    return this;
   }
 
   /** @return files whose bytes were read (hash missing or stale) */

@@ -30,7 +30,8 @@ public final class Fingerprint {
    * @param backbone the backbone weights file
    * @param pluginVersion this plugin's version
    * @return lower-case hex SHA-256
-   * @throws UserProblemException when a file cannot be read
+   * @throws UserProblemException when the backbone file cannot be read (a photo that cannot be
+   *     read is recorded as unreadable)
    */
   public static String of(Map<String, Path> images, Map<String, String> configuration,
       Path backbone, String pluginVersion) throws UserProblemException {
@@ -51,7 +52,7 @@ public final class Fingerprint {
     f.file(backbone);
     for (Map.Entry<String, Path> e : new TreeMap<>(images).entrySet()) {
       f.text(e.getKey());
-      f.file(e.getValue());
+      f.photo(e.getValue());
     }
     return Hashes.hex(f.digest);
   }
@@ -69,6 +70,22 @@ public final class Fingerprint {
       throw new UserProblemException("cannot read " + p + ": " + e.getMessage(), e);
     }
   }
+
+  /**
+   * A photo that cannot be read does not stop the build: training skips and reports it like a
+   * corrupt one, and the fingerprint records it as unreadable (so it changes when the photo
+   * becomes readable).
+   */
+  private void photo(Path p) {
+    try {
+      text(hashes.sha256(p));
+    } catch (IOException e) {
+      text(UNREADABLE);
+    }
+  }
+
+  /** What the fingerprint records for a photo that cannot be read. */
+  public static final String UNREADABLE = "unreadable";
 
   private static byte[] lengthPrefix(long n) {
     byte[] b = new byte[8];

@@ -72,6 +72,6 @@ final class ModelTraining {
 
   /** The configuration as the training engine takes it: the photos, the backbone, itself. */
   static TrainingRequest request(TrainConfiguration c, TrainInputs inputs, Backbone backbone) {
-    return new TrainingRequest(inputs.dataset(), backbone, c);
+    return new TrainingRequest(inputs.dataset(), backbone, c, inputs.photos());
   }
 }

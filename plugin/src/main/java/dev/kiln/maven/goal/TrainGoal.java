@@ -2,6 +2,7 @@ package dev.kiln.maven.goal;
 
 import dev.kiln.maven.codegen.ClassifierGenerator;
 import dev.kiln.maven.config.TrainConfiguration;
+import dev.kiln.maven.dataset.ChangedPhotosException;
 import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.train.ProgressListener;
 import dev.kiln.maven.train.TrainingResult;
@@ -66,7 +67,7 @@ public final class TrainGoal {
     if (reused != null) {
       return reused;
     }
-    TrainingResult result = ModelTraining.train(c, inputs, listener);
+    TrainingResult result = train(c, inputs, listener);
     try {
       QualityGates.check(c, outputs, inputs.dataset(), result, listener);
     } catch (UserProblemException e) {
@@ -78,6 +79,20 @@ public final class TrainGoal {
         inputs.fingerprint());
     return new Outcome(false, outputs.model, result.estimate().accuracy(),
         result.estimate().line(), outputs.report, inputs.dataset().labels());
+  }
+
+  /**
+   * {@link ModelTraining}; when photos changed while it read them, their remembered hashes are
+   * dropped before the build fails, so the next build reads them afresh.
+   */
+  static TrainingResult train(TrainConfiguration c, TrainInputs inputs,
+      ProgressListener listener) throws UserProblemException {
+    try {
+      return ModelTraining.train(c, inputs, listener);
+    } catch (ChangedPhotosException e) {
+      inputs.forget(e.files());
+      throw e;
+    }
   }
 
   /**

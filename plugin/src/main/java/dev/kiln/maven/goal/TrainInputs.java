@@ -7,12 +7,17 @@ import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.DatasetScanner;
 import dev.kiln.maven.dataset.DuplicatePhotos;
 import dev.kiln.maven.dataset.LabelledImage;
+import dev.kiln.maven.dataset.PhotoReader;
+import dev.kiln.maven.dataset.PhotoReads;
+import dev.kiln.maven.dataset.PhotoSource;
 import dev.kiln.maven.fingerprint.FileHashes;
 import dev.kiln.maven.fingerprint.Fingerprint;
 import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.train.ProgressListener;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,8 +28,12 @@ import java.util.Map;
  * @param dataset the scanned photos
  * @param backboneFile the local weights file
  * @param fingerprint SHA-256 over everything that can change the model
+ * @param photos the photos' bytes and the hash the fingerprint recorded of each (or {@link
+ *     PhotoReads#UNREADABLE}): training holds every read to it
+ * @param hashes the remembered file hashes (a photo found changed is forgotten there)
  */
-record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint) {
+record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint, PhotoSource photos,
+    FileHashes hashes) {
 
   static TrainInputs resolve(TrainConfiguration c, ProgressListener listener)
       throws UserProblemException {
@@ -46,12 +55,19 @@ record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint) {
     for (LabelledImage i : data.validation()) {
       files.put("val:" + i.relativePath(), i.file());
     }
-    FileHashes hashes = FileHashes.load(c.outputs().workDir().resolve("file-hashes.tsv"));
+    FileHashes hashes = FileHashes.load(hashesFile(c));
     String fingerprint = Fingerprint.of(files, ConfigurationFingerprint.inputs(c), backboneFile,
         c.run().pluginVersion(), hashes);
+    // one read per photo and build: FileHashes answers again with the fingerprint's hash
+    Map<Path, String> recorded = new HashMap<>();
+    for (Path f : files.values()) {
+      recorded.put(f, hash(hashes, f));
+    }
     DuplicatePhotos.Result unique;
     try {
-      unique = DuplicatePhotos.resolve(data, hashes::sha256);
+      // an unreadable photo is no one's duplicate: training skips and reports it
+      unique = DuplicatePhotos.resolve(data, f -> recorded.get(f).equals(PhotoReads.UNREADABLE)
+          ? PhotoReads.UNREADABLE + ":" + f : recorded.get(f));
     } catch (java.io.IOException e) {
       throw new UserProblemException("cannot read a photo: " + e.getMessage(), e);
     }
@@ -65,6 +81,36 @@ record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint) {
     data = unique.dataset();
     listener.debug("fingerprint: " + hashes.read() + " files read, " + hashes.remembered()
         + " unchanged (size and time) and not read");
-    return new TrainInputs(data, backboneFile, fingerprint);
+    return new TrainInputs(data, backboneFile, fingerprint,
+        new PhotoSource(recorded, PhotoReader.FILES), hashes);
+  }
+
+  /** @return the file the photos' hashes are remembered in between builds */
+  static Path hashesFile(TrainConfiguration c) {
+    return c.outputs().workDir().resolve("file-hashes.tsv");
+  }
+
+  /**
+   * @return this inputs with the photos read through {@code reader} (the seam a test changes a
+   *     photo through between two reads)
+   */
+  TrainInputs withReader(PhotoReader reader) {
+    return new TrainInputs(dataset, backboneFile, fingerprint, photos.withReader(reader), hashes);
+  }
+
+  /**
+   * After photos were found changed: their remembered hashes are dropped, so the next build
+   * reads them again even when they kept their size and time.
+   */
+  void forget(List<Path> changed) {
+    hashes.forget(changed).save();
+  }
+
+  private static String hash(FileHashes hashes, Path file) {
+    try {
+      return hashes.sha256(file);
+    } catch (java.io.IOException e) {
+      return PhotoReads.UNREADABLE; // as the fingerprint recorded it
+    }
   }
 }

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kiln.maven.codegen.ClassifierGenerator;
 import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.dataset.Dataset;
+import dev.kiln.maven.fingerprint.FileHashes;
 import dev.kiln.maven.fingerprint.Hashes;
+import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.report.ReportWriter;
 import dev.kiln.maven.train.TrainingResult;
 import java.io.IOException;
@@ -36,6 +38,7 @@ final class TrainOutputs {
   final Path summary;
   final Path rejectedReport;
   final Path rejectedMetrics;
+  final Path hashes;
 
   TrainOutputs(TrainConfiguration c) {
     Path work = c.outputs().workDir();
@@ -48,6 +51,7 @@ final class TrainOutputs {
     summary = TrainGoal.summaryFile(work);
     rejectedReport = work.resolve("report-rejected.html");
     rejectedMetrics = work.resolve("metrics-rejected.json");
+    hashes = TrainInputs.hashesFile(c);
   }
 
   /** @return the temporary files of interrupted writes, removed (never packaged, never read) */
@@ -57,21 +61,24 @@ final class TrainOutputs {
         rejectedMetrics)) {
       removed.addAll(AtomicFiles.removeStale(p));
     }
+    removed.addAll(FileHashes.removeStale(hashes));
     return removed;
   }
 
   /** A model that failed a gate: its report and metrics beside, not over, the accepted ones. */
-  void writeRejected(String className, TrainingResult result, Dataset data, String fingerprint) {
+  void writeRejected(String className, TrainingResult result, Dataset data, String fingerprint)
+      throws UserProblemException {
     try {
       AtomicFiles.write(rejectedReport, ReportWriter.html(className, result, data.root()));
       AtomicFiles.write(rejectedMetrics, metricsJson(result, fingerprint, data));
     } catch (IOException e) {
-      throw new IllegalStateException("cannot write Kiln's report: " + e.getMessage(), e);
+      throw new UserProblemException("cannot write Kiln's report: " + e.getMessage(), e);
     }
   }
 
   /** The accepted model and everything that describes it; the fingerprint file last. */
-  void writeAccepted(String className, TrainingResult result, Dataset data, String fingerprint) {
+  void writeAccepted(String className, TrainingResult result, Dataset data, String fingerprint)
+      throws UserProblemException {
     try {
       AtomicFiles.write(kept, result.onnx());
       AtomicFiles.write(model, result.onnx());
@@ -83,7 +90,9 @@ final class TrainOutputs {
       AtomicFiles.write(fingerprintFile, fingerprint + "\n" + result.estimate().accuracy() + "\n"
           + result.estimate().line() + "\n" + sha256(result.onnx()) + "\n");
     } catch (IOException e) {
-      throw new IllegalStateException("cannot write Kiln outputs: " + e.getMessage(), e);
+      // the message names the file and says when the disk is full (AtomicFiles); without the
+      // fingerprint file, written last, the next build retrains
+      throw new UserProblemException("cannot write Kiln outputs: " + e.getMessage(), e);
     }
   }
 

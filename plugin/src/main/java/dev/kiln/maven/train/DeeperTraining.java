@@ -5,6 +5,7 @@ import dev.kiln.maven.config.LearningRateSchedule;
 import dev.kiln.maven.config.Mode;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.LabelledImage;
+import dev.kiln.maven.dataset.PhotoReads;
 import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.runtime.KilnException;
 import dev.kiln.runtime.image.Preprocessing;
@@ -34,7 +35,7 @@ final class DeeperTraining {
   static Trainer.Trained fineTune(TrainingRequest request, HeadTrainer.Result head,
       double[] weights, Preprocessing raw, ExecutorService pool, ProgressListener listener,
       Trainer.Work work, FeatureSource.Features pooledVal, HeldOut heldOut,
-      LinearHead.Fitted linear) throws KilnException {
+      LinearHead.Fitted linear, PhotoReads photos) throws KilnException {
     Backbone backbone = request.backbone();
     int blocks = request.fineTuneBlocks();
     String cut = backbone.architecture().cutBefore(blocks);
@@ -44,7 +45,7 @@ final class DeeperTraining {
     FeatureSource.Features train;
     FeatureSource.Features val;
     try (FeatureSource maps = new FeatureSource(backbone, cut, false, raw, request.device(),
-        cache, pool)) {
+        cache, pool, photos)) {
       maps.leaveRowsInCache(); // maps are large: read back per batch, memory stays flat
       train = maps.features(request.dataset().train(), new ArrayList<>());
       val = maps.features(heldOut.selection(), new ArrayList<>()); // only these choose the epoch
@@ -85,7 +86,7 @@ final class DeeperTraining {
   static Trainer.Trained fullTune(TrainingRequest request, HeadTrainer.Result head,
       double[] weights, FeatureSource.Features train, FeatureSource.Features val,
       HeldOut heldOut, LinearHead.Fitted linear, Preprocessing raw, ExecutorService pool,
-      ProgressListener listener, Trainer.Work work) {
+      PhotoReads photos, ProgressListener listener, Trainer.Work work) {
     Backbone backbone = request.backbone();
     int classes = request.dataset().labels().size();
     double lr = request.learningRate() / 100;
@@ -95,13 +96,13 @@ final class DeeperTraining {
             : " + " + request.augmentedCopies() + " fresh augmented copies each"));
     HeadTrainer.Config config = lowRate(request, lr);
     ImageInputs trainIn = new ImageInputs(train.images(), raw, backbone.normalization(), pool,
-        request.augmentation(), request.augmentedCopies(), request.seed());
+        photos, request.augmentation(), request.augmentedCopies(), request.seed());
     ComputationGraph full = backbone.wholeGraph(true, classes, request.dropout(), request.seed(),
         config.updater(iterations(trainIn.size(), request)), request.weightDecay());
     copyParameters(head.head(), full); // the trained head's layers, by name
     HeadTrainer.weighLoss(full, weights);
     ImageInputs valIn = new ImageInputs(heldOut.selectionOf(val).images(), raw,
-        backbone.normalization(), pool, null, 0, request.seed());
+        backbone.normalization(), pool, photos, null, 0, request.seed());
     long t0 = System.nanoTime();
     HeadTrainer.Result tuned = HeadTrainer.fit(full, trainIn, valIn, classes, config, true,
         listener);
@@ -118,14 +119,17 @@ final class DeeperTraining {
    * streamed per batch. The pretrained weights are not used.
    */
   static Trainer.Trained scratch(TrainingRequest request, Preprocessing raw,
-      ExecutorService pool, List<SkippedImage> skipped, Trainer.Work work,
+      ExecutorService pool, PhotoReads photos, List<SkippedImage> skipped, Trainer.Work work,
       ProgressListener listener) throws UserProblemException {
     Dataset data = request.dataset();
     Backbone backbone = request.backbone();
     int classes = data.labels().size();
     long t0 = System.nanoTime();
-    List<LabelledImage> trainImages = ImageInputs.readable(data.train(), raw, pool, skipped);
-    List<LabelledImage> valImages = ImageInputs.readable(data.validation(), raw, pool, skipped);
+    List<LabelledImage> trainImages = ImageInputs.readable(data.train(), raw, pool, photos,
+        skipped);
+    List<LabelledImage> valImages = ImageInputs.readable(data.validation(), raw, pool, photos,
+        skipped);
+    photos.requireUnchanged();
     work.decodeMillis += (System.nanoTime() - t0) / 1_000_000;
     FeatureSource.Features val = new FeatureSource.Features(valImages, new float[0][],
         valImages.stream().mapToInt(LabelledImage::label).toArray());
@@ -133,10 +137,10 @@ final class DeeperTraining {
         trainImages.stream().mapToInt(LabelledImage::label).toArray(),
         valImages.stream().mapToInt(LabelledImage::label).toArray(), skipped, listener);
     ImageInputs trainIn = new ImageInputs(trainImages, raw, backbone.normalization(), pool,
-        request.augmentation(), request.augmentedCopies(), request.seed());
+        photos, request.augmentation(), request.augmentedCopies(), request.seed());
     HeldOut heldOut = HeldOut.halves(data.validation(), request.seed());
     ImageInputs valIn = new ImageInputs(heldOut.selectionOf(val).images(), raw,
-        backbone.normalization(), pool, null, 0, request.seed());
+        backbone.normalization(), pool, photos, null, 0, request.seed());
     LearningRateSchedule schedule = request.schedule() == null ? LearningRateSchedule.CONSTANT
         : request.schedule();
     HeadTrainer.Config config = HeadTrainer.Config.of(request, request.learningRate(), null,

@@ -1,5 +1,6 @@
 package dev.kiln.maven.train;
 
+import dev.kiln.maven.files.TempFiles;
 import dev.kiln.maven.fingerprint.Hashes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,10 +12,11 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 
 /**
- * Frozen-backbone outputs on disk, content-addressed: the key is the SHA-256 of the image bytes,
- * the backbone weights, the cut layer, the preprocessing spec and the augmentation variant. A
- * later build that adds ten photos computes ten; a changed photo gets a new key. Entries are
- * written atomically; an unreadable entry is treated as a miss.
+ * Frozen-backbone outputs on disk, content-addressed: the key is the SHA-256 of the image bytes
+ * that were decoded (read once, hashed and decoded from the same buffer), the backbone weights,
+ * the cut layer, the preprocessing spec and the augmentation variant. A later build that adds
+ * ten photos computes ten; a changed photo gets a new key. Entries are written atomically (a
+ * failed write leaves no temporary); an unreadable entry is treated as a miss.
  */
 final class FeatureCache {
 
@@ -33,15 +35,14 @@ final class FeatureCache {
   }
 
   /**
-   * @param image the image file
+   * @param imageSha256 the SHA-256 of the image bytes the row is computed from: the very bytes
+   *     decoded, never those of an earlier read of the file
    * @param variant augmentation variant id ("" for the plain image)
    * @return the cache key
-   * @throws IOException when the image cannot be read
    */
-  String key(Path image, String variant) throws IOException {
+  String key(String imageSha256, String variant) {
     MessageDigest md = Hashes.sha256();
-    Hashes.update(md, image);
-    md.update((context + "|" + variant).getBytes(StandardCharsets.UTF_8));
+    md.update((imageSha256 + "|" + context + "|" + variant).getBytes(StandardCharsets.UTF_8));
     return Hashes.hex(md);
   }
 
@@ -73,13 +74,50 @@ final class FeatureCache {
       Files.createDirectories(f.getParent());
       ByteBuffer b = ByteBuffer.allocate(row.length * 4).order(ByteOrder.LITTLE_ENDIAN);
       b.asFloatBuffer().put(row);
-      Path tmp = dev.kiln.maven.files.TempFiles.create(f.getParent(), ".", ".tmp");
-      Files.write(tmp, b.array());
-      Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Path tmp = TempFiles.write(f.getParent(), ".", TMP_SUFFIX,
+          TempFiles.Content.of(b.array())); // a failed write removes its temporary
+      try {
+        Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
       return true;
     } catch (IOException e) {
       return false; // a cache that cannot be written only costs time next build
     }
+  }
+
+  /** Suffix of the temporaries that precede an entry's move into place. */
+  static final String TMP_SUFFIX = ".tmp";
+
+  /**
+   * How old a temporary must be before a build removes it: the cache may be shared by builds
+   * running at once, and a younger one may be another build's write in progress.
+   */
+  static final java.time.Duration STALE = java.time.Duration.ofHours(1);
+
+  /**
+   * Removes the temporaries that failed or interrupted writes (a full disk, a killed build) left
+   * in the cache's folders, when older than {@link #STALE}.
+   *
+   * @param dir the cache folder
+   * @return the files removed
+   */
+  static java.util.List<Path> removeStale(Path dir) {
+    java.util.List<Path> removed = new java.util.ArrayList<>();
+    if (dir == null || !Files.isDirectory(dir)) {
+      return removed;
+    }
+    java.time.Instant before = java.time.Instant.now().minus(STALE);
+    removed.addAll(TempFiles.removeStale(dir, ".", TMP_SUFFIX, before));
+    try (java.util.stream.Stream<Path> shards = Files.list(dir)) {
+      for (Path shard : shards.filter(Files::isDirectory).toList()) {
+        removed.addAll(TempFiles.removeStale(shard, ".", TMP_SUFFIX, before));
+      }
+    } catch (IOException e) {
+      // left for the next build
+    }
+    return removed;
   }
 
   private Path file(String key) {

@@ -2,13 +2,13 @@ package dev.kiln.maven.train;
 
 import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.dataset.LabelledImage;
+import dev.kiln.maven.dataset.PhotoReads;
 import dev.kiln.maven.export.OnnxExporter;
 import dev.kiln.runtime.Device;
 import dev.kiln.runtime.KilnException;
 import dev.kiln.runtime.image.Preprocessing;
 import dev.kiln.runtime.image.Preprocessor;
 import dev.kiln.runtime.internal.Augmentation;
-import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +19,9 @@ import java.util.concurrent.ExecutorService;
  * Frozen-backbone features for lists of images: from the cache when present, otherwise decoded
  * (in parallel, through the runtime's preprocessing) and run through the frozen part on ONNX
  * Runtime in batches, then cached. The frozen part is exported and loaded only when some image
- * misses the cache. Streams: only one batch of decoded images is held at a time.
+ * misses the cache. Each photo is read once ({@link PhotoReads}): its cache key is the hash of the
+ * bytes decoded, and a read that contradicts the build's fingerprint is neither used nor cached.
+ * Streams: only one batch of read and of decoded images is held at a time.
  */
 final class FeatureSource implements AutoCloseable {
 
@@ -32,6 +34,7 @@ final class FeatureSource implements AutoCloseable {
   private final Device device;
   private final FeatureCache cache;
   private final ExecutorService pool;
+  private final PhotoReads photos;
   private final boolean pooled;
   private boolean keepRows = true;
   /** Marks a row left in the cache. */
@@ -45,9 +48,12 @@ final class FeatureSource implements AutoCloseable {
   /**
    * @param cutLayer last frozen layer (null: the last feature layer)
    * @param pooled true: globally average-pooled rows; false: whole feature maps, flattened
+   * @param photos this run's photo reads (each photo read once, checked against the build's
+   *     fingerprint)
    */
   FeatureSource(Backbone backbone, String cutLayer, boolean pooled, Preprocessing raw,
-      Device device, FeatureCache cache, ExecutorService pool) {
+      Device device, FeatureCache cache, ExecutorService pool, PhotoReads photos) {
+    this.photos = photos;
     this.pooled = pooled;
     this.backbone = backbone;
     this.cutLayer = cutLayer;
@@ -104,56 +110,39 @@ final class FeatureSource implements AutoCloseable {
           java.awt.image.BufferedImage> fit) throws KilnException {
     float[][] rows = new float[images.size()][];
     String[] keys = new String[images.size()];
-    List<Integer> misses = new ArrayList<>();
-    for (int i = 0; i < images.size(); i++) {
-      if (cache != null) {
-        try {
-          keys[i] = cache.key(images.get(i).file(), variant);
+    // each photo is read once: the bytes hashed for its key are the bytes decoded; only a batch
+    // of read photos is held at a time
+    List<Integer> pending = new ArrayList<>();
+    List<byte[]> pendingBytes = new ArrayList<>();
+    for (int from = 0; from < images.size(); from += BATCH) {
+      int to = Math.min(images.size(), from + BATCH);
+      long t0 = System.nanoTime();
+      List<ImageLoader.Read> reads = ImageLoader.read(images.subList(from, to), pool, photos);
+      decodeNanos += System.nanoTime() - t0;
+      for (int i = from; i < to; i++) {
+        ImageLoader.Read read = reads.get(i - from);
+        if (read.photo() == null) {
+          if (read.skipped() != null) {
+            skipped.add(read.skipped());
+          }
+          continue; // unreadable (reported) or changed (the run fails): nothing cached
+        }
+        if (cache != null) {
+          keys[i] = cache.key(read.photo().sha256(), variant);
           rows[i] = keepRows ? cache.get(keys[i]) : cache.contains(keys[i]) ? IN_CACHE : null;
-        } catch (IOException e) {
-          skipped.add(new SkippedImage(images.get(i).relativePath(),
-              "cannot read the file: " + e.getMessage()));
+        }
+        if (rows[i] != null) {
+          cached++;
           continue;
         }
-      }
-      if (rows[i] == null) {
-        misses.add(i);
-      } else {
-        cached++;
-      }
-    }
-    float[] scratch = new float[raw.tensorSize()];
-    for (int from = 0; from < misses.size(); from += BATCH) {
-      List<Integer> part = misses.subList(from, Math.min(misses.size(), from + BATCH));
-      long t0 = System.nanoTime();
-      ImageLoader.Chunk chunk = ImageLoader.load(part.stream().map(images::get).toList(), raw, pool,
-          fit);
-      skipped.addAll(chunk.skipped());
-      if (chunk.fitted().isEmpty()) {
-        decodeNanos += System.nanoTime() - t0;
-        continue;
-      }
-      FrozenForward f = forward();
-      FloatBuffer buf = f.inputBuffer(chunk.fitted().size());
-      for (int i = 0; i < chunk.fitted().size(); i++) {
-        dev.kiln.runtime.internal.Tensors.write(chunk.fitted().get(i), raw, scratch, buf, i);
-      }
-      long t1 = System.nanoTime();
-      float[][] out = f.run(chunk.fitted().size());
-      long t2 = System.nanoTime();
-      decodeNanos += t1 - t0;
-      forwardNanos += t2 - t1;
-      computed += out.length;
-      int o = 0;
-      for (int index : part) {
-        if (chunk.images().contains(images.get(index))) {
-          rows[index] = out[o++];
-          if (cache != null && cache.put(keys[index], rows[index]) && !keepRows) {
-            rows[index] = IN_CACHE;
-          }
+        pending.add(i);
+        pendingBytes.add(read.photo().bytes());
+        if (pending.size() == BATCH) {
+          compute(images, pending, pendingBytes, rows, keys, skipped, fit);
         }
       }
     }
+    compute(images, pending, pendingBytes, rows, keys, skipped, fit);
     List<LabelledImage> ok = new ArrayList<>();
     List<float[]> okRows = new ArrayList<>();
     List<String> okKeys = new ArrayList<>();
@@ -167,6 +156,52 @@ final class FeatureSource implements AutoCloseable {
     return new Features(ok, okRows.toArray(float[][]::new),
         ok.stream().mapToInt(LabelledImage::label).toArray(),
         cache == null ? null : okKeys.toArray(String[]::new));
+  }
+
+  /**
+   * Decodes the pending photos from the bytes read for them, runs the frozen part and caches each
+   * row under its photo's key (the hash of those very bytes); then clears the pending lists.
+   */
+  private void compute(List<LabelledImage> images, List<Integer> pending,
+      List<byte[]> pendingBytes, float[][] rows, String[] keys, List<SkippedImage> skipped,
+      java.util.function.BiFunction<LabelledImage, java.awt.image.BufferedImage,
+          java.awt.image.BufferedImage> fit) throws KilnException {
+    if (pending.isEmpty()) {
+      return;
+    }
+    long t0 = System.nanoTime();
+    List<LabelledImage> part = pending.stream().map(images::get).toList();
+    ImageLoader.Chunk chunk = ImageLoader.decode(part, pendingBytes, raw, pool, fit);
+    skipped.addAll(chunk.skipped());
+    if (chunk.fitted().isEmpty()) {
+      decodeNanos += System.nanoTime() - t0;
+      pending.clear();
+      pendingBytes.clear();
+      return;
+    }
+    float[] scratch = new float[raw.tensorSize()];
+    FrozenForward f = forward();
+    FloatBuffer buf = f.inputBuffer(chunk.fitted().size());
+    for (int i = 0; i < chunk.fitted().size(); i++) {
+      dev.kiln.runtime.internal.Tensors.write(chunk.fitted().get(i), raw, scratch, buf, i);
+    }
+    long t1 = System.nanoTime();
+    float[][] out = f.run(chunk.fitted().size());
+    long t2 = System.nanoTime();
+    decodeNanos += t1 - t0;
+    forwardNanos += t2 - t1;
+    computed += out.length;
+    int o = 0;
+    for (int index : pending) {
+      if (chunk.images().contains(images.get(index))) {
+        rows[index] = out[o++];
+        if (cache != null && cache.put(keys[index], rows[index]) && !keepRows) {
+          rows[index] = IN_CACHE;
+        }
+      }
+    }
+    pending.clear();
+    pendingBytes.clear();
   }
 
   private FrozenForward forward() throws KilnException {

@@ -1,8 +1,8 @@
 package dev.kiln.maven.train;
 
 import dev.kiln.maven.dataset.LabelledImage;
+import dev.kiln.maven.dataset.PhotoReads;
 import dev.kiln.runtime.KilnException;
-import dev.kiln.runtime.image.ImageDecoder;
 import dev.kiln.runtime.image.Preprocessing;
 import dev.kiln.runtime.image.Preprocessor;
 import dev.kiln.runtime.internal.Augmentation;
@@ -30,6 +30,7 @@ final class ImageInputs extends HeadTrainer.Inputs {
   private final Preprocessing raw;
   private final Preprocessing norm;
   private final ExecutorService pool;
+  private final PhotoReads photos;
   private final Augmentation augmentation;
   private final int copies;
   private final long seed;
@@ -52,16 +53,18 @@ final class ImageInputs extends HeadTrainer.Inputs {
    * @param images readable images (see {@link #readable})
    * @param raw the model's preprocessing (size and resize policy)
    * @param norm the backbone's normalisation
+   * @param photos the run's photo reads (a photo that changes during training fails the run)
    * @param augmentation augmentation for the extra copies, or null for none
    * @param copies augmented examples per image and epoch
    */
   ImageInputs(List<LabelledImage> images, Preprocessing raw, Preprocessing norm,
-      ExecutorService pool, Augmentation augmentation, int copies, long seed) {
+      ExecutorService pool, PhotoReads photos, Augmentation augmentation, int copies, long seed) {
     super(repeatedLabels(images, augmentation == null ? 0 : copies));
     this.images = List.copyOf(images);
     this.raw = raw;
     this.norm = norm;
     this.pool = pool;
+    this.photos = photos;
     this.augmentation = augmentation;
     this.copies = augmentation == null ? 0 : copies;
     this.seed = seed;
@@ -83,11 +86,12 @@ final class ImageInputs extends HeadTrainer.Inputs {
    * @return the readable images, in order; the others are added to {@code skipped}
    */
   static List<LabelledImage> readable(List<LabelledImage> images, Preprocessing raw,
-      ExecutorService pool, List<SkippedImage> skipped) {
+      ExecutorService pool, PhotoReads photos, List<SkippedImage> skipped) {
     List<LabelledImage> ok = new ArrayList<>();
     for (int from = 0; from < images.size(); from += FeatureSource.BATCH) {
       ImageLoader.Chunk chunk = ImageLoader.load(
-          images.subList(from, Math.min(images.size(), from + FeatureSource.BATCH)), raw, pool);
+          images.subList(from, Math.min(images.size(), from + FeatureSource.BATCH)), raw, pool,
+          photos);
       ok.addAll(chunk.images());
       skipped.addAll(chunk.skipped());
     }
@@ -107,7 +111,7 @@ final class ImageInputs extends HeadTrainer.Inputs {
         if (copy == 0 || epoch == 0) {
           BufferedImage img = kept.get(index);
           if (img == null) {
-            img = Preprocessor.load(image.file(), raw);
+            img = ImageLoader.fitted(image, read(image), raw, null);
             long bytes = 4L * img.getWidth() * img.getHeight();
             if (keptBytes.addAndGet(bytes) <= KEEP_BYTES) {
               kept.put(index, img);
@@ -117,10 +121,8 @@ final class ImageInputs extends HeadTrainer.Inputs {
           }
           return img;
         }
-        BufferedImage decoded = ImageDecoder.decode(image.file(), Math.min(raw.width(),
-            raw.height()));
-        return augmentation.apply(decoded, raw,
-            ImageLoader.variantRandom(seed, image, epoch, copy));
+        return ImageLoader.fitted(image, read(image), raw, (photo, decoded) -> augmentation.apply(
+            decoded, raw, ImageLoader.variantRandom(seed, image, epoch, copy)));
       }));
     }
     int size = norm.tensorSize();
@@ -130,6 +132,10 @@ final class ImageInputs extends HeadTrainer.Inputs {
         Preprocessor.writeTensor(futures.get(k).get(), norm, tensor, k * size);
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
+        if (cause instanceof java.io.UncheckedIOException u
+            && u.getCause() instanceof PhotoReads.ChangedException) {
+          throw u; // the run fails naming every changed photo (Trainer)
+        }
         throw new IllegalStateException("image " + images.get(idx[k] % n).relativePath()
             + " became unreadable during training: " + (cause instanceof KilnException
                 ? cause.getMessage() : cause.toString()), cause);
@@ -144,6 +150,22 @@ final class ImageInputs extends HeadTrainer.Inputs {
     data.position(0);
     data.put(tensor);
     return batch;
+  }
+
+  /**
+   * @return the photo's bytes, read once for this use
+   * @throws java.io.UncheckedIOException with a {@link PhotoReads.ChangedException} when the photo
+   *     changed since the build hashed it
+   */
+  private byte[] read(LabelledImage image) throws KilnException {
+    try {
+      return photos.read(image.file()).bytes();
+    } catch (PhotoReads.ChangedException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (java.io.IOException e) {
+      throw new KilnException(KilnException.Reason.IMAGE_UNREADABLE, "cannot read image "
+          + image.file() + ": " + e.getMessage(), e);
+    }
   }
 
   /** @return time spent decoding and preprocessing so far */

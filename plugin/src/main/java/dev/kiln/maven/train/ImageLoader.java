@@ -1,7 +1,9 @@
 package dev.kiln.maven.train;
 
 import dev.kiln.maven.dataset.LabelledImage;
+import dev.kiln.maven.dataset.PhotoReads;
 import dev.kiln.runtime.KilnException;
+import dev.kiln.runtime.image.ImageDecoder;
 import dev.kiln.runtime.image.Preprocessing;
 import dev.kiln.runtime.image.Preprocessor;
 import java.awt.image.BufferedImage;
@@ -12,8 +14,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 
 /**
- * Decodes and fits a chunk of images in parallel through the runtime's {@link Preprocessor}, so
- * training sees exactly the pixels the application will. Failures become {@link SkippedImage}s.
+ * Reads, decodes and fits a chunk of images in parallel through the runtime's {@link
+ * Preprocessor}, so training sees exactly the pixels the application will. Each photo is read once
+ * ({@link PhotoReads}): the bytes decoded are the bytes hashed. Failures to read or decode become
+ * {@link SkippedImage}s alike.
  */
 final class ImageLoader {
 
@@ -36,21 +40,85 @@ final class ImageLoader {
         + epoch * 7_919L + copy);
   }
 
-  static Chunk load(List<LabelledImage> images, Preprocessing spec, ExecutorService pool) {
-    return load(images, spec, pool, null);
+  static Chunk load(List<LabelledImage> images, Preprocessing spec, ExecutorService pool,
+      PhotoReads photos) {
+    return load(images, spec, pool, photos, null);
   }
 
   /**
+   * Reads each photo once and decodes the bytes read (never a second read of the file).
+   *
+   * @param photos the run's reads: a photo whose read contradicts an earlier one is in neither
+   *     list of the chunk, and in {@link PhotoReads#changed()}
    * @param fit how a decoded image becomes the input-size image (null: {@link Preprocessor#fit})
    */
   static Chunk load(List<LabelledImage> images, Preprocessing spec, ExecutorService pool,
+      PhotoReads photos,
       java.util.function.BiFunction<LabelledImage, BufferedImage, BufferedImage> fit) {
     List<Future<BufferedImage>> futures = new ArrayList<>(images.size());
     for (LabelledImage image : images) {
-      futures.add(pool.submit(() -> fit == null ? Preprocessor.load(image.file(), spec)
-          : fit.apply(image, dev.kiln.runtime.image.ImageDecoder.decode(image.file(),
-              Math.min(spec.width(), spec.height())))));
+      futures.add(pool.submit(() -> fitted(image, photos.read(image.file()).bytes(), spec, fit)));
     }
+    return collect(images, futures);
+  }
+
+  /**
+   * One read of a photo.
+   *
+   * @param image the photo
+   * @param photo its bytes and their hash, or null when it could not be read
+   * @param skipped why it could not be read (null when read, or when it changed: see {@link
+   *     PhotoReads#changed()})
+   */
+  record Read(LabelledImage image, PhotoReads.Photo photo, SkippedImage skipped) {}
+
+  /** Reads photos in parallel, each once. */
+  static List<Read> read(List<LabelledImage> images, ExecutorService pool, PhotoReads photos) {
+    List<Future<PhotoReads.Photo>> futures = new ArrayList<>(images.size());
+    for (LabelledImage image : images) {
+      futures.add(pool.submit(() -> photos.read(image.file())));
+    }
+    List<Read> reads = new ArrayList<>(images.size());
+    for (int i = 0; i < images.size(); i++) {
+      try {
+        reads.add(new Read(images.get(i), futures.get(i).get(), null));
+      } catch (ExecutionException e) {
+        reads.add(new Read(images.get(i), null, skipped(images.get(i), e.getCause())));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while reading images", e);
+      }
+    }
+    return reads;
+  }
+
+  /**
+   * Decodes photos already read, in parallel.
+   *
+   * @param bytes each photo's bytes, as read (and hashed) once
+   */
+  static Chunk decode(List<LabelledImage> images, List<byte[]> bytes, Preprocessing spec,
+      ExecutorService pool,
+      java.util.function.BiFunction<LabelledImage, BufferedImage, BufferedImage> fit) {
+    List<Future<BufferedImage>> futures = new ArrayList<>(images.size());
+    for (int i = 0; i < images.size(); i++) {
+      LabelledImage image = images.get(i);
+      byte[] b = bytes.get(i);
+      futures.add(pool.submit(() -> fitted(image, b, spec, fit)));
+    }
+    return collect(images, futures);
+  }
+
+  /** @return the photo decoded from {@code bytes} and fitted */
+  static BufferedImage fitted(LabelledImage image, byte[] bytes, Preprocessing spec,
+      java.util.function.BiFunction<LabelledImage, BufferedImage, BufferedImage> fit)
+      throws KilnException {
+    BufferedImage decoded = ImageDecoder.decode(bytes, image.file().toString(),
+        Math.min(spec.width(), spec.height()));
+    return fit == null ? Preprocessor.fit(decoded, spec) : fit.apply(image, decoded);
+  }
+
+  private static Chunk collect(List<LabelledImage> images, List<Future<BufferedImage>> futures) {
     List<LabelledImage> ok = new ArrayList<>();
     List<BufferedImage> fitted = new ArrayList<>();
     List<SkippedImage> skipped = new ArrayList<>();
@@ -59,15 +127,32 @@ final class ImageLoader {
         fitted.add(futures.get(i).get());
         ok.add(images.get(i));
       } catch (ExecutionException e) {
-        Throwable cause = e.getCause();
-        String reason = cause instanceof KilnException k ? k.getMessage()
-            : cause.getClass().getSimpleName() + ": " + cause.getMessage();
-        skipped.add(new SkippedImage(images.get(i).relativePath(), reason));
+        SkippedImage s = skipped(images.get(i), e.getCause());
+        if (s != null) {
+          skipped.add(s);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while decoding images", e);
       }
     }
     return new Chunk(ok, fitted, skipped);
+  }
+
+  /**
+   * @return the photo left out and why, as corrupt and unreadable photos alike are reported; null
+   *     for a photo that changed while the build read it (the run fails: {@link
+   *     PhotoReads#requireUnchanged()})
+   */
+  static SkippedImage skipped(LabelledImage image, Throwable cause) {
+    if (cause instanceof PhotoReads.ChangedException) {
+      return null;
+    }
+    String reason = cause instanceof KilnException k ? k.getMessage()
+        : cause instanceof java.io.IOException io ? "cannot read the file ("
+            + (io.getMessage() == null ? io.getClass().getSimpleName() : io.getMessage())
+            + "); check its permissions and the disk, or remove it"
+        : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+    return new SkippedImage(image.relativePath(), reason);
   }
 }

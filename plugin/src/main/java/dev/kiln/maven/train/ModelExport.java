@@ -5,6 +5,7 @@ import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.backbone.OnnxArchitecture;
 import dev.kiln.maven.config.Mode;
 import dev.kiln.maven.dataset.LabelledImage;
+import dev.kiln.maven.dataset.PhotoReads;
 import dev.kiln.maven.export.OnnxExporter;
 import dev.kiln.maven.export.ParityChecker;
 import dev.kiln.maven.head.AccuracyEstimate;
@@ -73,8 +74,7 @@ final class ModelExport {
     if (b.hiddenUnits() > 0) {
       training.put("hidden_units", Integer.toString(b.hiddenUnits()));
     }
-    training.put("images", request.dataset().train().size() + " train, "
-        + request.dataset().validation().size() + " validation, " + skipped.size() + " skipped");
+    training.put("images", imageCounts(request.dataset(), skipped));
     java.time.Instant date = request.settings().run().outputTimestamp();
     if (date != null) { // project.build.outputTimestamp; otherwise no date: reproducible bytes
       training.put("date", date.truncatedTo(ChronoUnit.SECONDS).toString());
@@ -110,6 +110,18 @@ final class ModelExport {
           request.settings().head().testTimeFlip()));
     }
     return new Exported(onnx, metadata);
+  }
+
+  /**
+   * @return the photos of each side that training used, and the skipped ones: a skipped photo is
+   *     neither a training nor a validation photo
+   */
+  static String imageCounts(dev.kiln.maven.dataset.Dataset data, List<SkippedImage> skipped) {
+    java.util.Set<String> left = new java.util.HashSet<>();
+    skipped.forEach(s -> left.add(s.relativePath()));
+    long train = data.train().stream().filter(i -> !left.contains(i.relativePath())).count();
+    long val = data.validation().stream().filter(i -> !left.contains(i.relativePath())).count();
+    return train + " train, " + val + " validation, " + left.size() + " skipped";
   }
 
   static String json(Object value) {
@@ -233,7 +245,7 @@ final class ModelExport {
   /** Runs the exported model through the runtime on the validation images beside DL4J. */
   static Checked check(Reference reference, Exported exported,
       FeatureSource.Features val, Preprocessing raw, Backbone backbone, boolean flip,
-      ExecutorService pool) throws KilnException {
+      ExecutorService pool, PhotoReads photos) throws KilnException {
     Preprocessing norm = backbone.normalization();
     float[][] probabilities = new float[val.images().size()][];
     double max = 0;
@@ -244,7 +256,7 @@ final class ModelExport {
       for (int from = 0; from < val.images().size(); from += FeatureSource.BATCH) {
         List<LabelledImage> part = val.images().subList(from,
             Math.min(val.images().size(), from + FeatureSource.BATCH));
-        ImageLoader.Chunk chunk = ImageLoader.load(part, raw, pool);
+        ImageLoader.Chunk chunk = ImageLoader.load(part, raw, pool, photos);
         int n = chunk.fitted().size();
         float[] rawTensor = new float[n * size];
         float[] netTensor = new float[n * size];
@@ -282,7 +294,7 @@ final class ModelExport {
     } else if (!result.passed(ParityChecker.TOLERANCE)) {
       ComputationGraph full = reference.full();
       // locate the layer on the first validation image
-      ImageLoader.Chunk first = ImageLoader.load(val.images().subList(0, 1), raw, pool);
+      ImageLoader.Chunk first = ImageLoader.load(val.images().subList(0, 1), raw, pool, photos);
       float[] r = new float[raw.tensorSize()];
       float[] x = new float[raw.tensorSize()];
       Preprocessor.writeTensor(first.fitted().get(0), raw, r, 0);

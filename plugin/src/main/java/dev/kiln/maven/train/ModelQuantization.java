@@ -2,6 +2,7 @@ package dev.kiln.maven.train;
 
 import dev.kiln.maven.config.Quantization;
 import dev.kiln.maven.dataset.LabelledImage;
+import dev.kiln.maven.dataset.PhotoReads;
 import dev.kiln.maven.export.HalfPrecision;
 import dev.kiln.maven.export.Quantizer;
 import dev.kiln.maven.problem.UserProblemException;
@@ -42,7 +43,7 @@ final class ModelQuantization {
       TrainingResult.Quantized info) {}
 
   static Shipped apply(TrainingRequest request, ModelExport.Exported model, float[][] floats,
-      FeatureSource.Features val, Preprocessing raw, ExecutorService pool,
+      FeatureSource.Features val, Preprocessing raw, ExecutorService pool, PhotoReads photos,
       ProgressListener listener) throws UserProblemException, KilnException {
     Quantization kind = request.settings().export().quantize();
     if (kind == Quantization.NONE) {
@@ -62,7 +63,7 @@ final class ModelQuantization {
       int used = 0;
       for (int from = 0; from < chosen.size(); from += FeatureSource.BATCH) {
         ImageLoader.Chunk chunk = ImageLoader.load(chosen.subList(from,
-            Math.min(chosen.size(), from + FeatureSource.BATCH)), raw, pool);
+            Math.min(chosen.size(), from + FeatureSource.BATCH)), raw, pool, photos);
         int m = chunk.fitted().size();
         if (m == 0) {
           continue;

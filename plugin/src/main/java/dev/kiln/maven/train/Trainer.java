@@ -5,6 +5,7 @@ import dev.kiln.maven.config.HeadSolver;
 import dev.kiln.maven.config.Mode;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.LabelledImage;
+import dev.kiln.maven.dataset.PhotoReads;
 import dev.kiln.maven.engine.Dl4jSetup;
 import dev.kiln.maven.export.ParityChecker;
 import dev.kiln.maven.head.AccuracyEstimate;
@@ -49,7 +50,9 @@ public final class Trainer {
    * @param listener progress
    * @return the exported model and its metrics
    * @throws UserProblemException for bad data (e.g. all images of a label unreadable, or any
-   *     unreadable image with failOnBadImages) or a parity failure
+   *     unreadable image with failOnBadImages) or a parity failure; {@link
+   *     dev.kiln.maven.dataset.ChangedPhotosException} when a photo changed while the build read
+   *     it (nothing is cached from a read that another read contradicts)
    */
   public static TrainingResult train(TrainingRequest request, ProgressListener listener)
       throws UserProblemException {
@@ -82,11 +85,16 @@ public final class Trainer {
       return t;
     });
     Work work = new Work();
+    PhotoReads photos = request.photos().open();
+    if (request.cacheDir() != null) {
+      FeatureCache.removeStale(request.cacheDir()).forEach(p -> listener.debug("removed " + p
+          + ", left by a failed or interrupted write"));
+    }
     try {
       List<SkippedImage> skipped = new ArrayList<>();
       Trained trained = mode == Mode.SCRATCH
-          ? DeeperTraining.scratch(request, raw, pool, skipped, work, listener)
-          : pretrained(request, mode, raw, pool, skipped, work, listener);
+          ? DeeperTraining.scratch(request, raw, pool, photos, skipped, work, listener)
+          : pretrained(request, mode, raw, pool, photos, skipped, work, listener);
       FeatureSource.Features val = trained.val();
       HeadTrainer.Result head = trained.result();
 
@@ -100,8 +108,9 @@ public final class Trainer {
           ? ModelExport.Reference.of(trained.full())
           : ModelExport.Reference.of(exported, backbone, head.head(), request.device())) {
         checked = ModelExport.check(reference, exported, val, raw, backbone,
-            request.settings().head().testTimeFlip(), pool);
+            request.settings().head().testTimeFlip(), pool, photos);
       }
+      photos.requireUnchanged();
       long exportMillis = (System.nanoTime() - t1) / 1_000_000;
       if (!checked.parity().passed(ParityChecker.TOLERANCE)) {
         throw new IllegalStateException("the exported ONNX model differs from the trained network"
@@ -109,7 +118,8 @@ public final class Trainer {
             + "); first diverging layer: " + checked.parity().divergingLayer());
       }
       ModelQuantization.Shipped shipped = ModelQuantization.apply(request, exported,
-          checked.probabilities(), val, raw, pool, listener);
+          checked.probabilities(), val, raw, pool, photos, listener);
+      photos.requireUnchanged();
       exported = shipped.exported();
       float[][] probabilities = shipped.probabilities(); // the shipped model's
       Evaluation evaluation = Evaluation.of(data.labels(), val.labels(), probabilities,
@@ -141,6 +151,11 @@ public final class Trainer {
               trained.linear().selection()), trained.validationTrainedOn(), shipped.info());
     } catch (KilnException e) {
       throw new IllegalStateException(e.getMessage(), e);
+    } catch (java.io.UncheckedIOException e) {
+      if (e.getCause() instanceof PhotoReads.ChangedException) { // while streaming images
+        photos.requireUnchanged();
+      }
+      throw e;
     } finally {
       pool.shutdownNow();
     }
@@ -185,7 +200,8 @@ public final class Trainer {
    * HeldOut#halves}).
    */
   private static Trained pretrained(TrainingRequest request, Mode mode, Preprocessing raw,
-      ExecutorService pool, List<SkippedImage> skipped, Work work, ProgressListener listener)
+      ExecutorService pool, PhotoReads photos, List<SkippedImage> skipped, Work work,
+      ProgressListener listener)
       throws KilnException, UserProblemException {
     Dataset data = request.dataset();
     Backbone backbone = request.backbone();
@@ -211,7 +227,7 @@ public final class Trainer {
     FeatureSource.Features val;
     float[][] mirrored = null;
     try (FeatureSource source = new FeatureSource(backbone, request.featureLayer(), true, raw,
-        request.device(), cache, pool)) {
+        request.device(), cache, pool, photos)) {
       plain = source.features(data.train(), skipped);
       val = source.features(data.validation(), skipped);
       train = refitAll ? concat(plain, val) : plain;
@@ -231,6 +247,7 @@ public final class Trainer {
           + source.deviceInUse() + "), " + source.cached() + " from the cache");
       work.add(source);
     }
+    photos.requireUnchanged(); // before any photo count or decision relies on them
     checkImages(request, data, plain.labels(), val.labels(), skipped, listener);
     HeldOut heldOut = linear && mode == Mode.FEATURE_EXTRACTOR
         ? HeldOut.all(data.validation(), "the " + data.validation().size() + " photos of the"
@@ -261,11 +278,11 @@ public final class Trainer {
     work.trainMillis += (System.nanoTime() - t0) / 1_000_000;
     if (mode == Mode.FINE_TUNE) {
       return DeeperTraining.fineTune(request, head, weights, raw, pool, listener, work, val,
-          heldOut, fitted);
+          heldOut, fitted, photos);
     }
     if (mode == Mode.FULL) {
       return DeeperTraining.fullTune(request, head, weights, plain, val, heldOut, fitted, raw,
-          pool, listener, work);
+          pool, photos, listener, work);
     }
     if (backbone.architecture() instanceof dev.kiln.maven.backbone.OnnxArchitecture) {
       // the user's graph is stitched to the head at export: no DL4J network of the whole

@@ -6,6 +6,7 @@ import dev.kiln.maven.config.LearningRateSchedule;
 import dev.kiln.maven.config.Mode;
 import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.dataset.Dataset;
+import dev.kiln.maven.dataset.PhotoSource;
 import dev.kiln.runtime.Device;
 import dev.kiln.runtime.image.Preprocessing;
 import dev.kiln.runtime.internal.Augmentation;
@@ -21,10 +22,19 @@ import java.util.Objects;
  * @param dataset scanned images
  * @param backbone pretrained backbone (its pooling and hidden units are the configuration's)
  * @param settings the configuration
+ * @param photos where the photos' bytes are read from and the hash the fingerprint recorded of
+ *     each (every read during training is held to it)
  */
-public record TrainingRequest(Dataset dataset, Backbone backbone, TrainConfiguration settings) {
+public record TrainingRequest(Dataset dataset, Backbone backbone, TrainConfiguration settings,
+    PhotoSource photos) {
+
+  /** A request that reads the photos from disk, with no fingerprint to hold them to. */
+  public TrainingRequest(Dataset dataset, Backbone backbone, TrainConfiguration settings) {
+    this(dataset, backbone, settings, PhotoSource.FILES);
+  }
 
   public TrainingRequest {
+    Objects.requireNonNull(photos, "photos");
     Objects.requireNonNull(dataset, "dataset");
     Objects.requireNonNull(backbone, "backbone");
     Objects.requireNonNull(settings, "settings");
@@ -193,6 +203,7 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, TrainConfigura
     private final Dataset dataset;
     private final Backbone backbone;
     private final TrainConfiguration.Builder settings;
+    private PhotoSource photos = PhotoSource.FILES;
 
     private Builder(Dataset dataset, Backbone backbone) {
       this.dataset = dataset;
@@ -227,13 +238,14 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, TrainConfigura
     public Builder augmentedCopies(int v) { settings.augmentedCopies(v); return this; }
     public Builder schedule(LearningRateSchedule v) { settings.learningRateSchedule(v); return this; }
     public Builder headSolver(HeadSolver v) { settings.headSolver(v); return this; }
+    public Builder photos(PhotoSource v) { photos = v; return this; }
 
     /**
      * @return the validated request
      * @throws IllegalArgumentException naming the invalid setting
      */
     public TrainingRequest build() {
-      return new TrainingRequest(dataset, backbone, settings.build());
+      return new TrainingRequest(dataset, backbone, settings.build(), photos);
     }
   }
 }

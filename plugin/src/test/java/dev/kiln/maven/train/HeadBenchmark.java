@@ -89,7 +89,7 @@ public final class HeadBenchmark {
       for (String cut : cuts) {
         FeatureCache fc = new FeatureCache(cache, backbone.sha256(), cut, raw.toSpec());
         try (FeatureSource src = new FeatureSource(backbone, cut, true, raw, Device.CPU, fc,
-            pool)) {
+            pool, dev.kiln.maven.dataset.PhotoSource.FILES.open())) {
           FeatureSource.Features a = src.features(photos, new ArrayList<>());
           FeatureSource.Features b = src.features(val, new ArrayList<>());
           tr.add(a.rows());
