@@ -187,6 +187,35 @@ class DatasetScannerTest {
   }
 
   @Test
+  void aDanglingLinkIsReportedAsDanglingWithItsTarget() throws Exception {
+    labels("ants", "bees");
+    Files.createSymbolicLink(dir.resolve("ants/gone.jpg"), dir.resolve("nowhere/gone.jpg"));
+    Dataset d = DatasetScanner.scan(request(dir)); // followLinks is on
+    String warnings = String.join("\n", d.warnings());
+    assertTrue(warnings.contains("skipped link ants/gone.jpg: it is a dangling link: its target "
+        + dir.resolve("nowhere/gone.jpg") + " does not exist"), warnings);
+    assertFalse(warnings.contains("followLinks is off"), warnings);
+  }
+
+  @Test
+  void photosInFormatsKilnCannotDecodeAreCountedInOneWarning() throws Exception {
+    labels("ants", "bees");
+    Files.writeString(dir.resolve("ants/a.webp"), "RIFF....WEBP");
+    Files.writeString(dir.resolve("bees/b.HEIC"), "....ftypheic");
+    Files.writeString(dir.resolve("bees/c.heic"), "....ftypheic");
+    Dataset d = DatasetScanner.scan(request(dir));
+    assertEquals(40, d.train().size() + d.validation().size(), "left out of training");
+    List<String> about = d.warnings().stream().filter(w -> w.contains("cannot decode")).toList();
+    assertEquals(1, about.size(), d.warnings().toString());
+    assertTrue(about.get(0).startsWith("ignored 3 .heic/.webp photo(s) (ants/a.webp, bees/b.HEIC,"
+        + " bees/c.heic): Kiln cannot decode these formats; convert them to JPEG or PNG"),
+        about.get(0));
+    Dataset excluded = DatasetScanner.scan(new DatasetScanner.Request(dir, List.of(),
+        List.of("**/*.webp", "**/*.heic", "**/*.HEIC"), 0.2, 42));
+    assertTrue(excluded.warnings().isEmpty(), "left out on purpose: " + excluded.warnings());
+  }
+
+  @Test
   void aNonAsciiLabelUnderAPosixLocaleSaysToUseUtf8() throws Exception {
     labels("tea");
     // the folder "Café crème" made from its UTF-8 bytes, whatever this JVM's locale

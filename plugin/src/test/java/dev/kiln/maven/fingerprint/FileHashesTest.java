@@ -80,4 +80,46 @@ class FileHashesTest {
     assertEquals(Fingerprint.of(Map.of("t:a.jpg", a), Map.of("k", "v"), a, "1"),
         Fingerprint.of(Map.of("t:a.jpg", a), Map.of("k", "v"), a, "1", FileHashes.load(store)));
   }
+
+  @Test
+  void aFileIsHashedOncePerBuildSoEveryAnswerComesFromOneRead() throws Exception {
+    Path a = write("a.jpg", "aaaa", 60_000);
+    FileHashes h = FileHashes.load(tmp.resolve("kiln/file-hashes.tsv"));
+    String first = h.sha256(a);
+    Files.writeString(a, "changed meanwhile");
+    assertEquals(first, h.sha256(a), "the fingerprint, the duplicate check and training agree");
+    assertEquals(1, h.read());
+  }
+
+  @Test
+  void aForgottenHashIsReadAgainEvenWithTheSameSizeAndTime() throws Exception {
+    Path store = tmp.resolve("kiln/file-hashes.tsv");
+    Path a = write("a.jpg", "aaaa", 60_000);
+    java.nio.file.attribute.FileTime time = Files.getLastModifiedTime(a);
+    FileHashes h = FileHashes.load(store);
+    h.sha256(a);
+    h.save();
+    Files.writeString(a, "bbbb"); // same size
+    Files.setLastModifiedTime(a, time); // same time
+    FileHashes stale = FileHashes.load(store);
+    assertEquals(Hashes.sha256(write("x", "aaaa", 0)), stale.sha256(a), "trusted, wrongly");
+    stale.forget(java.util.List.of(a)).save();
+    FileHashes next = FileHashes.load(store);
+    assertEquals(Hashes.sha256(a), next.sha256(a));
+    assertEquals(1, next.read());
+  }
+
+  @Test
+  void aSaveThatFailsLeavesNoTemporary() throws Exception {
+    Path store = tmp.resolve("kiln/file-hashes.tsv");
+    Files.createDirectories(store.resolve("in-the-way")); // the move onto it fails
+    FileHashes h = FileHashes.load(store);
+    h.sha256(write("a.jpg", "aaaa", 60_000));
+    h.save();
+    try (var files = Files.list(store.getParent())) {
+      assertEquals(java.util.List.of(store), files.toList(), "no .hashes.*.tmp left behind");
+    }
+    Path stale = Files.createFile(store.resolveSibling(".hashes.k1.tmp"));
+    assertEquals(java.util.List.of(stale), FileHashes.removeStale(store));
+  }
 }
