@@ -37,6 +37,7 @@ public final class FileHashes {
   /** This build's answers: a hash, or the failure to read the file. */
   private final Map<String, Object> answered = new java.util.HashMap<>();
   private boolean forgotten;
+  private boolean rehash;
   private int read;
   private int remembered;
 
@@ -95,7 +96,7 @@ public final class FileHashes {
     long modified = a.lastModifiedTime().toMillis();
     used.add(abs.toString());
     Entry e = entries.get(abs.toString());
-    if (e != null && e.size() == size && e.modified() == modified
+    if (!rehash && e != null && e.size() == size && e.modified() == modified
         && modified + RACY_MILLIS <= e.hashedAt()) {
       remembered++;
       return e.sha256();
@@ -143,6 +144,18 @@ public final class FileHashes {
    */
   public static List<Path> removeStale(Path store) {
     return TempFiles.removeStale(store.toAbsolutePath().getParent(), TMP_PREFIX, TMP_SUFFIX);
+  }
+
+  /**
+   * Reads every file again instead of trusting a remembered hash ({@code -Dkiln.force}: a rebuild
+   * from what is on disk, even where a file was rewritten with its old size and time); the new
+   * hashes are remembered.
+   *
+   * @return this
+   */
+  public FileHashes rehashAll() {
+    rehash = true;
+    return this;
   }
 
   /**

@@ -56,6 +56,9 @@ record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint, Photo
       files.put("val:" + i.relativePath(), i.file());
     }
     FileHashes hashes = FileHashes.load(hashesFile(c));
+    if (c.run().force()) {
+      hashes.rehashAll(); // -Dkiln.force rebuilds from what is on disk, whatever was remembered
+    }
     String fingerprint = Fingerprint.of(files, ConfigurationFingerprint.inputs(c), backboneFile,
         c.run().pluginVersion(), hashes);
     // one read per photo and build: FileHashes answers again with the fingerprint's hash

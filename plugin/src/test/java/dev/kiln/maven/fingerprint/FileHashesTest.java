@@ -103,6 +103,8 @@ class FileHashesTest {
     Files.setLastModifiedTime(a, time); // same time
     FileHashes stale = FileHashes.load(store);
     assertEquals(Hashes.sha256(write("x", "aaaa", 0)), stale.sha256(a), "trusted, wrongly");
+    assertEquals(Hashes.sha256(a), FileHashes.load(store).rehashAll().sha256(a),
+        "-Dkiln.force reads every file again");
     stale.forget(java.util.List.of(a)).save();
     FileHashes next = FileHashes.load(store);
     assertEquals(Hashes.sha256(a), next.sha256(a));

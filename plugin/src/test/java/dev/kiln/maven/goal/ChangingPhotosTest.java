@@ -89,6 +89,33 @@ class ChangingPhotosTest {
   }
 
   @Test
+  void forceRebuildsFromWhatIsOnDiskEvenWhenAPhotoKeptItsSizeAndTime() throws Exception {
+    photos(5);
+    java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(
+        java.time.Instant.now().minusSeconds(3600));
+    try (var files = Files.walk(project.resolve("images"))) {
+      for (Path p : files.filter(Files::isRegularFile).toList()) {
+        Files.setLastModifiedTime(p, old); // hashes old enough to be remembered
+      }
+    }
+    TrainConfiguration c = config().build();
+    assertFalse(TrainGoal.run(c, ProgressListener.NONE).upToDate());
+    // a tool rewrites a photo and restores its time: size and time say "unchanged"
+    Path bee = first(project.resolve("images/bees"));
+    byte[] other = Files.readAllBytes(bee);
+    other[other.length / 2] ^= 0x55;
+    Files.write(bee, other);
+    Files.setLastModifiedTime(bee, old);
+    assertTrue(TrainGoal.run(c, ProgressListener.NONE).upToDate(),
+        "size and time are what an ordinary build trusts (git's rule)");
+    TrainGoal.Outcome forced = TrainGoal.run(config().force(true).build(),
+        ProgressListener.NONE);
+    assertFalse(forced.upToDate(), "-Dkiln.force reads every photo again and trains");
+    assertTrue(TrainGoal.run(c, ProgressListener.NONE).upToDate(),
+        "the fingerprint now records the photo as it is");
+  }
+
+  @Test
   void anUnreadablePhotoIsSkippedAndReportedLikeACorruptOne() throws Exception {
     // reading /proc/self/mem from its start fails with an I/O error, even for root (for whom a
     // chmod 000 photo stays readable)
