@@ -43,9 +43,9 @@ final class QualityGates {
       throws GateRejection {
     if (accuracy < min) {
       throw new GateRejection("minAccuracy", String.format(Locale.ROOT, "Rejected by the"
-          + " minAccuracy gate: the estimated accuracy on new photos, %.1f%% (%s), is below"
-          + " minAccuracy %.1f%%. This model was not bundled; the previous model (if any) is"
-          + " kept.", accuracy * 100, estimate, min * 100), String.format(Locale.ROOT,
+          + " minAccuracy gate: the estimated accuracy on new photos, %s, is below minAccuracy"
+          + " %.1f%%. This model was not bundled; the previous model (if any) is kept.",
+          estimate, min * 100), String.format(Locale.ROOT,
           "estimated accuracy %.4f (%s) is below minAccuracy %.4f; the previous model (if any)"
               + " is kept. See %s for the confusion matrix and worst images; add or clean"
               + " images, try another backbone or mode, or lower minAccuracy (kiln.minAccuracy)",

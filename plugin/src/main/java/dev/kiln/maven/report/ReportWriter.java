@@ -153,7 +153,7 @@ public final class ReportWriter {
         .append("<p>Highest loss first (the lowest probability for the true label): actual →"
             + " the label the model believed, with the probabilities it gave them")
         .append(e.worst().stream().anyMatch(m -> m.fold() != null) ? "; fold k: predicted by"
-            + " the head fitted without fold k" : "").append(".</p>\n<div class=\"worst\">\n");
+            + " the head fitted without fold k (folds numbered from 0, as in metrics.json)" : "").append(".</p>\n<div class=\"worst\">\n");
     for (Evaluation.Mistake m : e.worst()) {
       b.append("<figure>").append(thumbnail(datasetRoot.resolve(m.image())))
           .append("<figcaption>").append(esc(m.image())).append("<br>").append(esc(m.actual()))
@@ -163,7 +163,7 @@ public final class ReportWriter {
         b.append(", ").append(pct(m.predictedProbability())).append(" for ")
             .append(esc(m.predicted()));
       }
-      b.append(m.fold() == null ? "" : "; fold " + (m.fold() + 1))
+      b.append(m.fold() == null ? "" : "; fold " + m.fold())
           .append(")</figcaption></figure>\n");
     }
     b.append("</div>\n");
