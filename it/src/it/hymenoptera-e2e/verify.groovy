@@ -21,6 +21,7 @@ def metrics = new groovy.json.JsonSlurper().parse(new File(basedir, 'target/kiln
 assert !metrics.containsKey('accuracy') : 'no top-level accuracy: the evaluation says its source'
 assert metrics.evaluation.images == 73 && metrics.evaluation.source.contains('val/ folder') : "${metrics.evaluation.source}"
 assert metrics.evaluation.accuracy == metrics.estimate.accuracy : 'the matrix and tables rest on the estimate\'s photos'
+assert metrics.evaluation.worst.every { it.image.startsWith('val/') } : 'only val/ photos, which the head never trained on, are results'
 assert report.text.contains('id="evaluation-source"')
 // with a val/ folder the estimate is the exported model on those 73 photos, used for nothing else
 assert metrics.estimate.photos == 73

@@ -207,10 +207,11 @@ public final class ReportWriter {
     if (r.head() != null && r.history().isEmpty()) {
       return "The train/ photos trained the head and chose its L2 strength (cross-validation"
           + " inside train/); the val/ photos (" + images + ") were used for nothing but the"
-          + " estimate.";
+          + " estimate and the figures below.";
     }
     return "The training photos trained the network (" + images + "); the validation photos"
-        + " were halved: one half chose the epoch, the other half only measured the estimate.";
+        + " were halved: one half chose the epoch, the other half only measured the estimate"
+        + " and the figures below.";
   }
 
   /** One line of a chart. */

@@ -186,6 +186,31 @@ class TrainGoalStepsTest {
     assertEquals(inputs.fingerprint(), Files.readAllLines(out.fingerprintFile).get(0));
   }
 
+  /**
+   * Issue 20: without val/ the shipped models trained on every photo, so the int8 check cannot
+   * rest on photos they never saw: it says so, and reports how often both give the same label.
+   */
+  @Test
+  void withoutValTheQuantisationCheckSaysBothModelsTrainedOnItsPhotos() throws Exception {
+    TrainConfiguration c = config().workDir(project.resolve("fp16"))
+        .classesDir(project.resolve("fp16-classes")).quantize("fp16").build();
+    TrainInputs inputs = TrainInputs.resolve(c, ProgressListener.NONE);
+    TrainingResult result = ModelTraining.train(c, inputs, ProgressListener.NONE);
+    TrainingResult.Quantized q = result.quantization();
+    assertTrue(q.trainedOn());
+    assertTrue(q.measuredOn().contains("which both models trained on") && q.measuredOn()
+        .contains("not accuracy on new photos"), q.measuredOn());
+    assertTrue(q.agreement() > 0.5 && q.agreement() <= 1, q.line());
+    assertTrue(result.estimate().method().contains("model gives the float model's label to"),
+        result.estimate().method());
+    assertTrue(result.validation().source().startsWith("out-of-fold predictions"),
+        "the report's figures stay out-of-fold: " + result.validation().source());
+    com.fasterxml.jackson.databind.JsonNode facts = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(result.metadata().training().get("quantization_accuracy"));
+    assertTrue(facts.get("trained_on").asBoolean(), facts.toString());
+    assertEquals(q.agreement(), facts.get("agreement").asDouble(), 1e-6);
+  }
+
   @Test
   void theWholeGoalTrainsOnceThenIsUpToDate() throws Exception {
     TrainConfiguration c = config().workDir(project.resolve("goal"))
