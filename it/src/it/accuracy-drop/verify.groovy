@@ -16,5 +16,9 @@ assert (fingerprint[1] as double) == metrics.estimate.accuracy : 'metrics.json d
 assert fingerprint[3] == metrics.modelSha256 && fingerprint[3] == sha(kept) : 'one consistent set'
 assert metrics.estimate.accuracy > rejected.estimate.accuracy + 0.02 : 'the rejected run has its own metrics'
 assert log.contains('report-rejected.html') : 'the log says where the rejected model\'s report is'
+assert rejected.rejected.startsWith('Rejected by the maxAccuracyDrop gate: estimated accuracy on new photos dropped from ') : "${rejected.rejected}"
+def rejectedReport = new File(basedir, 'target/kiln/report-rejected.html').text
+assert rejectedReport.contains('<p class="rejected" id="rejected">Rejected by the maxAccuracyDrop gate') : 'the rejected report says which gate refused it'
+assert !new File(basedir, 'target/kiln/report.html').text.contains('id="rejected"') : 'the kept model\'s report is not a rejection'
 assert log.contains('estimated accuracy on new photos: previous model') : 'without val/ the estimates are compared'
 return true

@@ -83,7 +83,8 @@ public final class EvaluateGoal {
         throw new UserProblemException("no readable test image in " + test.root());
       }
       Evaluation e = Evaluation.of(labels, actual.stream().mapToInt(Integer::intValue).toArray(),
-          probabilities.toArray(float[][]::new), names, 12);
+          probabilities.toArray(float[][]::new), names, 12, "the " + names.size()
+              + " readable photos of " + test.root());
       AtomicFiles.write(r.output(), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
           .writeValueAsString(e));
       if (e.accuracy() < r.minTestAccuracy()) {

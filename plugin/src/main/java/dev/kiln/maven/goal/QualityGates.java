@@ -3,7 +3,6 @@ package dev.kiln.maven.goal;
 import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.LabelledImage;
-import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.train.ProgressListener;
 import dev.kiln.maven.train.TrainingResult;
 import dev.kiln.runtime.ClassifierOptions;
@@ -29,8 +28,9 @@ final class QualityGates {
 
   private QualityGates() {}
 
+  /** @throws GateRejection when a gate refuses the model (its report says which, and why) */
   static void check(TrainConfiguration c, TrainOutputs outputs, Dataset data,
-      TrainingResult result, ProgressListener listener) throws UserProblemException {
+      TrainingResult result, ProgressListener listener) throws GateRejection {
     minAccuracy(result.estimate().accuracy(), result.estimate().line(), c.gates().minAccuracy(),
         outputs.rejectedReport);
     Double maxDrop = c.gates().maxAccuracyDrop();
@@ -40,9 +40,12 @@ final class QualityGates {
   }
 
   static void minAccuracy(double accuracy, String estimate, double min, Path report)
-      throws UserProblemException {
+      throws GateRejection {
     if (accuracy < min) {
-      throw new UserProblemException(String.format(Locale.ROOT,
+      throw new GateRejection("minAccuracy", String.format(Locale.ROOT, "Rejected by the"
+          + " minAccuracy gate: the estimated accuracy on new photos, %s, is below minAccuracy"
+          + " %.1f%%. This model was not bundled; the previous model (if any) is kept.",
+          estimate, min * 100), String.format(Locale.ROOT,
           "estimated accuracy %.4f (%s) is below minAccuracy %.4f; the previous model (if any)"
               + " is kept. See %s for the confusion matrix and worst images; add or clean"
               + " images, try another backbone or mode, or lower minAccuracy (kiln.minAccuracy)",
@@ -51,7 +54,7 @@ final class QualityGates {
   }
 
   private static void accuracyDrop(double maxDrop, Path kept, Path rejectedReport, Dataset data,
-      TrainingResult result, ProgressListener listener) throws UserProblemException {
+      TrainingResult result, ProgressListener listener) throws GateRejection {
     double previous;
     double current;
     String basis;
@@ -66,10 +69,10 @@ final class QualityGates {
       current = result.estimate().accuracy();
       basis = "estimated accuracy on new photos";
     } else {
-      Set<String> skipped = new HashSet<>();
-      result.skipped().forEach(s -> skipped.add(s.relativePath()));
+      // the photos the new model's evaluation rests on (the estimate's held-out photos)
+      Set<String> evaluated = new HashSet<>(result.validation().photos());
       List<LabelledImage> measured = data.validation().stream()
-          .filter(i -> !skipped.contains(i.relativePath())).toList();
+          .filter(i -> evaluated.contains(i.relativePath())).toList();
       RegressionGate.Comparison old = RegressionGate.previousAccuracy(kept, data.labels(),
           measured);
       if (old == null) {
@@ -84,7 +87,12 @@ final class QualityGates {
     listener.phase("accuracy-drop", String.format(Locale.ROOT, "%s: previous model %.1f%%, new"
         + " model %.1f%% (maxAccuracyDrop %.3f)", basis, previous * 100, current * 100, maxDrop));
     if (current < previous - maxDrop - 1e-9) {
-      throw new UserProblemException(String.format(Locale.ROOT, "%s dropped from %.1f%% (the"
+      throw new GateRejection("maxAccuracyDrop", String.format(Locale.ROOT, "Rejected by the"
+          + " maxAccuracyDrop gate: %s dropped from %.1f%% (the previous model) to %.1f%% (this"
+          + " model), %.1f points, more than maxAccuracyDrop %.3f (%.1f points). This model was"
+          + " not bundled; the previous model is kept.", basis, previous * 100, current * 100,
+          (previous - current) * 100, maxDrop, maxDrop * 100), String.format(Locale.ROOT,
+          "%s dropped from %.1f%% (the"
           + " previous model) to %.1f%% (the new one), more than maxAccuracyDrop %.3f; the"
           + " previous model is kept; the rejected model's report is %s. Undo the change that"
           + " caused it, or accept the drop with a larger maxAccuracyDrop (kiln.maxAccuracyDrop)",

@@ -70,9 +70,9 @@ public final class TrainGoal {
     TrainingResult result = train(c, inputs, listener);
     try {
       QualityGates.check(c, outputs, inputs.dataset(), result, listener);
-    } catch (UserProblemException e) {
+    } catch (GateRejection e) {
       outputs.writeRejected(c.outputs().className(), result, inputs.dataset(),
-          inputs.fingerprint());
+          inputs.fingerprint(), e.verdict());
       throw e;
     }
     outputs.writeAccepted(c.outputs().className(), result, inputs.dataset(),

@@ -65,12 +65,18 @@ final class TrainOutputs {
     return removed;
   }
 
-  /** A model that failed a gate: its report and metrics beside, not over, the accepted ones. */
-  void writeRejected(String className, TrainingResult result, Dataset data, String fingerprint)
-      throws UserProblemException {
+  /**
+   * A model that failed a gate: its report and metrics beside, not over, the accepted ones.
+   *
+   * @param verdict which gate refused it, with the figure and the threshold (the report's top
+   *     line and {@code metrics-rejected.json}'s {@code rejected})
+   */
+  void writeRejected(String className, TrainingResult result, Dataset data, String fingerprint,
+      String verdict) throws UserProblemException {
     try {
-      AtomicFiles.write(rejectedReport, ReportWriter.html(className, result, data.root()));
-      AtomicFiles.write(rejectedMetrics, metricsJson(result, fingerprint, data));
+      AtomicFiles.write(rejectedReport, ReportWriter.html(className, result, data.root(),
+          verdict));
+      AtomicFiles.write(rejectedMetrics, metricsJson(result, fingerprint, data, verdict));
     } catch (IOException e) {
       throw new UserProblemException("cannot write Kiln's report: " + e.getMessage(), e);
     }
@@ -82,11 +88,10 @@ final class TrainOutputs {
     try {
       AtomicFiles.write(kept, result.onnx());
       AtomicFiles.write(model, result.onnx());
-      AtomicFiles.write(metrics, metricsJson(result, fingerprint, data));
-      AtomicFiles.write(report, ReportWriter.html(className, result, data.root()));
+      AtomicFiles.write(metrics, metricsJson(result, fingerprint, data, null));
+      AtomicFiles.write(report, ReportWriter.html(className, result, data.root(), null));
       AtomicFiles.write(summary, summary(result));
-      Files.deleteIfExists(rejectedReport);
-      Files.deleteIfExists(rejectedMetrics);
+      removeRejected();
       AtomicFiles.write(fingerprintFile, fingerprint + "\n" + result.estimate().accuracy() + "\n"
           + result.estimate().line() + "\n" + sha256(result.onnx()) + "\n");
     } catch (IOException e) {
@@ -94,6 +99,15 @@ final class TrainOutputs {
       // fingerprint file, written last, the next build retrains
       throw new UserProblemException("cannot write Kiln outputs: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Removes a rejected model's report and metrics: a successful build (a new model accepted, or
+   * the kept one reused) leaves none behind.
+   */
+  void removeRejected() throws IOException {
+    Files.deleteIfExists(rejectedReport);
+    Files.deleteIfExists(rejectedMetrics);
   }
 
   /**
@@ -131,6 +145,28 @@ final class TrainOutputs {
     return Files.readAllLines(fingerprintFile);
   }
 
+  /**
+   * @return the model's training facts, those stored as JSON text in the model's metadata
+   *     (estimate, metrics, quantization_accuracy) parsed, so that metrics.json holds them as
+   *     JSON objects
+   */
+  static Map<String, Object> training(Map<String, String> facts) {
+    ObjectMapper json = new ObjectMapper();
+    Map<String, Object> out = new LinkedHashMap<>();
+    facts.forEach((key, value) -> {
+      Object v = value;
+      if (value.startsWith("{") || value.startsWith("[")) {
+        try {
+          v = json.readTree(value);
+        } catch (IOException e) {
+          v = value; // not JSON after all: kept as text
+        }
+      }
+      out.put(key, v);
+    });
+    return out;
+  }
+
   static String sha256(byte[] bytes) {
     java.security.MessageDigest d = Hashes.sha256();
     d.update(bytes);
@@ -145,14 +181,23 @@ final class TrainOutputs {
         result.metadata().training().get("mode"), date == null ? "" : " Trained " + date + ".");
   }
 
-  static String metricsJson(TrainingResult result, String fingerprint, Dataset data) {
+  /**
+   * @param verdict for a rejected model, which gate refused it and why; null for an accepted one
+   * @return {@code metrics.json}: every figure from the estimate's photos (the evaluation is
+   *     out-of-fold predictions or the held-out photos, never photos its head trained on); the
+   *     model's {@code kiln.training.*} values that are JSON appear as JSON, not as strings
+   */
+  static String metricsJson(TrainingResult result, String fingerprint, Dataset data,
+      String verdict) {
     Map<String, Object> m = new LinkedHashMap<>();
+    if (verdict != null) {
+      m.put("rejected", verdict);
+    }
     m.put("modelSha256", sha256(result.onnx()));
     m.put("estimate", result.estimate());
-    m.put("accuracy", result.validation().accuracy());
     m.put("validationTrainedOn", result.validationTrainedOn());
     m.put("labels", data.labels());
-    m.put("validation", result.validation());
+    m.put("evaluation", result.validation());
     if (result.head() != null) {
       m.put("head", result.head());
     }
@@ -164,7 +209,7 @@ final class TrainOutputs {
     m.put("skipped", result.skipped());
     m.put("parity", result.parity());
     m.put("timings", result.timings());
-    m.put("training", result.metadata().training());
+    m.put("training", training(result.metadata().training()));
     m.put("fingerprint", fingerprint);
     try {
       return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m);

@@ -39,6 +39,7 @@ final class UpToDateCheck {
           java.util.Locale.ROOT, "%.1f%%", accuracy * 100);
       QualityGates.minAccuracy(accuracy, estimate, c.gates().minAccuracy(), outputs.report);
       outputs.restoreModel(lines.get(3)); // consistent(): the kept model's SHA-256
+      outputs.removeRejected(); // a rejected model's report describes no model of this build
       listener.phase("up-to-date", "model is up to date (fingerprint "
           + inputs.fingerprint().substring(0, 12) + "): nothing changed in the images,"
           + " configuration, backbone or plugin; reusing " + outputs.kept

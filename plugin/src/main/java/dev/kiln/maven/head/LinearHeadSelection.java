@@ -42,14 +42,39 @@ public final class LinearHeadSelection {
    * @param folds folds used
    * @param curve cross-validated loss and accuracy per strength tried
    * @param estimate the nested cross-validation estimate, or null when not asked for
+   * @param outOfFold the predictions behind the estimate, or null when not asked for
    * @param fits L-BFGS fits made
    * @param millis wall time
    */
   public record Result(SoftmaxRegression.Model model, double lambda, int folds, List<Point> curve,
-      AccuracyEstimate estimate, int fits, long millis) {
+      AccuracyEstimate estimate, OutOfFold outOfFold, int fits, long millis) {
     /** @return the chosen point of the curve */
     public Point chosen() {
       return curve.stream().filter(p -> p.lambda() == lambda).findFirst().orElseThrow();
+    }
+  }
+
+  /**
+   * The predictions behind the nested estimate: each photo's probabilities from the head of its
+   * outer fold, fitted on the other folds alone at the strength those folds chose. No photo's
+   * prediction comes from a head that trained on it. Arrays are aligned with the rows given to
+   * {@link #select}; augmented copies (rows repeating an earlier row's key) are never scored
+   * and have no prediction.
+   *
+   * @param probabilities per row, the out-of-fold probabilities (null for augmented copies)
+   * @param fold per row, the outer fold it belongs to (its predicting head left that fold out)
+   * @param lambdas per outer fold, the L2 strength its head was fitted with
+   */
+  public record OutOfFold(float[][] probabilities, int[] fold, double[] lambdas) {
+    public OutOfFold {
+      if (probabilities.length != fold.length) {
+        throw new IllegalArgumentException("one fold per row");
+      }
+    }
+
+    /** @return whether row {@code i} has an out-of-fold prediction (a photo, not a copy) */
+    public boolean scored(int i) {
+      return probabilities[i] != null;
     }
   }
 
@@ -93,6 +118,9 @@ public final class LinearHeadSelection {
     // out-of-fold predicted label and log-loss per strength, from fits leaving one fold out
     int[][] predicted = new int[grid][];
     double[][] rowLoss = new double[grid][];
+    // this strength's out-of-fold probabilities, and each outer fold's at its inner-best strength
+    float[][] current = new float[n][];
+    float[][] outOfFold = estimate ? new float[n][] : null;
     // inner[o][g]: fits leaving folds o and i out, scored on fold i, summed over i != o
     double[][] inner = new double[folds][grid];
     SoftmaxRegression.Model[] single = new SoftmaxRegression.Model[folds];
@@ -117,7 +145,8 @@ public final class LinearHeadSelection {
         single[o] = SoftmaxRegression.fit(rows, labels, classes, rowsNotIn(fold, o, -1),
             LAMBDAS[g], classWeights, single[o]);
         fits++;
-        score(single[o], rows, mirrored, labels, scoredIn[o], predicted[g], rowLoss[g]);
+        score(single[o], rows, mirrored, labels, scoredIn[o], predicted[g], rowLoss[g],
+            current);
       }
       double loss = sum(rowLoss[g]) / photos;
       curve.add(new Point(LAMBDAS[g], loss, accuracy(predicted[g], labels, scored, photos)));
@@ -139,6 +168,11 @@ public final class LinearHeadSelection {
           if (inner[o][g] < inner[o][innerBest[o]] - 1e-9) {
             innerBest[o] = g;
           }
+          if (innerBest[o] == g) { // single[o] is this strength's head without fold o
+            for (int i : scoredIn[o]) {
+              outOfFold[i] = current[i];
+            }
+          }
         }
       }
       tried = g + 1;
@@ -158,7 +192,13 @@ public final class LinearHeadSelection {
         LAMBDAS[best], classWeights, null);
     fits++;
     AccuracyEstimate est = null;
+    OutOfFold oof = null;
     if (estimate) {
+      double[] lambdas = new double[folds];
+      for (int o = 0; o < folds; o++) {
+        lambdas[o] = LAMBDAS[innerBest[o]];
+      }
+      oof = new OutOfFold(outOfFold, fold.clone(), lambdas);
       int right = 0;
       for (int o = 0; o < folds; o++) {
         for (int i : scoredIn[o]) {
@@ -174,7 +214,7 @@ public final class LinearHeadSelection {
               + " mirror image)"));
     }
     return new Result(model, LAMBDAS[best], folds, List.copyOf(curve.subList(0, tried)), est,
-        fits, (System.nanoTime() - t0) / 1_000_000);
+        oof, fits, (System.nanoTime() - t0) / 1_000_000);
   }
 
   /** @return the head's probabilities for rows {@code held}, averaged with their mirrors' */
@@ -193,10 +233,11 @@ public final class LinearHeadSelection {
   }
 
   private static void score(SoftmaxRegression.Model m, float[][] rows, float[][] mirrored,
-      int[] labels, int[] held, int[] predicted, double[] loss) {
+      int[] labels, int[] held, int[] predicted, double[] loss, float[][] probabilities) {
     float[][] p = probabilities(m, rows, mirrored, held);
     for (int r = 0; r < held.length; r++) {
       int i = held[r];
+      probabilities[i] = p[r];
       predicted[i] = argMax(p[r]);
       loss[i] = -Math.log(Math.max(1e-12, p[r][labels[i]]));
     }

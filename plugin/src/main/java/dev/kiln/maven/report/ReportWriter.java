@@ -33,21 +33,43 @@ public final class ReportWriter {
    * @param title page title (the class name)
    * @param result the training run
    * @param datasetRoot folder the evaluation's relative paths resolve against (thumbnails)
-   * @return the HTML page
+   * @return the HTML page of an accepted model
    */
   public static String html(String title, TrainingResult result, Path datasetRoot) {
+    return html(title, result, datasetRoot, null);
+  }
+
+  /**
+   * @param title page title (the class name)
+   * @param result the training run
+   * @param datasetRoot folder the evaluation's relative paths resolve against (thumbnails)
+   * @param rejected for a model a quality gate refused, the verdict (which gate, the figure and
+   *     the threshold) the page opens with; null for an accepted model
+   * @return the HTML page
+   */
+  public static String html(String title, TrainingResult result, Path datasetRoot,
+      String rejected) {
     Evaluation e = result.validation();
     StringBuilder b = new StringBuilder();
     b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
-        .append("<title>Kiln report: ").append(esc(title)).append("</title><style>")
+        .append("<title>Kiln report").append(rejected == null ? "" : " (rejected model)")
+        .append(": ").append(esc(title)).append("</title><style>")
         .append("body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:70em}")
         .append("table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;")
         .append("padding:.3em .6em;text-align:right}th{background:#f4f4f4}")
         .append(".cm td{min-width:3em;text-align:center}.big{font-size:2em;font-weight:bold}")
+        .append(".source{color:#555;font-size:.9em}")
+        .append(".rejected{background:#ffebe9;border:2px solid #cf222e;padding:.8em;")
+        .append("font-weight:bold}")
         .append(".worst{display:flex;flex-wrap:wrap;gap:1em}.worst figure{margin:0;width:140px;")
         .append("font-size:.8em;overflow-wrap:anywhere}.worst img{width:128px;height:128px;object-fit:cover}")
         .append("</style></head><body>\n");
-    b.append("<h1>").append(esc(title)).append("</h1>\n");
+    if (rejected != null) {
+      b.append("<p class=\"rejected\" id=\"rejected\">").append(esc(rejected))
+          .append("</p>\n");
+    }
+    b.append("<h1>").append(esc(title)).append(rejected == null ? "" : " (rejected model)")
+        .append("</h1>\n");
     AccuracyEstimate est = result.estimate();
     b.append("<p class=\"big\" id=\"estimate\">").append(pct(est.accuracy()))
         .append(" expected accuracy on new photos</p>\n");
@@ -56,11 +78,12 @@ public final class ReportWriter {
         .append(" photos: ").append(esc(est.method())).append(".</p>\n");
     b.append("<h2>Which photos were used for what</h2>\n<p id=\"photos\">")
         .append(esc(photoUse(result))).append("</p>\n");
+    b.append("<p id=\"evaluation-source\">The confusion matrix, the per-label table and the"
+        + " worst photos below come from ").append(esc(e.source())).append(": ")
+        .append(e.images()).append(" photos, ").append(pct(e.accuracy()))
+        .append(" right. No photo appears there predicted by a head that trained on it.</p>\n");
     String backbone = result.metadata().training().getOrDefault("backbone", "");
-    b.append("<p id=\"accuracy\">Shipped model on the ").append(e.images())
-        .append(" validation photos: ").append(pct(e.accuracy()))
-        .append(result.validationTrainedOn() ? " (it also learnt from them: not an estimate)"
-            : "").append(". Backbone ")
+    b.append("<p id=\"model\">Backbone ")
         .append(esc(backbone)).append("; mode ")
         .append(esc(result.metadata().training().getOrDefault("mode", ""))).append("; ")
         .append(result.history().isEmpty() ? "no epochs (L-BFGS head)"
@@ -77,7 +100,8 @@ public final class ReportWriter {
       b.append("<p id=\"mode-reason\">Mode ").append(esc(why)).append("</p>\n");
     }
 
-    b.append("<h2>Confusion matrix</h2>\n<table class=\"cm\" id=\"confusion\"><tr><th>actual \\ predicted</th>");
+    b.append("<h2>Confusion matrix</h2>\n").append(source(e))
+        .append("<table class=\"cm\" id=\"confusion\"><tr><th>actual \\ predicted</th>");
     for (String l : e.labels()) {
       b.append("<th>").append(esc(l)).append("</th>");
     }
@@ -103,7 +127,7 @@ public final class ReportWriter {
     if (result.head() != null) {
       b.append("<h2>Choosing the head's L2 strength</h2>\n<p>").append(result.head().folds())
           .append("-fold cross-validation, strongest first; chosen ")
-          .append(String.format(Locale.ROOT, "%.3g", result.head().lambda())).append(" (")
+          .append(lambda(result.head().lambda())).append(" (")
           .append(result.head().fits()).append(" L-BFGS fits, ").append(result.head().millis())
           .append(" ms).</p>\n").append(strengthCurve(result.head().curve()));
     }
@@ -115,7 +139,8 @@ public final class ReportWriter {
           EpochStats::valAccuracy, "accuracy"));
     }
 
-    b.append("<h2>Per label</h2>\n<table id=\"labels\"><tr><th>label</th><th>precision</th>")
+    b.append("<h2>Per label</h2>\n").append(source(e))
+        .append("<table id=\"labels\"><tr><th>label</th><th>precision</th>")
         .append("<th>recall</th><th>F1</th><th>images</th></tr>\n");
     for (Evaluation.LabelMetrics m : e.perLabel()) {
       b.append("<tr><th>").append(esc(m.label())).append("</th><td>").append(pct(m.precision()))
@@ -124,12 +149,21 @@ public final class ReportWriter {
     }
     b.append("</table>\n");
 
-    b.append("<h2>Worst classified</h2>\n<div class=\"worst\">\n");
+    b.append("<h2>Worst classified</h2>\n").append(source(e))
+        .append("<p>Highest loss first (the lowest probability for the true label): actual →"
+            + " the label the model believed, with the probabilities it gave them")
+        .append(e.worst().stream().anyMatch(m -> m.fold() != null) ? "; fold k: predicted by"
+            + " the head fitted without fold k (folds numbered from 0, as in metrics.json)" : "").append(".</p>\n<div class=\"worst\">\n");
     for (Evaluation.Mistake m : e.worst()) {
       b.append("<figure>").append(thumbnail(datasetRoot.resolve(m.image())))
           .append("<figcaption>").append(esc(m.image())).append("<br>").append(esc(m.actual()))
           .append(" → ").append(esc(m.predicted())).append(" (")
-          .append(pct(m.probability())).append(" for ").append(esc(m.actual()))
+          .append(pct(m.probability())).append(" for ").append(esc(m.actual()));
+      if (!m.actual().equals(m.predicted())) {
+        b.append(", ").append(pct(m.predictedProbability())).append(" for ")
+            .append(esc(m.predicted()));
+      }
+      b.append(m.fold() == null ? "" : "; fold " + m.fold())
           .append(")</figcaption></figure>\n");
     }
     b.append("</div>\n");
@@ -155,22 +189,36 @@ public final class ReportWriter {
     return b.toString();
   }
 
+  /** @return a figure's source line: the photos it rests on */
+  private static String source(Evaluation e) {
+    return "<p class=\"source\">From " + esc(e.source()) + ".</p>\n";
+  }
+
   /** @return in words, which photos trained the head, chose settings, and measured the estimate */
   static String photoUse(TrainingResult r) {
     String images = r.metadata().training().getOrDefault("images", "");
     if (r.validationTrainedOn()) {
       return "No separate val/ folder, so every labelled photo (" + images + ") trained the"
-          + " shipped head. The estimate comes from nested cross-validation: each photo was"
-          + " predicted by a head fitted without it, whose L2 strength was chosen without it.";
+          + " shipped head. The estimate, the confusion matrix, the per-label table and the"
+          + " worst photos come from nested cross-validation: each photo was predicted by a head"
+          + " fitted without it, whose L2 strength was chosen without it (its out-of-fold"
+          + " prediction).";
     }
     if (r.head() != null && r.history().isEmpty()) {
       return "The train/ photos trained the head and chose its L2 strength (cross-validation"
           + " inside train/); the val/ photos (" + images + ") were used for nothing but the"
-          + " estimate.";
+          + " estimate and the figures below.";
     }
     return "The training photos trained the network (" + images + "); the validation photos"
-        + " were halved: one half chose the epoch, the other half only measured the estimate.";
+        + " were halved: one half chose the epoch, the other half only measured the estimate"
+        + " and the figures below.";
   }
+
+  /** One line of a chart. */
+  record Series(String name, String colour, ToDoubleFunction<EpochStats> value) {}
+
+  static final String BLUE = "#1f6feb";
+  static final String ORANGE = "#d29922";
 
   static String strengthCurve(List<LinearHeadSelection.Point> curve) {
     List<EpochStats> points = new java.util.ArrayList<>();
@@ -179,24 +227,45 @@ public final class ReportWriter {
       points.add(new EpochStats(i + 1, curve.size(), p.loss(), p.accuracy(), p.loss(),
           p.accuracy(), 0, 0));
     }
-    return curves("Cross-validated log-loss per L2 strength, strongest first", points,
-        EpochStats::valLoss, EpochStats::valLoss, "strength").replace(">epoch ", ">strength ");
+    return chart("Cross-validated log-loss per L2 strength, strongest first", points,
+        List.of(new Series("cross-validated log-loss", ORANGE, EpochStats::valLoss)), "strength",
+        "L2 strength " + lambda(curve.get(0).lambda()),
+        "L2 strength " + lambda(curve.get(curve.size() - 1).lambda()));
+  }
+
+  /** @return e.g. {@code 10}, {@code 0.316}, {@code 0.001} */
+  static String lambda(double v) {
+    return new java.math.BigDecimal(String.format(Locale.ROOT, "%.3g", v)).stripTrailingZeros()
+        .toPlainString();
   }
 
   static String curves(String title, List<EpochStats> h, ToDoubleFunction<EpochStats> train,
       ToDoubleFunction<EpochStats> val, String id) {
+    return chart(title + " per epoch", h, List.of(new Series("training", BLUE, train),
+        new Series("validation", ORANGE, val)), id, "epoch 1", "epoch " + h.size());
+  }
+
+  /**
+   * @param series the lines drawn, each named in the legend in its colour
+   * @param first the x axis's label at its left end
+   * @param last the x axis's label at its right end
+   */
+  static String chart(String title, List<EpochStats> h, List<Series> series, String id,
+      String first, String last) {
     int w = 560;
     int hgt = 220;
     int pad = 40;
     double max = 0;
     for (EpochStats s : h) {
-      max = Math.max(max, Math.max(train.applyAsDouble(s), val.applyAsDouble(s)));
+      for (Series line : series) {
+        max = Math.max(max, line.value().applyAsDouble(s));
+      }
     }
     max = max <= 0 ? 1 : max * 1.05;
     StringBuilder b = new StringBuilder();
     b.append("<figure><svg id=\"curve-").append(id).append("\" xmlns=\"http://www.w3.org/2000/svg\"")
         .append(" width=\"").append(w).append("\" height=\"").append(hgt).append("\" role=\"img\"")
-        .append(" aria-label=\"").append(title).append(" per epoch\">")
+        .append(" aria-label=\"").append(esc(title)).append("\">")
         .append("<rect width=\"100%\" height=\"100%\" fill=\"#fff\" stroke=\"#ccc\"/>");
     b.append("<line x1=\"").append(pad).append("\" y1=\"").append(hgt - pad).append("\" x2=\"")
         .append(w - 10).append("\" y2=\"").append(hgt - pad).append("\" stroke=\"#888\"/>");
@@ -204,12 +273,16 @@ public final class ReportWriter {
         .append(hgt - pad).append("\" stroke=\"#888\"/>");
     b.append(text(pad - 5, 15, String.format(Locale.ROOT, "%.2f", max), "end"));
     b.append(text(pad - 5, hgt - pad, "0", "end"));
-    b.append(text(w - 10, hgt - pad + 15, "epoch " + h.size(), "end"));
-    b.append(polyline(h, train, max, w, hgt, pad, "#1f6feb"));
-    b.append(polyline(h, val, max, w, hgt, pad, "#d29922"));
-    b.append(text(w - 10, 20, "training", "end").replace("<text", "<text fill=\"#1f6feb\""));
-    b.append(text(w - 10, 36, "validation", "end").replace("<text", "<text fill=\"#d29922\""));
-    b.append("</svg><figcaption>").append(title).append("</figcaption></figure>\n");
+    b.append(text(pad, hgt - pad + 15, first, "start"));
+    b.append(text(w - 10, hgt - pad + 15, last, "end"));
+    int y = 20;
+    for (Series line : series) {
+      b.append(polyline(h, line.value(), max, w, hgt, pad, line.colour()));
+      b.append(text(w - 10, y, line.name(), "end").replace("<text",
+          "<text fill=\"" + line.colour() + "\""));
+      y += 16;
+    }
+    b.append("</svg><figcaption>").append(esc(title)).append("</figcaption></figure>\n");
     return b.toString();
   }
 

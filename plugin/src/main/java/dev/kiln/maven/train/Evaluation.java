@@ -1,5 +1,7 @@
 package dev.kiln.maven.train;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.kiln.maven.head.LinearHeadSelection;
 import java.util.ArrayList;
@@ -8,23 +10,36 @@ import java.util.List;
 
 /**
  * How well a classifier does on labelled images: accuracy, per-label precision/recall/F1, the
- * confusion matrix ({@code confusion[actual][predicted]}) and the worst-classified images.
- * Serialises to JSON with Jackson.
+ * confusion matrix ({@code confusion[actual][predicted]}) and the worst-classified images, with
+ * the photos they come from in words. Serialises to JSON with Jackson.
  *
+ * @param source which photos, predicted by what (a training's evaluation never rests on photos
+ *     the predicting head trained on: see {@link HonestEvaluation})
  * @param accuracy fraction right
  * @param images number of images
  * @param labels label names
  * @param perLabel metrics per label, in label order
  * @param confusion counts, rows actual, columns predicted
- * @param worst the misclassified (or least sure) images, worst first
+ * @param worst the images with the highest loss (lowest probability for their true label),
+ *     worst first: the misclassified ones, then the least sure
+ * @param photos every image behind it (relative paths, in order; not serialised)
  */
 public record Evaluation(
+    @JsonProperty("source") String source,
     @JsonProperty("accuracy") double accuracy,
     @JsonProperty("images") int images,
     @JsonProperty("labels") List<String> labels,
     @JsonProperty("perLabel") List<LabelMetrics> perLabel,
     @JsonProperty("confusion") int[][] confusion,
-    @JsonProperty("worst") List<Mistake> worst) {
+    @JsonProperty("worst") List<Mistake> worst,
+    @JsonIgnore List<String> photos) {
+
+  public Evaluation {
+    photos = List.copyOf(photos);
+    if (source == null || source.isBlank()) {
+      throw new IllegalArgumentException("an evaluation says which photos it rests on");
+    }
+  }
 
   /**
    * @param label label name
@@ -39,10 +54,15 @@ public record Evaluation(
   /**
    * @param image relative path
    * @param actual true label
-   * @param predicted predicted label
+   * @param predicted the label the model believed (its most probable)
    * @param probability probability given to the true label
+   * @param predictedProbability probability given to the believed label
+   * @param fold for out-of-fold predictions, the cross-validation fold the photo was in (its
+   *     predicting head was fitted without that fold); null for photos held out of training
    */
-  public record Mistake(String image, String actual, String predicted, double probability) {}
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Mistake(String image, String actual, String predicted, double probability,
+      double predictedProbability, Integer fold) {}
 
   /**
    * @param labels label names
@@ -50,10 +70,20 @@ public record Evaluation(
    * @param probabilities probability rows per image
    * @param names image names (relative paths)
    * @param worstCount how many worst images to keep
+   * @param source which photos, predicted by what
    * @return the evaluation
    */
   public static Evaluation of(List<String> labels, int[] actual, float[][] probabilities,
-      List<String> names, int worstCount) {
+      List<String> names, int worstCount, String source) {
+    return of(labels, actual, probabilities, names, null, worstCount, source);
+  }
+
+  /**
+   * As {@link #of(List, int[], float[][], List, int, String)}, with the fold that predicted each
+   * photo (out-of-fold predictions), or null.
+   */
+  static Evaluation of(List<String> labels, int[] actual, float[][] probabilities,
+      List<String> names, int[] folds, int worstCount, String source) {
     int k = labels.size();
     int[][] confusion = new int[k][k];
     List<Mistake> mistakes = new ArrayList<>();
@@ -65,7 +95,8 @@ public record Evaluation(
         right++;
       }
       mistakes.add(new Mistake(names.get(i), labels.get(actual[i]), labels.get(predicted),
-          probabilities[i][actual[i]]));
+          probabilities[i][actual[i]], probabilities[i][predicted],
+          folds == null ? null : folds[i]));
     }
     List<LabelMetrics> per = new ArrayList<>();
     for (int c = 0; c < k; c++) {
@@ -82,8 +113,8 @@ public record Evaluation(
     }
     mistakes.sort(Comparator.comparingDouble(Mistake::probability));
     List<Mistake> worst = mistakes.subList(0, Math.min(worstCount, mistakes.size()));
-    return new Evaluation(actual.length == 0 ? 0 : right / (double) actual.length, actual.length,
-        List.copyOf(labels), per, confusion, List.copyOf(worst));
+    return new Evaluation(source, actual.length == 0 ? 0 : right / (double) actual.length, actual.length,
+        List.copyOf(labels), per, confusion, List.copyOf(worst), names);
   }
 
   /** @return the confusion matrix as aligned text (rows actual, columns predicted) */

@@ -22,8 +22,10 @@ final class LinearHead {
   /**
    * @param head the head graph holding the fitted weights (history empty, best epoch 0)
    * @param selection the strength search, the fitted model and, when asked, the estimate
+   * @param images the photo of each row it was fitted on (its out-of-fold predictions' order)
    */
-  record Fitted(HeadTrainer.Result head, LinearHeadSelection.Result selection) {}
+  record Fitted(HeadTrainer.Result head, LinearHeadSelection.Result selection,
+      java.util.List<LabelledImage> images) {}
 
   /**
    * @param rows the features to fit on (augmented copies after their photos, sharing their keys)
@@ -52,6 +54,6 @@ final class LinearHead {
       bias[k] = (float) s.model().bias()[k];
     }
     out.getParam("b").assign(Nd4j.create(new float[][] {bias}));
-    return new Fitted(new HeadTrainer.Result(g, java.util.List.of(), 0), s);
+    return new Fitted(new HeadTrainer.Result(g, java.util.List.of(), 0), s, rows.images());
   }
 }

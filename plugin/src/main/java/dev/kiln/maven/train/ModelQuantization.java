@@ -25,7 +25,16 @@ import java.util.concurrent.ExecutorService;
  * statically quantised to int8 (activations calibrated with min/max on up to {@link
  * #CALIBRATION_PHOTOS} training photos), or converted to float16. A quantised model is run on the
  * validation photos beside the float one; an int8 model that loses more than {@code
- * maxQuantizationDrop} is refused. What was done and both accuracies go into the metadata.
+ * maxQuantizationDrop} is refused. What was done, both accuracies, how often the two agree and
+ * on which photos go into the metadata.
+ *
+ * <p>The comparison is of two number formats of one model, so it is made on the same photos for
+ * both. With a {@code val/} folder or a held-out half, neither model trained on them. Without
+ * {@code val/} the shipped head learnt from every photo, so there is no photo the shipped models
+ * did not train on (the estimate comes from out-of-fold heads, which are never quantised): the
+ * comparison then rests on photos both trained on, says so, and its agreement (how often both
+ * give the same label) bounds how far the quantised model's accuracy can move from the float
+ * one's on those photos — it is not an accuracy on new photos.
  */
 final class ModelQuantization {
 
@@ -42,8 +51,13 @@ final class ModelQuantization {
   record Shipped(ModelExport.Exported exported, float[][] probabilities,
       TrainingResult.Quantized info) {}
 
+  /**
+   * @param floats the float model's probabilities on {@code val}
+   * @param trainedOn true when the shipped head learnt from the {@code val} photos
+   */
   static Shipped apply(TrainingRequest request, ModelExport.Exported model, float[][] floats,
-      FeatureSource.Features val, Preprocessing raw, ExecutorService pool, PhotoReads photos,
+      FeatureSource.Features val, boolean trainedOn, Preprocessing raw, ExecutorService pool,
+      PhotoReads photos,
       ProgressListener listener) throws UserProblemException, KilnException {
     Quantization kind = request.settings().export().quantize();
     if (kind == Quantization.NONE) {
@@ -92,16 +106,30 @@ final class ModelQuantization {
     }
     double floatAccuracy = accuracy(floats, val);
     double accuracy = accuracy(quantized, val);
+    int same = 0;
+    for (int i = 0; i < quantized.length; i++) {
+      if (dev.kiln.maven.head.LinearHeadSelection.argMax(quantized[i])
+          == dev.kiln.maven.head.LinearHeadSelection.argMax(floats[i])) {
+        same++;
+      }
+    }
+    double agreement = quantized.length == 0 ? 1 : same / (double) quantized.length;
+    String measuredOn = trainedOn
+        ? "the " + quantized.length + " validation-side photos of the automatic split, which both"
+            + " models trained on (no val/ folder: the shipped head learnt from every photo), so"
+            + " this compares the two number formats' answers, not accuracy on new photos"
+        : "the " + quantized.length + " validation photos, which neither model trained on";
     TrainingResult.Quantized info = new TrainingResult.Quantized(kind.id(), calibration,
-        floatAccuracy, accuracy, quantized.length, model.onnx().length, bytes.length);
+        floatAccuracy, accuracy, agreement, quantized.length, trainedOn, measuredOn,
+        model.onnx().length, bytes.length);
     listener.phase("quantize", info.line());
     double maxDrop = request.settings().export().maxQuantizationDrop();
     if (kind == Quantization.INT8 && accuracy < floatAccuracy - maxDrop - 1e-9) {
       throw new UserProblemException(String.format(Locale.ROOT, "the int8 model is %.1f points"
-          + " less accurate than the float one on the %d validation photos (float %.1f%%, int8"
-          + " %.1f%%), more than maxQuantizationDrop %.3f; the previous model is kept. Ship float"
-          + " (quantize=none) or fp16, or accept the loss with a larger maxQuantizationDrop"
-          + " (kiln.maxQuantizationDrop)", (floatAccuracy - accuracy) * 100, quantized.length,
+          + " less accurate than the float one on %s (float %.1f%%, int8 %.1f%%), more than"
+          + " maxQuantizationDrop %.3f; the previous model is kept. Ship float (quantize=none) or"
+          + " fp16, or accept the loss with a larger maxQuantizationDrop"
+          + " (kiln.maxQuantizationDrop)", (floatAccuracy - accuracy) * 100, measuredOn,
           floatAccuracy * 100, accuracy * 100, maxDrop));
     }
     Map<String, String> facts = new LinkedHashMap<>();
@@ -110,8 +138,9 @@ final class ModelQuantization {
       facts.put("quantization_calibration", calibration);
     }
     facts.put("quantization_accuracy", String.format(Locale.ROOT,
-        "{\"float\":%.6f,\"quantized\":%.6f,\"photos\":%d}", floatAccuracy, accuracy,
-        quantized.length));
+        "{\"float\":%.6f,\"quantized\":%.6f,\"agreement\":%.6f,\"photos\":%d,"
+            + "\"trained_on\":%b}", floatAccuracy, accuracy, agreement, quantized.length,
+        trainedOn));
     return new Shipped(ModelExport.withTraining(bytes, model.metadata(), facts), quantized,
         info);
   }

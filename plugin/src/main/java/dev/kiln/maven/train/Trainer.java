@@ -118,12 +118,16 @@ public final class Trainer {
             + "); first diverging layer: " + checked.parity().divergingLayer());
       }
       ModelQuantization.Shipped shipped = ModelQuantization.apply(request, exported,
-          checked.probabilities(), val, raw, pool, photos, listener);
+          checked.probabilities(), val, trained.validationTrainedOn(), raw, pool, photos,
+          listener);
       photos.requireUnchanged();
       exported = shipped.exported();
       float[][] probabilities = shipped.probabilities(); // the shipped model's
-      Evaluation evaluation = Evaluation.of(data.labels(), val.labels(), probabilities,
-          val.images().stream().map(LabelledImage::relativePath).toList(), 12);
+      // the estimate's photos, never one the predicting head trained on
+      Evaluation evaluation = trained.validationTrainedOn()
+          ? HonestEvaluation.outOfFold(data.labels(), trained.linear())
+          : HonestEvaluation.heldOut(data.labels(), trained.heldOut(), val.images(),
+              probabilities);
       AccuracyEstimate estimate = trained.linear() != null
           && trained.linear().selection().estimate() != null
           ? trained.linear().selection().estimate()
@@ -131,9 +135,8 @@ public final class Trainer {
       if (shipped.info() != null && trained.linear() != null
           && trained.linear().selection().estimate() != null) {
         estimate = estimate.withNote("; of the float head: the shipped " + shipped.info().kind()
-            + " model scored " + String.format(Locale.ROOT, "%.1f%% against the float model's"
-                + " %.1f%% on the validation photos", shipped.info().accuracy() * 100,
-                shipped.info().floatAccuracy() * 100));
+            + String.format(Locale.ROOT, " model gives the float model's label to %.1f%% of %s",
+                shipped.info().agreement() * 100, shipped.info().measuredOn()));
       }
       if (request.settings().head().testTimeFlip()
           && !estimate.method().contains("test-time flip")) {

@@ -11,7 +11,10 @@ import java.util.List;
  *
  * @param onnx the exported, parity-checked model
  * @param metadata the model contract written into it
- * @param validation evaluation of the exported model on the validation images
+ * @param validation the evaluation (matrix, per-label table, worst photos), from the same photos
+ *     as the estimate and never from a photo its predicting head trained on: out-of-fold
+ *     predictions without a {@code val/} folder, else the exported model on the held-out photos
+ *     (see {@link Evaluation#source()})
  * @param history per-epoch metrics
  * @param bestEpoch the epoch whose parameters were kept
  * @param skipped images left out, with reasons
@@ -20,7 +23,7 @@ import java.util.List;
  * @param estimate accuracy to expect on new photos, measured on photos no training decision used
  * @param head the L-BFGS head's strength search, or null for an Adam head
  * @param validationTrainedOn true when the shipped head also learnt from the validation photos
- *     (so {@code validation} is not an estimate)
+ *     (no {@code val/} folder: {@code validation} then holds out-of-fold predictions)
  * @param quantization what quantisation did to the shipped model, or null for float32
  */
 public record TrainingResult(byte[] onnx, ModelMetadata metadata, Evaluation validation,
@@ -31,20 +34,26 @@ public record TrainingResult(byte[] onnx, ModelMetadata metadata, Evaluation val
   /**
    * @param kind {@code int8} or {@code fp16}
    * @param calibration how int8 activation ranges were calibrated (null for fp16)
-   * @param floatAccuracy the float model's accuracy on the validation photos
+   * @param floatAccuracy the float model's accuracy on the compared photos
    * @param accuracy the quantised model's accuracy on the same photos
+   * @param agreement share of those photos on which both models give the same label
    * @param photos how many photos
+   * @param trainedOn true when both models trained on those photos (no {@code val/} folder):
+   *     then the two accuracies compare number formats, they are not estimates
+   * @param measuredOn the compared photos, in words
    * @param floatBytes size of the float model
    * @param bytes size of the quantised model
    */
   public record Quantized(String kind, String calibration, double floatAccuracy,
-      double accuracy, int photos, long floatBytes, long bytes) {
+      double accuracy, double agreement, int photos, boolean trainedOn, String measuredOn,
+      long floatBytes, long bytes) {
     /** @return the log line */
     public String line() {
       return String.format(java.util.Locale.ROOT, "%s model: %,d bytes (%.2fx the float model's"
-              + " %,d); on the %d validation photos float %.1f%%, %s %.1f%%%s", kind, bytes,
-          bytes / (double) floatBytes, floatBytes, photos, floatAccuracy * 100, kind,
-          accuracy * 100, calibration == null ? "" : "; calibration " + calibration);
+              + " %,d); on %s: float %.1f%%, %s %.1f%%, same label on %.1f%% of them%s", kind,
+          bytes, bytes / (double) floatBytes, floatBytes, measuredOn, floatAccuracy * 100, kind,
+          accuracy * 100, agreement * 100,
+          calibration == null ? "" : "; calibration " + calibration);
     }
   }
 

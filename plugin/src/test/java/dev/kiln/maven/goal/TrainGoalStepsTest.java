@@ -114,14 +114,34 @@ class TrainGoalStepsTest {
     assertTrue(result.validationTrainedOn(), "automatic split: the head learns from every photo");
     assertEquals(20, result.estimate().photos());
 
+    // issue 20: no val/ folder, so the head trained on every photo: the evaluation is the
+    // out-of-fold predictions, each photo once, from the head fitted without its fold
+    dev.kiln.maven.train.Evaluation e = result.validation();
+    assertTrue(e.source().startsWith("out-of-fold predictions of"), e.source());
+    assertEquals(20, e.images());
+    assertEquals(result.estimate().accuracy(), e.accuracy(), 1e-12);
+    assertEquals(20, java.util.Set.copyOf(e.photos()).size(), "each photo once");
+    e.worst().forEach(m -> assertNotNull(m.fold(), "predicted by an out-of-fold head: " + m));
+
     TrainOutputs out = new TrainOutputs(c);
-    UserProblemException low = assertThrows(UserProblemException.class, () -> QualityGates.check(
+    GateRejection low = assertThrows(GateRejection.class, () -> QualityGates.check(
         config().minAccuracy(1).build(), out, inputs.dataset(), result, ProgressListener.NONE));
     assertTrue(low.getMessage().contains("estimated accuracy") && low.getMessage()
         .contains("kiln.minAccuracy") && low.getMessage().contains("report-rejected.html"),
         low.getMessage());
-    out.writeRejected("com.acme.Insects", result, inputs.dataset(), inputs.fingerprint());
-    assertTrue(Files.readString(out.rejectedReport).contains("expected accuracy on new photos"));
+    assertEquals("minAccuracy", low.gate());
+    out.writeRejected("com.acme.Insects", result, inputs.dataset(), inputs.fingerprint(),
+        low.verdict());
+    String rejected = Files.readString(out.rejectedReport);
+    assertTrue(rejected.contains("expected accuracy on new photos"));
+    int top = rejected.indexOf("<p class=\"rejected\" id=\"rejected\">Rejected by the"
+        + " minAccuracy gate: the estimated accuracy on new photos, ");
+    assertTrue(top > 0 && top < rejected.indexOf("<h1>"), "the verdict opens the page");
+    assertTrue(rejected.contains("is below minAccuracy 100.0%"), "the threshold");
+    assertTrue(rejected.contains(String.format(java.util.Locale.ROOT, "%.1f%%",
+        result.estimate().accuracy() * 100)), "the figure");
+    assertTrue(Files.readString(out.rejectedMetrics).contains("\"rejected\" : \"Rejected by the"
+        + " minAccuracy gate"));
     assertFalse(Files.exists(out.report) || Files.exists(out.metrics) || Files.exists(out.model),
         "a rejected model's report never stands where the accepted model's does");
 
@@ -130,6 +150,31 @@ class TrainGoalStepsTest {
     String metrics = Files.readString(out.metrics);
     assertTrue(metrics.contains("\"estimate\" : {") && metrics.contains("\"method\" : \"nested"),
         metrics);
+    com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(metrics);
+    assertFalse(json.has("accuracy"), "no top-level accuracy: it was a trained-on 1.0");
+    assertFalse(json.has("rejected"));
+    assertTrue(json.get("evaluation").get("source").asText().startsWith("out-of-fold"));
+    assertEquals(json.get("estimate").get("accuracy").asDouble(),
+        json.get("evaluation").get("accuracy").asDouble(), 1e-12);
+    assertTrue(json.get("training").get("estimate").isObject(), "JSON, not a string of JSON");
+    List<String> embedded = new ArrayList<>();
+    new Object() {
+      void walk(String path, com.fasterxml.jackson.databind.JsonNode n) {
+        if (n.isTextual() && (n.asText().startsWith("{") || n.asText().startsWith("["))) {
+          embedded.add(path);
+        }
+        n.fields().forEachRemaining(f -> walk(path + "." + f.getKey(), f.getValue()));
+        for (int i = 0; n.isArray() && i < n.size(); i++) {
+          walk(path + "[" + i + "]", n.get(i));
+        }
+      }
+    }.walk("", json);
+    assertEquals(List.of(), embedded, "JSON stored as strings inside metrics.json");
+    String report = Files.readString(out.report);
+    assertFalse(report.contains("id=\"rejected\""), "an accepted model's report is no rejection");
+    assertTrue(report.contains("come from out-of-fold predictions of"), "the report says the"
+        + " figures' source");
     assertFalse(Files.exists(out.rejectedReport), "the accepted set replaces a rejected report");
     assertTrue(out.consistent(out.previous()));
     assertArrayEquals(result.onnx(), Files.readAllBytes(out.model));
@@ -139,6 +184,31 @@ class TrainGoalStepsTest {
         "the model records its estimate for the next build's accuracy-drop gate");
     assertTrue(Files.readString(out.summary).startsWith("Estimated accuracy on new photos"));
     assertEquals(inputs.fingerprint(), Files.readAllLines(out.fingerprintFile).get(0));
+  }
+
+  /**
+   * Issue 20: without val/ the shipped models trained on every photo, so the int8 check cannot
+   * rest on photos they never saw: it says so, and reports how often both give the same label.
+   */
+  @Test
+  void withoutValTheQuantisationCheckSaysBothModelsTrainedOnItsPhotos() throws Exception {
+    TrainConfiguration c = config().workDir(project.resolve("fp16"))
+        .classesDir(project.resolve("fp16-classes")).quantize("fp16").build();
+    TrainInputs inputs = TrainInputs.resolve(c, ProgressListener.NONE);
+    TrainingResult result = ModelTraining.train(c, inputs, ProgressListener.NONE);
+    TrainingResult.Quantized q = result.quantization();
+    assertTrue(q.trainedOn());
+    assertTrue(q.measuredOn().contains("which both models trained on") && q.measuredOn()
+        .contains("not accuracy on new photos"), q.measuredOn());
+    assertTrue(q.agreement() > 0.5 && q.agreement() <= 1, q.line());
+    assertTrue(result.estimate().method().contains("model gives the float model's label to"),
+        result.estimate().method());
+    assertTrue(result.validation().source().startsWith("out-of-fold predictions"),
+        "the report's figures stay out-of-fold: " + result.validation().source());
+    com.fasterxml.jackson.databind.JsonNode facts = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(result.metadata().training().get("quantization_accuracy"));
+    assertTrue(facts.get("trained_on").asBoolean(), facts.toString());
+    assertEquals(q.agreement(), facts.get("agreement").asDouble(), 1e-6);
   }
 
   @Test
@@ -151,7 +221,13 @@ class TrainGoalStepsTest {
     Files.write(stale, new byte[] {9});
     TrainGoal.Outcome first = TrainGoal.run(c, ProgressListener.NONE);
     assertFalse(Files.exists(stale), "stale temporaries are removed, never packaged");
+    // a model rejected in between (say with a stricter gate) left its report and metrics
+    TrainOutputs out = new TrainOutputs(c);
+    Files.writeString(out.rejectedReport, "rejected");
+    Files.writeString(out.rejectedMetrics, "{}");
     TrainGoal.Outcome second = TrainGoal.run(c, ProgressListener.NONE);
+    assertFalse(Files.exists(out.rejectedReport) || Files.exists(out.rejectedMetrics),
+        "the next successful build, even one reusing the kept model, removes them");
     assertFalse(first.upToDate());
     assertTrue(second.upToDate());
     assertEquals(first.accuracy(), second.accuracy());

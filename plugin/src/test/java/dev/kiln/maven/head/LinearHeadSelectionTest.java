@@ -1,6 +1,10 @@
 package dev.kiln.maven.head;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
@@ -74,5 +78,67 @@ class LinearHeadSelectionTest {
     LinearHeadSelection.Result c = LinearHeadSelection.select(doubled, y2, 2, k2, 4, 7, null,
         true);
     assertEquals(100, c.estimate().photos());
+  }
+
+  /**
+   * Issue 20: every out-of-fold prediction comes from a head that never trained on the photo. Each
+   * photo's reported probabilities are those of a head refitted here on the other folds alone (at
+   * the strength its fold's head used); the shipped head, which trained on every photo, gives
+   * other ones; augmented copies get no prediction; and the estimate counts exactly these.
+   */
+  @Test
+  void outOfFoldPredictionsComeFromHeadsThatNeverTrainedOnThePhoto() {
+    int photos = 80;
+    int[] y0 = new int[photos];
+    float[][] x0 = rows(photos, 5, y0);
+    // every photo once, then an augmented copy of each (same key, slightly moved)
+    float[][] x = new float[2 * photos][];
+    int[] y = new int[2 * photos];
+    String[] k = new String[2 * photos];
+    for (int i = 0; i < 2 * photos; i++) {
+      x[i] = x0[i % photos].clone();
+      if (i >= photos) {
+        x[i][3] += 0.1f;
+      }
+      y[i] = y0[i % photos];
+      k[i] = "p" + (i % photos);
+    }
+    LinearHeadSelection.Result r = LinearHeadSelection.select(x, y, 2, k, 4, 11, null, true);
+    LinearHeadSelection.OutOfFold oof = r.outOfFold();
+    assertNotNull(oof);
+    assertArrayEquals(StratifiedFolds.assign(y, k, 4, 11), oof.fold());
+    float[][] shipped = r.model().probabilities(x);
+    int right = 0;
+    double maxShift = 0;
+    for (int o = 0; o < r.folds(); o++) {
+      final int fold = o;
+      int[] others = java.util.stream.IntStream.range(0, x.length)
+          .filter(i -> oof.fold()[i] != fold).toArray();
+      SoftmaxRegression.Model without = SoftmaxRegression.fit(x, y, 2, others, oof.lambdas()[o],
+          null, null);
+      for (int i = 0; i < x.length; i++) {
+        if (oof.fold()[i] != o) {
+          continue;
+        }
+        if (i >= photos) {
+          assertFalse(oof.scored(i), "an augmented copy is never a result");
+          continue;
+        }
+        assertTrue(oof.scored(i), "every photo has its out-of-fold prediction");
+        float[] refit = without.probabilities(new float[][] {x[i]})[0];
+        for (int c = 0; c < 2; c++) {
+          assertEquals(refit[c], oof.probabilities()[i][c], 2e-3,
+              "photo " + i + " is predicted by the head fitted without its fold " + o);
+          maxShift = Math.max(maxShift, Math.abs(shipped[i][c] - oof.probabilities()[i][c]));
+        }
+        right += LinearHeadSelection.argMax(oof.probabilities()[i]) == y[i] ? 1 : 0;
+      }
+    }
+    assertTrue(maxShift > 0.01, "the shipped head (trained on every photo) predicts otherwise");
+    assertEquals(photos, r.estimate().photos());
+    assertEquals(right / (double) photos, r.estimate().accuracy(), 1e-12,
+        "the estimate counts exactly these predictions");
+    assertNull(LinearHeadSelection.select(x, y, 2, k, 4, 11, null, false).outOfFold(),
+        "no estimate asked for, no out-of-fold predictions");
   }
 }
