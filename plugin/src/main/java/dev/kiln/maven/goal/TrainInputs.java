@@ -94,14 +94,6 @@ record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint, Photo
   }
 
   /**
-   * @return this inputs with the photos read through {@code reader} (the seam a test changes a
-   *     photo through between two reads)
-   */
-  TrainInputs withReader(PhotoReader reader) {
-    return new TrainInputs(dataset, backboneFile, fingerprint, photos.withReader(reader), hashes);
-  }
-
-  /**
    * After photos were found changed: their remembered hashes are dropped, so the next build
    * reads them again even when they kept their size and time.
    */
