@@ -231,7 +231,7 @@ public final class ImageClassifier implements AutoCloseable {
   }
 
   /**
-   * @param image an image file (JPEG, PNG, GIF, BMP)
+   * @param image an image file (JPEG, PNG, GIF, BMP, TIFF)
    * @return the classification
    * @throws KilnException when the image cannot be decoded or inference fails
    */
