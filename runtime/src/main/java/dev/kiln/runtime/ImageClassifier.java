@@ -191,10 +191,14 @@ public final class ImageClassifier implements AutoCloseable {
     Map<String, String> props = session.getMetadata().getCustomMetadata();
     if (props.containsKey(ModelMetadata.KEY_FORMAT)) {
       ModelMetadata m = ModelMetadata.fromProperties(props, name);
-      return new ModelMetadata(m.formatVersion(),
-          o.labels() != null ? o.labels() : m.labels(),
-          o.preprocessing() != null ? o.preprocessing() : m.preprocessing(),
-          m.output(), m.training());
+      try {
+        return new ModelMetadata(m.formatVersion(),
+            o.labels() != null ? o.labels() : m.labels(),
+            o.preprocessing() != null ? o.preprocessing() : m.preprocessing(),
+            m.output(), m.training());
+      } catch (IllegalArgumentException e) { // the options' labels (duplicates, none)
+        throw new KilnException(Reason.INVALID_ARGUMENT, e.getMessage(), e);
+      }
     }
     if (o.labels() == null || o.preprocessing() == null || o.output() == null) {
       throw new KilnException(Reason.MODEL_INVALID, "model " + name

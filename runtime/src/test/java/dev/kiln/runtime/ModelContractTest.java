@@ -114,6 +114,14 @@ class ModelContractTest {
   }
 
   @Test
+  void duplicateLabelsInTheOptionsFailAsInvalidArgument() {
+    KilnException e = assertThrows(KilnException.class, () -> ImageClassifier.load(
+        model(props("[\"a\",\"b\",\"c\"]"), 1f, false).build().toByteArray(), "dup",
+        CPU.withLabels(List.of("a", "a", "b"))));
+    assertEquals(KilnException.Reason.INVALID_ARGUMENT, e.reason());
+  }
+
+  @Test
   void aNanOutputFailsAsInferenceFailed() throws Exception {
     try (ImageClassifier c = ImageClassifier.load(
         model(props("[\"a\",\"b\",\"c\"]"), Float.NaN, false).build().toByteArray(), "nan",
