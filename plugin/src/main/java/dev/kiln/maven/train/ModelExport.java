@@ -162,10 +162,12 @@ final class ModelExport {
           + " ONNX Runtime (" + e.getMessage() + "); labels " + written.labels(), e);
     }
     String problem = null;
+    String hint = "";
     for (int i = 0; problem == null && i < written.labels().size(); i++) {
       String label = i < read.labels().size() ? read.labels().get(i) : "nothing";
       if (!written.labels().get(i).equals(label)) {
         problem = "label '" + written.labels().get(i) + "' reads back as '" + label + "'";
+        hint = " Rename that label folder to plain letters and digits to work around it, and";
       }
     }
     if (problem == null && read.labels().size() != written.labels().size()) {
@@ -182,8 +184,8 @@ final class ModelExport {
     if (problem != null) {
       throw new IllegalStateException("the exported model's metadata does not read back through"
           + " ONNX Runtime as written: " + problem + "; the model would not work as trained, so"
-          + " it is not shipped. Rename the label folder to plain letters and digits to work"
-          + " around it, and report this as a Kiln bug");
+          + " it is not shipped (the previous model stays)." + (hint.isEmpty() ? " Report"
+              : hint + " report") + " this as a Kiln bug");
     }
   }
 
