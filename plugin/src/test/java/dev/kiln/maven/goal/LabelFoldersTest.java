@@ -20,11 +20,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Label folders named with characters outside the Basic Multilingual Plane ({@code 🐝}, {@code
- * 𝒜}) train, ship a model ONNX Runtime's Java binding reads back exactly, and classify through
- * the runtime and the generated class.
+ * Label folders in the train goal: names with characters outside the Basic Multilingual Plane
+ * ({@code 🐝}, {@code 𝒜}) train, ship a model ONNX Runtime's Java binding reads back exactly,
+ * and classify through the runtime and the generated class; names that differ only in case stop
+ * the build before training.
  */
-class LabelsOutsideTheBmpTest {
+class LabelFoldersTest {
 
   @TempDir
   Path project;
@@ -75,6 +76,29 @@ class LabelsOutsideTheBmpTest {
         assertTrue(List.of("A", "U1F41D").contains(label.toString()), label.toString());
       }
     }
+  }
+
+  @Test
+  void labelsDifferingOnlyInCaseStopTheBuildBeforeTraining() throws Exception {
+    for (String label : List.of("Cat", "cat")) {
+      Path to = Files.createDirectories(project.resolve("images").resolve(label));
+      try (var files = Files.list(Fixtures.hymenoptera().resolve("train/ants"))) {
+        for (Path p : files.sorted().skip(label.equals("cat") ? 3 : 0).limit(3).toList()) {
+          Files.copy(p, to.resolve(p.getFileName()));
+        }
+      }
+    }
+    TrainConfiguration c = TrainConfiguration.builder().baseDir(project)
+        .images(project.resolve("images")).className("com.acme.Pets").inputSize(128)
+        .device("CPU").backbone(Fixtures.mobilenetH5().toString())
+        .cacheDir(project.resolve("cache")).workDir(project.resolve("work"))
+        .classesDir(project.resolve("classes")).build();
+    dev.kiln.maven.problem.UserProblemException e = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.kiln.maven.problem.UserProblemException.class,
+        () -> TrainGoal.run(c, ProgressListener.NONE));
+    assertTrue(e.getMessage().contains("'Cat' and 'cat' differ only in upper and lower case"),
+        e.getMessage());
+    assertTrue(Files.notExists(project.resolve("classes/com/acme/Pets.onnx")));
   }
 
   static String firstJpeg(String folder) throws Exception {
