@@ -201,7 +201,8 @@ abstract class AbstractKilnMojo extends AbstractMojo {
           + " name of the classifier class to generate, e.g. com.acme.pets.PetClassifier");
     }
     dev.kiln.maven.engine.LibraryLogs.quiet(getLog().isDebugEnabled());
-    try {
+    try (dev.kiln.maven.engine.RuntimeLogs photos =
+        dev.kiln.maven.engine.RuntimeLogs.toBuild(getLog()::warn)) {
       run();
     } catch (UserProblemException e) {
       throw new MojoFailureException(e.getMessage(), e);

@@ -74,7 +74,7 @@ public final class ImageClassifier implements AutoCloseable {
             + " scores but " + metadata.labels().size() + " labels were given; pass one label per"
             + " output");
       }
-    } catch (OrtException | ClassCastException e) {
+    } catch (OrtException | RuntimeException e) { // ClassCastException, no input or output
       throw new KilnException(Reason.MODEL_INVALID,
           "model " + name + " is not an image classifier (one image tensor in, one score tensor"
               + " out): " + e.getMessage(), e);
@@ -106,7 +106,8 @@ public final class ImageClassifier implements AutoCloseable {
   }
 
   /**
-   * Loads a model file.
+   * Loads a model file. A model whose weights are kept in a separate file (ONNX external
+   * data) finds it in the model's folder.
    *
    * @param model the {@code .onnx} file
    * @param options device, and for third-party models labels and preprocessing
@@ -123,7 +124,9 @@ public final class ImageClassifier implements AutoCloseable {
       throw new KilnException(Reason.MODEL_NOT_FOUND,
           "cannot read model file " + model + ": " + e.getMessage(), e);
     }
-    return load(bytes, model.toString(), options);
+    Path folder = model.toAbsolutePath().getParent();
+    return open(Sessions.open(bytes, model.toString(), options, folder), model.toString(),
+        options);
   }
 
   /**
@@ -151,7 +154,9 @@ public final class ImageClassifier implements AutoCloseable {
   }
 
   /**
-   * Loads a model from its bytes.
+   * Loads a model from its bytes. A model with external data (weights in a separate file)
+   * finds it relative to the working directory; load it with {@link #load(Path,
+   * ClassifierOptions)} to have it found in the model's folder.
    *
    * @param model ONNX model bytes
    * @param name how messages name the model
@@ -161,7 +166,11 @@ public final class ImageClassifier implements AutoCloseable {
    */
   public static ImageClassifier load(byte[] model, String name, ClassifierOptions options)
       throws KilnException {
-    Sessions.Opened opened = Sessions.open(model, name, options);
+    return open(Sessions.open(model, name, options), name, options);
+  }
+
+  private static ImageClassifier open(Sessions.Opened opened, String name,
+      ClassifierOptions options) throws KilnException {
     try {
       ModelMetadata metadata = metadata(opened.session(), name, options);
       ModelMetadata.Output output = options.output() != null ? options.output()
@@ -182,10 +191,14 @@ public final class ImageClassifier implements AutoCloseable {
     Map<String, String> props = session.getMetadata().getCustomMetadata();
     if (props.containsKey(ModelMetadata.KEY_FORMAT)) {
       ModelMetadata m = ModelMetadata.fromProperties(props, name);
-      return new ModelMetadata(m.formatVersion(),
-          o.labels() != null ? o.labels() : m.labels(),
-          o.preprocessing() != null ? o.preprocessing() : m.preprocessing(),
-          m.output(), m.training());
+      try {
+        return new ModelMetadata(m.formatVersion(),
+            o.labels() != null ? o.labels() : m.labels(),
+            o.preprocessing() != null ? o.preprocessing() : m.preprocessing(),
+            m.output(), m.training());
+      } catch (IllegalArgumentException e) { // the options' labels (duplicates, none)
+        throw new KilnException(Reason.INVALID_ARGUMENT, e.getMessage(), e);
+      }
     }
     if (o.labels() == null || o.preprocessing() == null || o.output() == null) {
       throw new KilnException(Reason.MODEL_INVALID, "model " + name
@@ -222,7 +235,7 @@ public final class ImageClassifier implements AutoCloseable {
   }
 
   /**
-   * @param image an image file (JPEG, PNG, GIF, BMP)
+   * @param image an image file (JPEG, PNG, GIF, BMP, TIFF)
    * @return the classification
    * @throws KilnException when the image cannot be decoded or inference fails
    */
@@ -351,7 +364,7 @@ public final class ImageClassifier implements AutoCloseable {
         for (int i = 0; i < count; i++) {
           float[] row = new float[classes];
           scores.get(row);
-          list.add(new Classification(metadata.labels(), probabilities(row)));
+          list.add(new Classification(metadata.labels(), checked(probabilities(row), i, count)));
         }
         return Collections.unmodifiableList(list);
       }
@@ -361,6 +374,22 @@ public final class ImageClassifier implements AutoCloseable {
     } finally {
       lock.readLock().unlock();
     }
+  }
+
+  /** The row, when each value is a probability ({@link Prediction}'s rule); otherwise fails. */
+  private float[] checked(float[] row, int image, int count) throws KilnException {
+    for (int j = 0; j < row.length; j++) {
+      if (!(row[j] >= 0f && row[j] <= 1.0001f)) {
+        throw new KilnException(Reason.INFERENCE_FAILED, "model " + name + " returned "
+            + row[j] + " for label '" + metadata.labels().get(j) + "'"
+            + (count > 1 ? " (image " + (image + 1) + " of " + count + ")" : "")
+            + ", not a probability" + (Float.isNaN(row[j]) ? " (a NaN: the model's weights or"
+                + " its input hold NaN or infinite values)" : "; if the model's output is raw"
+                + " scores, load it with ClassifierOptions.withOutput(ModelMetadata.Output"
+                + ".LOGITS)"));
+      }
+    }
+    return row;
   }
 
   private float[] probabilities(float[] row) {

@@ -3,7 +3,15 @@ package dev.kiln.runtime;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The little JSON the model contract needs: arrays of strings. Package-private. */
+/**
+ * The little JSON the model contract needs: arrays of strings. Package-private.
+ *
+ * <p>What it writes is ASCII: every character outside printable ASCII is a JSON unicode escape
+ * (backslash, {@code u}, four hex digits; a character outside the Basic Multilingual Plane as the
+ * escapes of its two UTF-16 surrogates), because ONNX Runtime's Java binding reads {@code metadata_props} through JNI's
+ * modified UTF-8 and garbles 4-byte UTF-8 sequences. It reads both that and raw UTF-8 (older
+ * models).
+ */
 final class Json {
 
   private Json() {}
@@ -19,7 +27,7 @@ final class Json {
         case '\r' -> b.append("\\r");
         case '\t' -> b.append("\\t");
         default -> {
-          if (c < 0x20) {
+          if (c < 0x20 || c > 0x7e) {
             b.append(String.format("\\u%04x", (int) c));
           } else {
             b.append(c);
@@ -62,6 +70,9 @@ final class Json {
           break;
         }
         if (c == '\\') {
+          if (i >= json.length()) {
+            throw new IllegalArgumentException("unterminated escape in " + json);
+          }
           char e = json.charAt(i++);
           switch (e) {
             case 'n' -> s.append('\n');
@@ -70,7 +81,7 @@ final class Json {
             case 'b' -> s.append('\b');
             case 'f' -> s.append('\f');
             case 'u' -> {
-              s.append((char) Integer.parseInt(json.substring(i, i + 4), 16));
+              s.append(hex4(json, i));
               i += 4;
             }
             default -> s.append(e);
@@ -88,6 +99,21 @@ final class Json {
       expect(json, i, ']');
       return out;
     }
+  }
+
+  private static char hex4(String json, int i) {
+    if (i + 4 > json.length()) {
+      throw new IllegalArgumentException("incomplete \\u escape at " + (i - 2) + " in " + json);
+    }
+    int v = 0;
+    for (int k = i; k < i + 4; k++) {
+      int d = Character.digit(json.charAt(k), 16);
+      if (d < 0) {
+        throw new IllegalArgumentException("invalid \\u escape at " + (i - 2) + " in " + json);
+      }
+      v = v * 16 + d;
+    }
+    return (char) v;
   }
 
   private static int skip(String s, int i) {

@@ -26,7 +26,10 @@ public final class KilnException extends Exception {
     IMAGE_TOO_LARGE,
     /** The requested device (e.g. CUDA) cannot be used in this process. */
     DEVICE_UNAVAILABLE,
-    /** ONNX Runtime failed while running the model. */
+    /**
+     * ONNX Runtime failed while running the model, or the model's output is not a probability
+     * per label (a NaN, say).
+     */
     INFERENCE_FAILED,
     /** An argument or option is invalid. */
     INVALID_ARGUMENT

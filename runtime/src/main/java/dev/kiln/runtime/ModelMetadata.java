@@ -15,7 +15,10 @@ import java.util.Objects;
  * @param labels the output labels in order
  * @param preprocessing how images become the model's input
  * @param output whether the model's output is already a probability distribution
- * @param training training facts (backbone, mode, metrics JSON, date, ...), keys without prefix
+ * @param training training facts (backbone, mode, metrics JSON, date, ...), keys without prefix;
+ *     informational text in which each character ONNX Runtime's Java binding cannot read back
+ *     (NUL, and characters outside the Basic Multilingual Plane, such as an emoji in a backbone
+ *     file name) is replaced by U+FFFD
  */
 public record ModelMetadata(
     int formatVersion,
@@ -54,7 +57,22 @@ public record ModelMetadata(
     }
     Objects.requireNonNull(preprocessing, "preprocessing");
     Objects.requireNonNull(output, "output (valid: PROBABILITIES, LOGITS)");
-    training = Map.copyOf(Objects.requireNonNull(training, "training"));
+    Map<String, String> facts = new LinkedHashMap<>();
+    Objects.requireNonNull(training, "training").forEach((k, v) ->
+        facts.put(readable(k), readable(v)));
+    training = Map.copyOf(facts);
+  }
+
+  /** The text with NUL and characters outside the BMP replaced by U+FFFD (one per character). */
+  private static String readable(String text) {
+    Objects.requireNonNull(text, "training fact");
+    if (text.chars().noneMatch(c -> c == 0 || Character.isSurrogate((char) c))) {
+      return text;
+    }
+    StringBuilder b = new StringBuilder(text.length());
+    text.codePoints().forEach(c -> b.appendCodePoint(c == 0 || c > 0xffff
+        || Character.isSurrogate((char) c) ? 0xfffd : c));
+    return b.toString();
   }
 
   /** @return the {@code metadata_props} entries, in a stable order */
@@ -106,7 +124,7 @@ public record ModelMetadata(
           Output.valueOf(props.getOrDefault(KEY_OUTPUT, "probabilities")
               .toUpperCase(java.util.Locale.ROOT)),
           training);
-    } catch (IllegalArgumentException e) {
+    } catch (RuntimeException e) { // IllegalArgumentException, or any other malformed value
       throw new KilnException(KilnException.Reason.MODEL_INVALID,
           "model " + model + " has invalid Kiln metadata: " + e.getMessage(), e);
     }

@@ -176,10 +176,17 @@ class ImageClassifierTest {
     java.nio.file.Path ant = Fixtures.hymenoptera().resolve("val/ants/1053149811_f62a3410d3.jpg");
     try (ImageClassifier raw = ImageClassifier.load(Fixtures.mobilenetV2Int8(),
         imagenetOptions().withOutput(ModelMetadata.Output.PROBABILITIES))) {
-      float[] scores = raw.classify(ant).scores();
-      float[] softmaxed = classifier.classify(ant).scores();
-      assertEquals(softmaxed[0], ImageClassifier.softmax(scores)[0], 1e-6f,
-          "PROBABILITIES: the rows are the graph's own outputs, LOGITS: their softmax");
+      // PROBABILITIES: the rows are the graph's own outputs, never softmaxed because they look
+      // like scores; raw scores are not probabilities, so that is an error that says what to do
+      KilnException e = assertThrows(KilnException.class, () -> raw.classify(ant));
+      assertEquals(KilnException.Reason.INFERENCE_FAILED, e.reason());
+      assertTrue(e.getMessage().contains("withOutput(ModelMetadata.Output.LOGITS)"),
+          e.getMessage());
+      double sum = 0;
+      for (float p : classifier.classify(ant).scores()) {
+        sum += p;
+      }
+      assertEquals(1, sum, 1e-4, "LOGITS: the runtime applies the softmax");
     }
   }
 

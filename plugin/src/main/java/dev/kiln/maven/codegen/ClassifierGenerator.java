@@ -34,7 +34,8 @@ public final class ClassifierGenerator {
   /**
    * @param request what to generate
    * @return the written file
-   * @throws UserProblemException when the class name is invalid
+   * @throws UserProblemException when the class name is invalid, or two labels would be the same
+   *     constant ({@link LabelNames#constants})
    */
   public static Path generate(Request request) throws UserProblemException {
     String problem = LabelNames.checkClassName(request.className());
@@ -64,7 +65,7 @@ public final class ClassifierGenerator {
     return className.replace('.', '/') + ".onnx";
   }
 
-  static String source(Request r) {
+  static String source(Request r) throws UserProblemException {
     int dot = r.className().lastIndexOf('.');
     String pkg = r.className().substring(0, dot);
     String simple = r.className().substring(dot + 1);

@@ -1,6 +1,7 @@
 package dev.kiln.maven.goal;
 
 import dev.kiln.maven.codegen.ClassifierGenerator;
+import dev.kiln.maven.codegen.LabelNames;
 import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.dataset.ChangedPhotosException;
 import dev.kiln.maven.problem.UserProblemException;
@@ -63,6 +64,7 @@ public final class TrainGoal {
     outputs.removeStale().forEach(p -> listener.debug("removed " + p + ", left by an interrupted"
         + " build"));
     TrainInputs inputs = TrainInputs.resolve(c, listener);
+    LabelNames.checkDistinguishable(inputs.dataset().labels());
     Outcome reused = UpToDateCheck.reuse(c, inputs, outputs, listener);
     if (reused != null) {
       return reused;

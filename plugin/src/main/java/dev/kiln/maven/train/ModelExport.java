@@ -155,6 +155,52 @@ final class ModelExport {
     return new Exported(OnnxExporter.withMetadata(onnx, m.toProperties()), m);
   }
 
+  /**
+   * Reads the model's metadata back through the runtime (ONNX Runtime's Java binding, as the
+   * generated class will) and checks it is what was written: every label, the preprocessing, the
+   * output kind and the training facts.
+   *
+   * @param exported the model to ship
+   * @throws IllegalStateException naming the first value that does not read back as written
+   */
+  static void checkReadBack(Exported exported) {
+    ModelMetadata written = exported.metadata();
+    ModelMetadata read;
+    try (ImageClassifier c = ImageClassifier.load(exported.onnx(), "exported model",
+        ClassifierOptions.defaults().withDevice(Device.CPU))) {
+      read = c.metadata();
+    } catch (KilnException e) {
+      throw new IllegalStateException("the exported model's metadata does not read back through"
+          + " ONNX Runtime (" + e.getMessage() + "); labels " + written.labels(), e);
+    }
+    String problem = null;
+    String hint = "";
+    for (int i = 0; problem == null && i < written.labels().size(); i++) {
+      String label = i < read.labels().size() ? read.labels().get(i) : "nothing";
+      if (!written.labels().get(i).equals(label)) {
+        problem = "label '" + written.labels().get(i) + "' reads back as '" + label + "'";
+        hint = " Rename that label folder to plain letters and digits to work around it, and";
+      }
+    }
+    if (problem == null && read.labels().size() != written.labels().size()) {
+      problem = written.labels().size() + " labels read back as " + read.labels().size();
+    } else if (problem == null && !read.preprocessing().toSpec().equals(
+        written.preprocessing().toSpec())) {
+      problem = "preprocessing " + written.preprocessing().toSpec() + " reads back as "
+          + read.preprocessing().toSpec();
+    } else if (problem == null && read.output() != written.output()) {
+      problem = "output " + written.output() + " reads back as " + read.output();
+    } else if (problem == null && !read.training().equals(written.training())) {
+      problem = "training facts " + written.training() + " read back as " + read.training();
+    }
+    if (problem != null) {
+      throw new IllegalStateException("the exported model's metadata does not read back through"
+          + " ONNX Runtime as written: " + problem + "; the model would not work as trained, so"
+          + " it is not shipped (the previous model stays)." + (hint.isEmpty() ? " Report"
+              : hint + " report") + " this as a Kiln bug");
+    }
+  }
+
   /** @return the NCHW tensor with every row reversed (left and right swapped) */
   static float[] mirrorWidth(float[] nchw, int n, int h, int w) {
     float[] out = new float[nchw.length];

@@ -146,6 +146,7 @@ public final class Trainer {
       listener.phase("estimate", "accuracy to expect on new photos: " + estimate.line()
           + "; " + estimate.method());
       exported = ModelExport.withEstimate(exported, estimate);
+      ModelExport.checkReadBack(exported);
       return new TrainingResult(exported.onnx(), exported.metadata(), evaluation, head.history(),
           head.bestEpoch(), List.copyOf(skipped), checked.parity(),
           new TrainingResult.Timings(work.decodeMillis, work.forwardMillis, work.trainMillis,

@@ -23,11 +23,33 @@ class ClassifierGeneratorTest {
   Path dir;
 
   @Test
-  void awkwardLabelsBecomeDistinctConstants() {
-    List<String> labels = List.of("class", "2nd place", "café", "Cafe", "ant colony", "日本",
-        "a-b", "a_b");
-    assertEquals(List.of("CLASS", "_2ND_PLACE", "CAFE", "CAFE_2", "ANT_COLONY", "LABEL_5", "A_B",
-        "A_B_2"), LabelNames.constants(labels));
+  void awkwardLabelsBecomeConstantsOfTheirOwn() throws Exception {
+    List<String> labels = List.of("class", "2nd place", "café", "ant colony", "日本", "a-b", "🐝",
+        "𝒜", "---", "ﬁsh", "🐝 hive");
+    assertEquals(List.of("CLASS", "_2ND_PLACE", "CAFE", "ANT_COLONY", "U65E5_U672C", "A_B",
+        "U1F41D", "A", "LABEL_2D_2D_2D", "FISH", "U1F41D_HIVE"), LabelNames.constants(labels));
+    // a constant depends on its label only: a new folder beside it never changes it
+    assertEquals(List.of("U65E5_U672C", "U1F41D"), LabelNames.constants(List.of("日本", "🐝")));
+    assertEquals(List.of("AARDVARK", "U65E5_U672C", "U1F41D"),
+        LabelNames.constants(List.of("aardvark", "日本", "🐝")));
+  }
+
+  @Test
+  void labelsThatWouldShareAConstantAreAnErrorNamingBoth() {
+    UserProblemException c = assertThrows(UserProblemException.class,
+        () -> LabelNames.constants(List.of("a-b", "a_b")));
+    assertTrue(c.getMessage().contains("'a-b' and 'a_b'") && c.getMessage().contains("Label.A_B")
+        && c.getMessage().contains("rename"), c.getMessage());
+    UserProblemException caseOnly = assertThrows(UserProblemException.class,
+        () -> LabelNames.constants(List.of("Cat", "cat")));
+    assertTrue(caseOnly.getMessage().contains("'Cat' and 'cat' differ only in upper and lower"
+        + " case"), caseOnly.getMessage());
+    String nfc = "caf\u00e9";
+    String nfd = "cafe\u0301";
+    UserProblemException forms = assertThrows(UserProblemException.class,
+        () -> LabelNames.checkDistinguishable(List.of(nfc, "dog", nfd)));
+    assertTrue(forms.getMessage().contains("two Unicode normalisation forms (c a f U+00E9 and c a"
+        + " f e U+0301)"), forms.getMessage());
   }
 
   @Test
@@ -45,7 +67,7 @@ class ClassifierGeneratorTest {
 
   @Test
   void generatedClassCompilesWithoutWarnings() throws Exception {
-    List<String> labels = List.of("ants", "bees", "café \"au lait\"", "class");
+    List<String> labels = List.of("ants", "bees", "café \"au lait\"", "class", "🐝", "𝒜");
     Path file = ClassifierGenerator.generate(new ClassifierGenerator.Request(
         "com.acme.pets.PetClassifier", labels, "Validation accuracy 0.95\nBackbone x", dir));
     assertEquals(dir.resolve("com/acme/pets/PetClassifier.java"), file);
@@ -65,7 +87,10 @@ class ClassifierGeneratorTest {
         getClass().getClassLoader())) {
       Class<?> label = loader.loadClass("com.acme.pets.PetClassifier$Label");
       Object[] constants = label.getEnumConstants();
-      assertEquals(4, constants.length);
+      assertEquals(6, constants.length);
+      assertEquals("U1F41D", constants[4].toString());
+      assertEquals("🐝", label.getMethod("folderName").invoke(constants[4]));
+      assertEquals("𝒜", label.getMethod("folderName").invoke(constants[5]));
       assertEquals("café \"au lait\"", label.getMethod("folderName").invoke(constants[2]));
       assertEquals("CAFE_AU_LAIT", constants[2].toString());
       Class<?> cls = loader.loadClass("com.acme.pets.PetClassifier");

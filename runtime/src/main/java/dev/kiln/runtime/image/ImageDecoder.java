@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
@@ -27,20 +29,31 @@ import javax.imageio.stream.ImageInputStream;
  * Decodes image files into upright 8-bit sRGB {@link BufferedImage}s ({@code TYPE_INT_RGB}).
  *
  * <ul>
- *   <li>JPEG through TwelveMonkeys (CMYK/YCCK, 16-bit quantisation tables, APP13...), PNG, GIF,
- *       BMP through the JDK;
+ *   <li>JPEG through TwelveMonkeys (CMYK/YCCK, 16-bit quantisation tables, APP13..., Motion-JPEG
+ *       frames without Huffman tables), PNG, GIF, BMP through the JDK, TIFF through the JDK;
  *   <li>EXIF orientation (1-8) applied, read with metadata-extractor;
  *   <li>grayscale becomes three equal channels; 16-bit samples are reduced to 8 bits;
  *   <li>transparency is composited onto white (a deliberate choice: transparent pixels of
  *       cut-out product photos and logos read as background, not as black);
  *   <li>large images are decoded with subsampling so that the shorter side stays at least twice
  *       the requested size: a 20000×20000 photo never needs gigabytes;
- *   <li>truncated or corrupt data fails with {@link Reason#IMAGE_CORRUPT} naming the file.
+ *   <li>truncated or corrupt data fails with {@link Reason#IMAGE_CORRUPT} naming the file; a
+ *       warning the decoder recovers from (extraneous bytes before a marker) and an animated GIF
+ *       (first frame used) are logged to {@link #LOGGER};
  * </ul>
  *
  * <p>Stateless and thread-safe.
  */
 public final class ImageDecoder {
+
+  /**
+   * Where a photo that decodes with a warning is reported (at {@code WARNING}, naming the image):
+   * a recoverable decoder warning such as extraneous bytes before a JPEG marker, or an animated
+   * GIF of which only the first frame is used. The Kiln plugin shows these in the build log.
+   */
+  public static final String LOGGER = ImageDecoder.class.getName();
+
+  private static final Logger LOG = Logger.getLogger(LOGGER);
 
   /** Upper bound on decoded pixels after subsampling (about 64 MB as int RGB). */
   private static final long MAX_PIXELS = 16L * 1024 * 1024;
@@ -142,7 +155,8 @@ public final class ImageDecoder {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
         throw new KilnException(Reason.IMAGE_FORMAT_UNSUPPORTED, "image " + name
-            + " is not in a supported format (JPEG, PNG, GIF, BMP); convert it or exclude it");
+            + " is not in a supported format (JPEG, PNG, GIF, BMP, TIFF); convert it or exclude"
+            + " it");
       }
       ImageReader reader = readers.next();
       List<String> warnings = new ArrayList<>();
@@ -168,11 +182,20 @@ public final class ImageDecoder {
         }
         BufferedImage image = reader.read(0, param);
         for (String warning : warnings) {
-          String lower = warning.toLowerCase(Locale.ROOT);
-          if (lower.contains("premature end") || lower.contains("truncat")
-              || lower.contains("corrupt")) {
+          if (damage(warning)) {
             throw new KilnException(Reason.IMAGE_CORRUPT,
                 "image " + name + " is damaged (" + warning + "); re-export or remove it");
+          }
+        }
+        for (String warning : warnings) {
+          LOG.log(Level.WARNING, "image " + name + " decoded with a warning (" + warning
+              + "); it is used as decoded");
+        }
+        if ("gif".equalsIgnoreCase(reader.getFormatName())) {
+          int frames = frames(reader);
+          if (frames > 1) {
+            LOG.log(Level.WARNING, "image " + name + " is an animated GIF of " + frames
+                + " frames: only the first frame is used");
           }
         }
         return image;
@@ -189,6 +212,32 @@ public final class ImageDecoder {
       throw new KilnException(Reason.IMAGE_UNREADABLE,
           "image " + name + " is too large to decode in this JVM's memory", e);
     }
+  }
+
+  /**
+   * Whether a decoder warning means pixels are missing or wrong (a truncated file, a broken
+   * entropy-coded segment) rather than something libjpeg skips and recovers from, such as the
+   * extraneous bytes before a restart marker that Motion-JPEG cameras write: those photos decode
+   * whole, with a warning logged.
+   */
+  static boolean damage(String warning) {
+    String lower = warning.toLowerCase(Locale.ROOT);
+    return lower.contains("premature end") || lower.contains("truncat")
+        || (lower.contains("corrupt") && !lower.contains("extraneous bytes before marker"));
+  }
+
+  /** Frames of a GIF, counted forward (the reader is seek-forward-only) after the first. */
+  private static int frames(ImageReader reader) {
+    int n = 1;
+    try {
+      while (n < 100_000) {
+        reader.getWidth(n); // IndexOutOfBoundsException past the last frame
+        n++;
+      }
+    } catch (IOException | RuntimeException e) {
+      // past the last frame, or a damaged later frame: the first one decoded
+    }
+    return n;
   }
 
   static int subsampling(int w, int h, int minSide) {

@@ -240,4 +240,140 @@ class ImageDecoderTest {
       }
     }
   }
+
+  /** Collects what {@link ImageDecoder} logs while {@code body} runs. */
+  static java.util.List<String> logged(ThrowingRunnable body) throws Exception {
+    java.util.List<String> out = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger(ImageDecoder.LOGGER);
+    java.util.logging.Handler h = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        out.add(r.getLevel() + " " + r.getMessage());
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    log.addHandler(h);
+    try {
+      body.run();
+    } finally {
+      log.removeHandler(h);
+    }
+    return out;
+  }
+
+  interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  /**
+   * A Motion-JPEG frame as cameras write it: an {@code AVI1} APP0 instead of JFIF, no DHT,
+   * restart markers, and 6 stray bytes before the second restart marker (RST1), which libjpeg
+   * skips with "Corrupt JPEG data: 6 extraneous bytes before marker 0xd1".
+   */
+  static byte[] cameraFrame(byte[] jpeg) {
+    byte[] noTables = withoutHuffmanTables(jpeg);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(noTables, 0, 2);
+    byte[] avi1 = {(byte) 0xFF, (byte) 0xE0, 0, 16, 'A', 'V', 'I', '1', 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0};
+    out.write(avi1, 0, avi1.length);
+    int sos = 2;
+    while ((noTables[sos + 1] & 0xff) != 0xDA) {
+      sos += 2 + (((noTables[sos + 2] & 0xff) << 8) | (noTables[sos + 3] & 0xff));
+    }
+    int rst1 = -1;
+    for (int i = sos; i + 1 < noTables.length; i++) {
+      if ((noTables[i] & 0xff) == 0xFF && (noTables[i + 1] & 0xff) == 0xD1) {
+        rst1 = i;
+        break;
+      }
+    }
+    assertTrue(rst1 > 0, "the frame has restart markers");
+    out.write(noTables, 2, rst1 - 2);
+    out.write(new byte[] {0x12, 0x34, 0x56, 0x78, 0x12, 0x34}, 0, 6);
+    out.write(noTables, rst1, noTables.length - rst1);
+    return out.toByteArray();
+  }
+
+  /** @return a 96x64 gradient encoded by the JDK (standard tables) with a restart interval */
+  static byte[] jpegWithRestarts() throws Exception {
+    BufferedImage img = new BufferedImage(96, 64, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 64; y++) {
+      for (int x = 0; x < 96; x++) {
+        img.setRGB(x, y, (x * 2 << 16) | (y * 3 << 8) | ((x + y) & 0xff));
+      }
+    }
+    javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+    javax.imageio.ImageWriteParam param = writer.getDefaultWriteParam();
+    javax.imageio.metadata.IIOMetadata meta = writer.getDefaultImageMetadata(
+        javax.imageio.ImageTypeSpecifier.createFromRenderedImage(img), param);
+    String format = "javax_imageio_jpeg_image_1.0";
+    javax.imageio.metadata.IIOMetadataNode root =
+        (javax.imageio.metadata.IIOMetadataNode) meta.getAsTree(format);
+    javax.imageio.metadata.IIOMetadataNode dri = new javax.imageio.metadata.IIOMetadataNode("dri");
+    dri.setAttribute("interval", "2");
+    javax.imageio.metadata.IIOMetadataNode markers =
+        (javax.imageio.metadata.IIOMetadataNode) root.getElementsByTagName("markerSequence")
+            .item(0);
+    markers.insertBefore(dri, markers.getFirstChild());
+    meta.setFromTree(format, root);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (javax.imageio.stream.ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
+      writer.setOutput(ios);
+      writer.write(null, new javax.imageio.IIOImage(img, null, meta), param);
+    } finally {
+      writer.dispose();
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  void aCameraFrameWithExtraneousBytesDecodesWithAWarning() throws Exception {
+    byte[] clean = jpegWithRestarts();
+    byte[] frame = cameraFrame(clean);
+    BufferedImage[] decoded = new BufferedImage[1];
+    java.util.List<String> log = logged(() ->
+        decoded[0] = ImageDecoder.decode(frame, "frame-0042.jpg", 0));
+    BufferedImage expected = ImageDecoder.decode(clean, "clean", 0);
+    assertEquals(expected.getWidth(), decoded[0].getWidth());
+    for (int y = 0; y < expected.getHeight(); y += 5) {
+      for (int x = 0; x < expected.getWidth(); x += 7) {
+        assertEquals(expected.getRGB(x, y), decoded[0].getRGB(x, y), "pixel " + x + "," + y);
+      }
+    }
+    assertEquals(1, log.size(), log.toString());
+    assertTrue(log.get(0).startsWith("WARNING image frame-0042.jpg decoded with a warning")
+        && log.get(0).contains("6 extraneous bytes before marker 0xd1"), log.get(0));
+  }
+
+  @Test
+  void anAnimatedGifUsesItsFirstFrameAndSaysSo() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("gif").next();
+    try (javax.imageio.stream.ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
+      writer.setOutput(ios);
+      writer.prepareWriteSequence(null);
+      for (int rgb : new int[] {0xff0000, 0x0000ff, 0x00ff00}) {
+        BufferedImage frame = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
+        for (int i = 0; i < 64; i++) {
+          frame.setRGB(i % 8, i / 8, rgb);
+        }
+        writer.writeToSequence(new javax.imageio.IIOImage(frame, null, null), null);
+      }
+      writer.endWriteSequence();
+    } finally {
+      writer.dispose();
+    }
+    BufferedImage[] decoded = new BufferedImage[1];
+    java.util.List<String> log = logged(() ->
+        decoded[0] = ImageDecoder.decode(out.toByteArray(), "dance.gif", 0));
+    assertEquals(0xff0000, decoded[0].getRGB(3, 3) & 0xffffff, "the first frame");
+    assertEquals(java.util.List.of("WARNING image dance.gif is an animated GIF of 3 frames: only"
+        + " the first frame is used"), log);
+  }
 }
