@@ -109,7 +109,9 @@ class TfjsWeightsTest {
   }
 
   @Test
-  @Timeout(value = 60, unit = TimeUnit.SECONDS) // a guard: before the fix, reading it hung
+  // a guard, not a timing: before the fix, opening the FIFO blocked for ever in native code,
+  // which only a separate thread can abandon
+  @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void aFifoOrAFolderIsRefusedWithoutReadingIt() throws Exception {
     Path json = model("fifo");
     Process p = new ProcessBuilder("mkfifo", json.resolveSibling("fifo").toString())
