@@ -110,8 +110,8 @@ public final class BackboneResolver {
       if (sha != null) {
         return fetch(e.url(), e.fileName(), sha, null, baseDir, source, log);
       }
-      return locked(e.name(), source.sha256(), baseDir, log, warn,
-          located(e.url(), e.fileName(), baseDir, source),
+      return locked(e.name(), source.sha256(), baseDir, log, warn, e.md5() != null ? null
+          : located(e.url(), e.fileName(), baseDir, source), // the publisher's MD5 verifies it
           known -> fetch(e.url(), e.fileName(), known, e.md5(), baseDir, source, log));
     }
     if (backbone instanceof BackboneSource.Artifact artifact) {
@@ -156,7 +156,10 @@ public final class BackboneResolver {
   /**
    * Fetches with the configured SHA-256, else the one {@code kiln-backbones.lock} recorded, else
    * trusting the first download and recording its hash there (with a warning when it came over
-   * plain http). A recorded hash is never replaced here: only by deleting its line.
+   * plain http and nothing else verified it). A recorded hash is never replaced here: only by
+   * deleting its line.
+   *
+   * @param from where the download comes from when no publisher's hash verifies it, else null
    */
   private static Path locked(String key, String configured, Path baseDir,
       java.util.function.Consumer<String> log, java.util.function.Consumer<String> warn,
@@ -177,7 +180,7 @@ public final class BackboneResolver {
       log.accept("no published SHA-256 for backbone " + key + ": recorded the first download's,"
           + " " + sha + ", in " + lock.file() + "; commit that file so that every later build"
           + " verifies the same weights");
-      if ("http".equalsIgnoreCase(from.getScheme())) {
+      if (from != null && "http".equalsIgnoreCase(from.getScheme())) {
         warn.accept("backbone " + from + " was downloaded over plain http, which does not"
             + " protect it in transit, and its SHA-256 " + sha + " is now pinned in "
             + lock.file() + ": prefer an https URL, or set <backboneSha256> to the hash its"
