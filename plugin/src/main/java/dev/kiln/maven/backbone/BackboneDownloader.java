@@ -22,7 +22,8 @@ import java.util.function.Consumer;
  * hash is used without any network access; otherwise the file is streamed to a temporary file
  * beside its final place while hashing, its length and hash are checked, and only then moved into
  * place atomically. A failed, truncated or tampered download never replaces a good cached file and
- * leaves no partial file behind. Network errors are retried; a wrong hash is not.
+ * leaves no partial file behind. Network errors are retried; a wrong hash is not, nor a failure to
+ * write into the cache (a full disk, a folder that is not writable), which says so.
  */
 public final class BackboneDownloader {
 
@@ -61,8 +62,15 @@ public final class BackboneDownloader {
   /** Attempts per download before giving up on network errors. */
   static final int ATTEMPTS = 3;
 
+  /** Opens the file a download is written to (a seam: tests simulate a full disk). */
+  @FunctionalInterface
+  interface PartFiles {
+    OutputStream open(Path part) throws IOException;
+  }
+
   private final long backoffMillis;
   private final int timeoutMillis;
+  private final PartFiles partFiles;
 
   /** A downloader with production timing: 30 s connect/read timeouts, 1 s then 2 s backoff. */
   public BackboneDownloader() {
@@ -70,8 +78,13 @@ public final class BackboneDownloader {
   }
 
   BackboneDownloader(long backoffMillis, int timeoutMillis) {
+    this(backoffMillis, timeoutMillis, Files::newOutputStream);
+  }
+
+  BackboneDownloader(long backoffMillis, int timeoutMillis, PartFiles partFiles) {
     this.backoffMillis = backoffMillis;
     this.timeoutMillis = timeoutMillis;
+    this.partFiles = partFiles;
   }
 
   /**
@@ -116,7 +129,12 @@ public final class BackboneDownloader {
     for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
       Path part = null;
       try {
-        part = dev.kiln.maven.files.TempFiles.create(r.cacheDir(), r.fileName() + ".", ".part");
+        try {
+          part = dev.kiln.maven.files.TempFiles.create(r.cacheDir(), r.fileName() + ".",
+              ".part");
+        } catch (IOException e) {
+          throw new CannotWrite(r.cacheDir(), -1, e);
+        }
         long start = System.nanoTime();
         log.accept("downloading " + r.url() + (attempt > 1 ? " (attempt " + attempt + ")" : "")
             + " to " + target);
@@ -137,13 +155,25 @@ public final class BackboneDownloader {
               + ". Check <backboneSha256> (or the hash kiln-backbones.lock recorded) and the URL"
               + " or mirror");
         }
-        move(part, target);
+        try {
+          move(part, target);
+        } catch (IOException e) {
+          throw new CannotWrite(target, -1, e);
+        }
         log.accept(String.format(Locale.ROOT, "downloaded %s (%.1f MB) in %.1f s, %s",
             r.fileName(), Files.size(target) / 1e6, (System.nanoTime() - start) / 1e9,
             r.sha256() != null ? "SHA-256 verified"
                 : r.md5() != null ? "the publisher's MD5 verified, SHA-256 " + actual
                 : "SHA-256 " + actual + " (first download: recorded)"));
         return target;
+      } catch (CannotWrite e) { // local: retrying will not free the disk
+        throw new UserProblemException("cannot write the backbone download from " + r.url()
+            + " to " + e.file + " (backbone cache " + r.cacheDir() + "): " + e.getCause()
+            + ". The disk is full or the folder is not writable: free space there"
+            + (e.bytes >= 0 ? String.format(Locale.ROOT, " (the file is %.1f MB)", e.bytes / 1e6)
+            : "") + " or set <backboneCache> (kiln.backboneCache) to a writable folder with"
+            + " room. Nothing was cached" + (Files.isRegularFile(target) ? " and " + target
+            + " is unchanged" : ""), e.getCause());
       } catch (IOException e) {
         last = e;
         if (e instanceof java.io.FileNotFoundException || e instanceof NotThere) {
@@ -180,7 +210,7 @@ public final class BackboneDownloader {
     MessageDigest sha = Hashes.sha256();
     MessageDigest md5 = md5Digest();
     long received = 0;
-    try (InputStream in = c.getInputStream(); OutputStream out = Files.newOutputStream(file)) {
+    try (InputStream in = c.getInputStream(); OutputStream out = local(file, expected)) {
       byte[] buf = new byte[1 << 16];
       for (int n; (n = in.read(buf)) > 0; ) {
         sha.update(buf, 0, n);
@@ -211,6 +241,57 @@ public final class BackboneDownloader {
     } catch (IOException e) {
       throw new UserProblemException("cannot read the cached backbone " + file + ": "
           + e.getMessage(), e);
+    }
+  }
+
+  /** The part file, every failure to write it (open, write, flush, close) a {@link CannotWrite}. */
+  private OutputStream local(Path file, long bytes) throws CannotWrite {
+    OutputStream out;
+    try {
+      out = partFiles.open(file);
+    } catch (IOException e) {
+      throw new CannotWrite(file, bytes, e);
+    }
+    return new java.io.FilterOutputStream(out) {
+      @Override
+      public void write(byte[] b, int off, int len) throws CannotWrite {
+        try {
+          out.write(b, off, len);
+        } catch (IOException e) {
+          throw new CannotWrite(file, bytes, e);
+        }
+      }
+
+      @Override
+      public void flush() throws CannotWrite {
+        try {
+          out.flush();
+        } catch (IOException e) {
+          throw new CannotWrite(file, bytes, e);
+        }
+      }
+
+      @Override
+      public void close() throws CannotWrite {
+        try {
+          out.close();
+        } catch (IOException e) {
+          throw new CannotWrite(file, bytes, e);
+        }
+      }
+    };
+  }
+
+  /** Writing into the cache failed (full disk, no permission): local, not retried. */
+  private static final class CannotWrite extends IOException {
+    private static final long serialVersionUID = 1L;
+    private final transient Path file;
+    private final long bytes;
+
+    CannotWrite(Path file, long bytes, IOException cause) {
+      super("cannot write " + file + ": " + cause.getMessage(), cause);
+      this.file = file;
+      this.bytes = bytes;
     }
   }
 

@@ -73,10 +73,32 @@ public final class BackboneResolver {
    */
   public static Path file(BackboneSource backbone, Path baseDir, Source source,
       java.util.function.Consumer<String> log) throws UserProblemException {
+    return file(backbone, baseDir, source, log, line -> log.accept("WARNING: " + line));
+  }
+
+  /**
+   * @param backbone the typed backbone setting
+   * @param baseDir directory a mirror folder is resolved against
+   * @param source cache and mirror for names and URLs
+   * @param log progress lines
+   * @param warn warnings (e.g. a first download over plain http)
+   * @return the local weights file (downloaded and verified when needed); with
+   *     {@code backboneSha256} set, verified against it whatever its source
+   * @throws UserProblemException naming the setting and the accepted forms
+   */
+  public static Path file(BackboneSource backbone, Path baseDir, Source source,
+      java.util.function.Consumer<String> log, java.util.function.Consumer<String> warn)
+      throws UserProblemException {
+    if (source.sha256() != null && !source.sha256().matches("[0-9a-fA-F]{64}")) {
+      throw new UserProblemException("invalid backboneSha256 '" + source.sha256() + "': a"
+          + " SHA-256 is 64 hex digits (setting <backboneSha256>, property kiln.backboneSha256)");
+    }
     if (backbone instanceof BackboneSource.Url url) {
       String s = url.uri().toString();
-      return locked(s, source.sha256(), baseDir, log, sha -> fetch(url.uri(),
-          s.substring(s.lastIndexOf('/') + 1), sha, null, baseDir, source, log));
+      String fileName = s.substring(s.lastIndexOf('/') + 1);
+      return locked(s, source.sha256(), baseDir, log, warn,
+          located(url.uri(), fileName, baseDir, source),
+          sha -> fetch(url.uri(), fileName, sha, null, baseDir, source, log));
     }
     if (backbone instanceof BackboneSource.Catalogue name) {
       BackboneCatalog.Entry e = BackboneCatalog.find(name.name()).orElseThrow();
@@ -88,15 +110,41 @@ public final class BackboneResolver {
       if (sha != null) {
         return fetch(e.url(), e.fileName(), sha, null, baseDir, source, log);
       }
-      return locked(e.name(), source.sha256(), baseDir, log,
+      return locked(e.name(), source.sha256(), baseDir, log, warn, e.md5() != null ? null
+          : located(e.url(), e.fileName(), baseDir, source), // the publisher's MD5 verifies it
           known -> fetch(e.url(), e.fileName(), known, e.md5(), baseDir, source, log));
     }
     if (backbone instanceof BackboneSource.Artifact artifact) {
       Path file = source.artifacts().resolve(artifact);
       log.accept("backbone " + artifact.coordinates() + ": " + file);
-      return file;
+      return verified(file, source.sha256(), "backbone " + artifact.coordinates());
     }
-    return file(((BackboneSource.LocalFile) backbone).setting(), baseDir);
+    BackboneSource.LocalFile local = (BackboneSource.LocalFile) backbone;
+    Path file = file(local.setting(), baseDir);
+    if (source.sha256() != null && file.getFileName().toString().toLowerCase(
+        java.util.Locale.ROOT).endsWith(".json")) {
+      throw new UserProblemException("<backboneSha256> (kiln.backboneSha256) verifies one file,"
+          + " but the TF.js model " + file + " keeps its weights in the shard files its"
+          + " model.json names, which that hash would not cover: remove <backboneSha256> and keep"
+          + " the model's folder under version control, or use a Keras .h5 weights file with"
+          + " its SHA-256");
+    }
+    return verified(file, source.sha256(), "backbone file " + file);
+  }
+
+  /** {@code file}, after checking it has the configured SHA-256 (when there is one). */
+  private static Path verified(Path file, String expected, String what)
+      throws UserProblemException {
+    if (expected != null) {
+      String actual = sha256(file);
+      if (!actual.equalsIgnoreCase(expected)) {
+        throw new UserProblemException(what + " has SHA-256 " + actual + ", but <backboneSha256>"
+            + " (kiln.backboneSha256) is " + expected.toLowerCase(java.util.Locale.ROOT)
+            + ": it is not the file the build pins (changed or replaced). Use the right file; if"
+            + " the change is deliberate, set backboneSha256 to " + actual);
+      }
+    }
+    return file;
   }
 
   /** A fetch that may run without a known SHA-256 (the lock records it). */
@@ -107,10 +155,15 @@ public final class BackboneResolver {
 
   /**
    * Fetches with the configured SHA-256, else the one {@code kiln-backbones.lock} recorded, else
-   * trusting the first download and recording its hash there.
+   * trusting the first download and recording its hash there (with a warning when it came over
+   * plain http and nothing else verified it). A recorded hash is never replaced here: only by
+   * deleting its line.
+   *
+   * @param from where the download comes from when no publisher's hash verifies it, else null
    */
   private static Path locked(String key, String configured, Path baseDir,
-      java.util.function.Consumer<String> log, Fetch fetch) throws UserProblemException {
+      java.util.function.Consumer<String> log, java.util.function.Consumer<String> warn,
+      URI from, Fetch fetch) throws UserProblemException {
     if (configured != null) {
       return fetch.with(configured);
     }
@@ -127,24 +180,36 @@ public final class BackboneResolver {
       log.accept("no published SHA-256 for backbone " + key + ": recorded the first download's,"
           + " " + sha + ", in " + lock.file() + "; commit that file so that every later build"
           + " verifies the same weights");
+      if (from != null && "http".equalsIgnoreCase(from.getScheme())) {
+        warn.accept("backbone " + from + " was downloaded over plain http, which does not"
+            + " protect it in transit, and its SHA-256 " + sha + " is now pinned in "
+            + lock.file() + ": prefer an https URL, or set <backboneSha256> to the hash its"
+            + " publisher gives");
+      }
     }
     return file;
+  }
+
+  /** Where {@link #fetch} downloads from: the original URL, or the mirror's. */
+  private static URI located(URI original, String fileName, Path baseDir, Source source)
+      throws UserProblemException {
+    if (source.mirror() == null) {
+      return original;
+    }
+    return source.mirror().contains("://")
+        ? uri(source.mirror().replaceAll("/*$", "/") + fileName)
+        : baseDir.resolve(source.mirror()).resolve(fileName).normalize().toUri();
   }
 
   private static Path fetch(URI original, String fileName, String sha256, String md5,
       Path baseDir, Source source, java.util.function.Consumer<String> log)
       throws UserProblemException {
-    URI url = original;
-    if (source.mirror() != null) {
-      url = source.mirror().contains("://")
-          ? uri(source.mirror().replaceAll("/*$", "/") + fileName)
-          : baseDir.resolve(source.mirror()).resolve(fileName).normalize().toUri();
-    }
+    URI url = located(original, fileName, baseDir, source);
     try {
       return new BackboneDownloader().fetch(new BackboneDownloader.Request(url, sha256,
           source.cacheDir(), fileName, source.offline(), md5), log);
-    } catch (IllegalArgumentException e) {
-      throw new UserProblemException("invalid backboneSha256: " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) { // hashes are checked where they are read
+      throw new IllegalStateException("a backbone hash escaped its check: " + e.getMessage(), e);
     }
   }
 

@@ -1,16 +1,11 @@
 package dev.kiln.maven.backbone;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.maven.problem.UserProblemException;
 import io.jhdf.HdfFile;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
-import java.io.IOException;
 import java.lang.reflect.Array;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -19,7 +14,7 @@ import java.util.Map;
 /**
  * Reads Keras weights by name ({@code conv1/kernel}, {@code conv_dw_1_bn/moving_mean}, ...) from
  * a keras-applications {@code .h5} file (pure-Java HDF5 via jHDF) or a TensorFlow.js layers model
- * ({@code model.json} + binary shards).
+ * ({@code model.json} + binary shards, read by {@link TfjsWeights}).
  */
 public final class KerasWeights {
 
@@ -35,14 +30,14 @@ public final class KerasWeights {
       throw new UserProblemException("backbone file " + file + " does not exist");
     }
     String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    if (name.endsWith(".json")) {
+      return TfjsWeights.read(file);
+    }
     try {
       if (name.endsWith(".h5") || name.endsWith(".hdf5") || name.endsWith(".keras")) {
         return readH5(file);
       }
-      if (name.endsWith(".json")) {
-        return readTfjs(file);
-      }
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       throw new UserProblemException("cannot read backbone weights from " + file + ": "
           + e.getMessage() + "; is it an unmodified keras-applications .h5 or TF.js model.json?", e);
     }
@@ -160,41 +155,7 @@ public final class KerasWeights {
     }
   }
 
-  static Map<String, WeightTensor> readTfjs(Path json) throws IOException {
-    JsonNode root = new ObjectMapper().readTree(json.toFile());
-    JsonNode manifest = root.path("weightsManifest");
-    if (!manifest.isArray()) {
-      throw new IOException("no weightsManifest: not a TF.js layers model");
-    }
-    Map<String, WeightTensor> out = new LinkedHashMap<>();
-    for (JsonNode group : manifest) {
-      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-      for (JsonNode p : group.path("paths")) {
-        bytes.write(Files.readAllBytes(json.resolveSibling(p.asText())));
-      }
-      ByteBuffer buf = ByteBuffer.wrap(bytes.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
-      for (JsonNode w : group.path("weights")) {
-        if (!"float32".equals(w.path("dtype").asText("float32"))) {
-          throw new IOException("weight " + w.path("name").asText() + " is "
-              + w.path("dtype").asText() + "; only float32 TF.js weights are supported");
-        }
-        JsonNode shapeNode = w.path("shape");
-        long[] shape = new long[shapeNode.size()];
-        int n = 1;
-        for (int i = 0; i < shape.length; i++) {
-          shape[i] = shapeNode.get(i).asLong();
-          n *= (int) shape[i];
-        }
-        float[] data = new float[n];
-        buf.asFloatBuffer().get(data);
-        buf.position(buf.position() + 4 * n);
-        out.put(stripSuffix(w.path("name").asText()), new WeightTensor(shape, data));
-      }
-    }
-    return out;
-  }
-
-  private static String stripSuffix(String key) {
+  static String stripSuffix(String key) {
     int colon = key.lastIndexOf(':');
     return colon > 0 ? key.substring(0, colon) : key;
   }

@@ -256,4 +256,142 @@ class BackboneDownloaderTest {
         e.getMessage());
     assertFalse(Files.exists(other.resolve(FILE)));
   }
+
+  BackboneResolver.Source noHash(String cache) {
+    return new BackboneResolver.Source(null, tmp.resolve(cache), null, false);
+  }
+
+  @Test
+  void aLockLineWithSpacesStillPinsTheDownload() throws Exception {
+    Path project = Files.createDirectories(tmp.resolve("project"));
+    Path lock = project.resolve("kiln-backbones.lock");
+    // written by hand (or by an editor that turns tabs into spaces), with Windows line ends
+    Files.writeString(lock, "# pins\r\n" + url() + "    " + sha.toUpperCase() + "  \r\n");
+    behaviour = "tampered";
+    UserProblemException e = assertThrows(UserProblemException.class,
+        () -> BackboneResolver.file(url().toString(), project, noHash("c1"), log::add));
+    assertTrue(e.getMessage().contains("expected " + sha), e.getMessage());
+    assertTrue(Files.readString(lock).contains(sha.toUpperCase()), "the pin is kept");
+    behaviour = "ok";
+    BackboneResolver.file(url().toString(), project, noHash("c1"), log::add);
+    assertEquals(url() + "    " + sha.toUpperCase(), Files.readAllLines(lock).get(1).strip(),
+        "a verified download leaves the lock as it is");
+  }
+
+  @Test
+  void aLockLineThatCannotBeParsedIsAnErrorNamingTheLineAndTheFile() throws Exception {
+    Path project = Files.createDirectories(tmp.resolve("project"));
+    Path lock = project.resolve("kiln-backbones.lock");
+    String broken = url() + "," + sha;
+    Files.writeString(lock, "# pins\n\n" + broken + "\n");
+    UserProblemException e = assertThrows(UserProblemException.class,
+        () -> BackboneResolver.file(url().toString(), project, noHash("c1"), log::add));
+    assertTrue(e.getMessage().contains(lock.toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("line 3 ('" + broken + "')"), e.getMessage());
+    assertTrue(e.getMessage().contains("delete its line"), e.getMessage());
+    assertEquals(0, hits.get(), "nothing is downloaded, nothing recorded");
+    assertEquals("# pins\n\n" + broken + "\n", Files.readString(lock));
+
+    // a bad hash in the lock names the lock and its line, not <backboneSha256>
+    Files.writeString(lock, "# pins\n" + url() + "\tabc123\n");
+    UserProblemException bad = assertThrows(UserProblemException.class,
+        () -> BackboneResolver.file(url().toString(), project, noHash("c1"), log::add));
+    assertTrue(bad.getMessage().contains(lock + " line 2"), bad.getMessage());
+    assertFalse(bad.getMessage().contains("backboneSha256"), bad.getMessage());
+
+    // two different pins for one key
+    Files.writeString(lock, url() + "\t" + sha + "\n" + url() + "\t" + "0".repeat(64) + "\n");
+    UserProblemException twice = assertThrows(UserProblemException.class,
+        () -> BackboneResolver.file(url().toString(), project, noHash("c1"), log::add));
+    assertTrue(twice.getMessage().contains("line 2"), twice.getMessage());
+  }
+
+  @Test
+  void anInvalidBackboneSha256IsNamedAsTheSetting() {
+    UserProblemException e = assertThrows(UserProblemException.class,
+        () -> BackboneResolver.file(url().toString(), tmp, new BackboneResolver.Source("abc",
+            tmp.resolve("c"), null, false), log::add));
+    assertTrue(e.getMessage().contains("invalid backboneSha256 'abc'")
+        && e.getMessage().contains("kiln.backboneSha256"), e.getMessage());
+  }
+
+  @Test
+  void aFirstDownloadOverPlainHttpIsPinnedWithAWarning() throws Exception {
+    Path project = Files.createDirectories(tmp.resolve("project"));
+    List<String> warnings = new ArrayList<>();
+    BackboneResolver.file(BackboneSource.parse(url().toString(), project), project,
+        noHash("c1"), log::add, warnings::add);
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).contains("plain http") && warnings.get(0).contains("https")
+        && warnings.get(0).contains("backboneSha256"), warnings.get(0));
+    // verified against the pin from then on: no warning
+    BackboneResolver.file(BackboneSource.parse(url().toString(), project), project,
+        noHash("c2"), log::add, warnings::add);
+    assertEquals(1, warnings.size(), warnings.toString());
+    // with the hash configured, the transfer is verified: no warning either
+    Path other = Files.createDirectories(tmp.resolve("other"));
+    BackboneResolver.file(BackboneSource.parse(url().toString(), other), other,
+        new BackboneResolver.Source(sha, tmp.resolve("c3"), null, false), log::add,
+        warnings::add);
+    assertEquals(1, warnings.size(), warnings.toString());
+    // the four-argument form puts it in the log, marked
+    Path third = Files.createDirectories(tmp.resolve("third"));
+    BackboneResolver.file(url().toString(), third, noHash("c4"), log::add);
+    assertTrue(log.stream().anyMatch(l -> l.startsWith("WARNING: ") && l.contains("plain http")),
+        log.toString());
+  }
+
+  @Test
+  void backboneSha256IsVerifiedForALocalFileAndAnArtifact() throws Exception {
+    Path h5 = Fixtures.mobilenetH5();
+    String wrong = "0".repeat(64);
+    BackboneResolver.Source wrongHash = new BackboneResolver.Source(wrong, tmp, null, false,
+        a -> h5);
+    UserProblemException local = assertThrows(UserProblemException.class,
+        () -> BackboneResolver.file(h5.toString(), tmp, wrongHash, log::add));
+    assertTrue(local.getMessage().contains(h5.toString()) && local.getMessage().contains(sha)
+        && local.getMessage().contains(wrong), local.getMessage());
+    assertEquals(h5, BackboneResolver.file(h5.toString(), tmp,
+        new BackboneResolver.Source(sha.toUpperCase(), tmp, null, false), log::add));
+
+    UserProblemException artifact = assertThrows(UserProblemException.class,
+        () -> BackboneResolver.file("com.acme:nets:1.0:weights:h5", tmp, wrongHash, log::add));
+    assertTrue(artifact.getMessage().contains("com.acme:nets:1.0:weights:h5")
+        && artifact.getMessage().contains(sha), artifact.getMessage());
+    assertEquals(h5, BackboneResolver.file("com.acme:nets:1.0:weights:h5", tmp,
+        new BackboneResolver.Source(sha, tmp, null, false, a -> h5), log::add));
+
+    // a TF.js model.json: one hash cannot cover its shards, so the combination is refused
+    UserProblemException tfjs = assertThrows(UserProblemException.class,
+        () -> BackboneResolver.file(Fixtures.mobilenetTfjs().toString(), tmp,
+            new BackboneResolver.Source(Hashes.sha256(Fixtures.mobilenetTfjs()), tmp, null,
+                false), log::add));
+    assertTrue(tfjs.getMessage().contains("shard") && tfjs.getMessage().contains("backboneSha256"),
+        tfjs.getMessage());
+  }
+
+  @Test
+  void aFullDiskIsNamedAsSuchAndNotRetried() throws Exception {
+    Path cache = tmp.resolve("cache");
+    BackboneDownloader full = new BackboneDownloader(1, 5_000, part -> new OutputStream() {
+      @Override
+      public void write(int b) throws IOException {
+        throw new IOException("No space left on device");
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        throw new IOException("No space left on device");
+      }
+    });
+    UserProblemException e = assertThrows(UserProblemException.class,
+        () -> full.fetch(request(cache), log::add));
+    assertEquals(1, hits.get(), "a local write failure is not retried");
+    assertTrue(e.getMessage().contains("disk is full") && e.getMessage().contains(cache.toString())
+        && e.getMessage().contains("No space left on device")
+        && e.getMessage().contains("backboneCache"), e.getMessage());
+    assertFalse(e.getMessage().contains("network"), e.getMessage());
+    assertEquals(List.of(), leftovers(cache));
+    assertFalse(Files.exists(cache.resolve(FILE)));
+  }
 }
