@@ -64,6 +64,28 @@ public final class BackboneResolver {
   }
 
   /**
+   * @param spec the {@code <backbone>} setting
+   * @param baseDir directory relative paths are resolved against
+   * @param source cache and mirror for names and URLs
+   * @param log progress lines
+   * @param warn warnings (e.g. a first download over plain http), for the build's warning level
+   * @return the local weights file
+   * @throws UserProblemException for a setting that cannot be resolved
+   */
+  public static Path file(String spec, Path baseDir, Source source,
+      java.util.function.Consumer<String> log, java.util.function.Consumer<String> warn)
+      throws UserProblemException {
+    BackboneSource parsed;
+    try {
+      parsed = BackboneSource.parse(spec, baseDir);
+    } catch (IllegalArgumentException e) {
+      throw new UserProblemException(e.getMessage() + " (setting <backbone>, property"
+          + " kiln.backbone)", e);
+    }
+    return file(parsed, baseDir, source, log, warn);
+  }
+
+  /**
    * @param backbone the typed backbone setting
    * @param baseDir directory a mirror folder is resolved against
    * @param source cache and mirror for names and URLs

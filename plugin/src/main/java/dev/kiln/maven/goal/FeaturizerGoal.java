@@ -35,7 +35,8 @@ public final class FeaturizerGoal {
   public static Path run(TrainConfiguration c, ProgressListener listener)
       throws UserProblemException {
     Path file = BackboneResolver.file(c.backbone().source(), c.run().baseDir(),
-        c.backbone().download(), line -> listener.phase("backbone", line));
+        c.backbone().download(), line -> listener.phase("backbone", line),
+        listener::warn);
     Backbone b = ModelTraining.backbone(c, file).withPooling(c.backbone().pooling())
         .withFeatureDepths(c.backbone().featureDepths());
     String cut = c.backbone().featureLayer() == null ? b.architecture().lastFeatureLayer()

@@ -47,7 +47,8 @@ record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint, Photo
     }
     data.warnings().forEach(listener::warn);
     Path backboneFile = BackboneResolver.file(c.backbone().source(), c.run().baseDir(),
-        c.backbone().download(), line -> listener.phase("backbone", line));
+        c.backbone().download(), line -> listener.phase("backbone", line),
+        listener::warn);
     Map<String, Path> files = new LinkedHashMap<>();
     for (LabelledImage i : data.train()) {
       files.put("train:" + i.relativePath(), i.file());
