@@ -2,6 +2,7 @@ package dev.kiln.maven.goal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.maven.codegen.ClassifierGenerator;
 import dev.kiln.maven.config.TrainConfiguration;
@@ -29,6 +30,15 @@ class LabelFoldersTest {
 
   @TempDir
   Path project;
+
+  @org.junit.jupiter.api.BeforeEach
+  void utf8FileNames() {
+    // plugin/pom.xml runs this class with C.UTF-8 whatever Maven's locale; run alone under another
+    // locale, Java cannot name these folders at all (the scanner then says to use a UTF-8 locale)
+    assumeTrue("UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding")),
+        "file names need a UTF-8 locale (sun.jnu.encoding is "
+            + System.getProperty("sun.jnu.encoding") + ")");
+  }
 
   @Test
   void aBeeLabelTrainsAndClassifiesThroughTheRuntime() throws Exception {
