@@ -75,6 +75,7 @@ public final class TrainGoal {
           inputs.fingerprint(), e.verdict());
       throw e;
     }
+    outputs.writeParts(inputs.parts());
     outputs.writeAccepted(c.outputs().className(), result, inputs.dataset(),
         inputs.fingerprint());
     return new Outcome(false, outputs.model, result.estimate().accuracy(),
