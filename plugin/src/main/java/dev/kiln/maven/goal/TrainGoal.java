@@ -4,6 +4,7 @@ import dev.kiln.maven.codegen.ClassifierGenerator;
 import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.dataset.ChangedPhotosException;
 import dev.kiln.maven.problem.UserProblemException;
+import dev.kiln.maven.train.FeatureCacheLimit;
 import dev.kiln.maven.train.ProgressListener;
 import dev.kiln.maven.train.TrainingResult;
 import java.io.IOException;
@@ -93,6 +94,8 @@ public final class TrainGoal {
     } catch (ChangedPhotosException e) {
       inputs.forget(e.files());
       throw e;
+    } finally {
+      FeatureCacheLimit.apply(c.outputs().cacheDir(), c.outputs().cacheMaxBytes(), listener);
     }
   }
 
