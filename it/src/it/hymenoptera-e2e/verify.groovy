@@ -69,5 +69,5 @@ if (chromium == null) {
 def buildLog = new File(basedir, 'build.log').text
 assert buildLog =~ /1032546534_06907fe3b3\.jpg: bees 0\.\d{3}, ants 0\.\d{3}/ : 'the bee photo is classified bees first, two labels'
 assert buildLog.contains('pillow__truncated_jpeg.jpg: not classified:') : 'an unreadable photo gets a line, not a crash'
-assert buildLog.contains('38 photo(s) classified, 1 not readable') : 'one photo + the 37 ants of the folder'
+assert buildLog.contains('38 photos classified, 1 not readable') : 'one photo + the 37 ants of the folder'
 return true

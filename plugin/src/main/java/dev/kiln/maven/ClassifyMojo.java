@@ -1,5 +1,6 @@
 package dev.kiln.maven;
 
+import dev.kiln.maven.text.Count;
 import dev.kiln.maven.goal.ClassifyGoal;
 import dev.kiln.maven.problem.UserProblemException;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ public class ClassifyMojo extends AbstractKilnMojo {
       throw new MojoFailureException(e.getMessage(), e);
     }
     ClassifyGoal.Outcome outcome = ClassifyGoal.run(request, getLog()::info);
-    getLog().info(outcome.classified() + " photo(s) classified"
+    getLog().info(Count.of(outcome.classified(), "photo") + " classified"
         + (outcome.failed() == 0 ? "" : ", " + outcome.failed() + " not readable"));
     if (outcome.classified() == 0) {
       throw new MojoFailureException("no photo could be classified; see the lines above");

@@ -52,11 +52,19 @@ public class TrainMojo extends AbstractTrainingMojo {
   private boolean force;
 
   /** Cache of frozen-backbone outputs, keyed by image content, backbone, cut layer and
-   * preprocessing: later builds compute only new or changed photos. Default
-   * {@code ${project.build.directory}/kiln/cache}.
+   * preprocessing: later builds compute only new or changed photos, also after {@code mvn clean}
+   * and across projects. Shared by the user's builds; clear it with {@code rm -rf ~/.kiln/cache}.
+   * Default {@code ${user.home}/.kiln/cache/features}.
    * @since 0.1.0 */
-  @Parameter(property = "kiln.cacheDir", defaultValue = "${project.build.directory}/kiln/cache")
+  @Parameter(property = "kiln.cacheDir", defaultValue = "${user.home}/.kiln/cache/features")
   private File cacheDir;
+
+  /** Size limit of the feature cache ({@code cacheDir}): after a training, the least recently
+   * used entries beyond it are removed (entries used within the last hour stay). {@code 0}: no
+   * limit. Default {@code 2GB}. Example: {@code 500MB}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.cacheMaxSize", defaultValue = "2GB")
+  private String cacheMaxSize;
 
   /** Accuracy-drop gate: the build fails (keeping the model being replaced) when the new model
    * is worse than it by more than this (0–1): both run on the same held-out validation photos, or,
@@ -143,7 +151,7 @@ public class TrainMojo extends AbstractTrainingMojo {
         .minAccuracy(minAccuracy).maxAccuracyDrop(maxAccuracyDrop).estimateFolds(estimateFolds)
         .quantize(quantize).maxQuantizationDrop(maxQuantizationDrop)
         .className(className).classesDir(classesDir.toPath()).workDir(workDir.toPath())
-        .cacheDir(cacheDir == null ? null : cacheDir.toPath())
+        .cacheDir(cacheDir == null ? null : cacheDir.toPath()).cacheMaxSize(cacheMaxSize)
         .generatedSources(generatedSources.toPath())
         .device(device).force(force).pluginVersion(pluginVersion)
         .outputTimestamp(outputTimestamp)

@@ -55,7 +55,9 @@ class MojoConfigurationTest {
     assertEquals(5, c.gates().estimateFolds());
     assertNull(c.gates().maxAccuracyDrop());
     assertEquals(base.resolve("target/classes"), c.outputs().classesDir());
-    assertEquals(base.resolve("target/kiln/cache"), c.outputs().cacheDir());
+    assertEquals(base.resolve("home/.kiln/cache/features"), c.outputs().cacheDir(),
+        "user-level: survives mvn clean");
+    assertEquals(2L << 30, c.outputs().cacheMaxBytes());
     assertEquals(Device.AUTO, c.run().device());
     assertEquals("1.2.3", c.run().pluginVersion());
   }
@@ -103,6 +105,7 @@ class MojoConfigurationTest {
     changed.put("minAccuracy", 0.9);
     changed.put("force", true);
     changed.put("cacheDir", new File(base.toFile(), "fcache"));
+    changed.put("cacheMaxSize", "100MB");
     changed.put("maxAccuracyDrop", 0.02);
     changed.put("generatedSources", new File(base.toFile(), "gen"));
     changed.put("estimateFolds", 10);

@@ -226,6 +226,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
    * @param classesDir where the model resource goes ({@code target/classes})
    * @param workDir Kiln's own folder ({@code target/kiln})
    * @param cacheDir frozen-feature cache, or null for none
+   * @param cacheMaxBytes the feature cache's size limit in bytes (0: none)
    * @param generatedSources where {@code generate} put the class (javadoc refreshed)
    */
   public record Outputs(
@@ -233,6 +234,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       @NotModelInput("where outputs go") Path classesDir,
       @NotModelInput("where outputs go") Path workDir,
       @NotModelInput("a cache: same features with or without it") Path cacheDir,
+      @NotModelInput("a cache's size: same features with or without it") long cacheMaxBytes,
       @NotModelInput("where outputs go") Path generatedSources) {
     public Outputs {
       String problem = className == null || className.isBlank()
@@ -242,6 +244,8 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       InvalidSettingException.check(problem == null, "className", String.valueOf(problem));
       Objects.requireNonNull(classesDir, "classesDir");
       Objects.requireNonNull(workDir, "workDir");
+      InvalidSettingException.check(cacheMaxBytes >= 0, "cacheMaxSize",
+          "must be 0 (no limit) or more, was " + cacheMaxBytes);
     }
   }
 
@@ -323,6 +327,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     private Path classesDir;
     private Path workDir;
     private Path cacheDir;
+    private long cacheMaxBytes = 2L << 30;
     private Path generatedSources;
     private Device device = Device.AUTO;
     private boolean force;
@@ -674,6 +679,12 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       return this;
     }
 
+    /** @param v the feature cache's size limit, e.g. {@code 2GB}; {@code 0} for none */
+    public Builder cacheMaxSize(String v) {
+      cacheMaxBytes = InvalidSettingException.parse("cacheMaxSize", () -> ByteSize.parse(v));
+      return this;
+    }
+
     /** @param v generated sources root */
     public Builder generatedSources(Path v) {
       generatedSources = v;
@@ -742,7 +753,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
           new Gates(minAccuracy, maxAccuracyDrop, estimateFolds),
           new Export(quantize, maxQuantizationDrop),
           new Outputs(className, classesDir == null ? baseDir.resolve("target/classes")
-              : classesDir, work, cacheDir, generatedSources == null
+              : classesDir, work, cacheDir, cacheMaxBytes, generatedSources == null
               ? baseDir.resolve("target/generated-sources/kiln") : generatedSources),
           new Run(baseDir, device, force, pluginVersion, outputTimestamp));
     }

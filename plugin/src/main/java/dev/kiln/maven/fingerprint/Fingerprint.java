@@ -16,13 +16,9 @@ import java.util.TreeMap;
  */
 public final class Fingerprint {
 
-  private final MessageDigest digest;
-  private final FileHashes hashes;
+  private final MessageDigest digest = Hashes.sha256();
 
-  private Fingerprint(FileHashes hashes) {
-    digest = Hashes.sha256();
-    this.hashes = hashes;
-  }
+  private Fingerprint() {}
 
   /**
    * @param images dataset images: relative path → file, in any order
@@ -43,16 +39,43 @@ public final class Fingerprint {
    */
   public static String of(Map<String, Path> images, Map<String, String> configuration,
       Path backbone, String pluginVersion, FileHashes hashes) throws UserProblemException {
-    Fingerprint f = new Fingerprint(hashes);
+    return parts(images, configuration, backbone, pluginVersion, hashes).hash();
+  }
+
+  /**
+   * The fingerprint's parts, kept beside the model so that the next build can say what changed.
+   *
+   * @return the parts; {@link FingerprintParts#hash()} is {@link #of}'s value
+   * @throws UserProblemException when the backbone file cannot be read
+   */
+  public static FingerprintParts parts(Map<String, Path> images,
+      Map<String, String> configuration, Path backbone, String pluginVersion, FileHashes hashes)
+      throws UserProblemException {
+    String backboneSha256;
+    try {
+      backboneSha256 = hashes.sha256(backbone);
+    } catch (IOException e) {
+      throw new UserProblemException("cannot read " + backbone + ": " + e.getMessage(), e);
+    }
+    Map<String, String> photos = new TreeMap<>();
+    for (Map.Entry<String, Path> e : images.entrySet()) {
+      photos.put(e.getKey(), photo(hashes, e.getValue()));
+    }
+    return new FingerprintParts(pluginVersion, configuration, backboneSha256, photos);
+  }
+
+  /** @return the fingerprint of these parts: lower-case hex SHA-256 */
+  static String hash(FingerprintParts p) {
+    Fingerprint f = new Fingerprint();
     f.text("kiln-fingerprint-2");
-    f.text(pluginVersion);
-    for (Map.Entry<String, String> e : new TreeMap<>(configuration).entrySet()) {
+    f.text(p.pluginVersion());
+    for (Map.Entry<String, String> e : p.settings().entrySet()) {
       f.text(e.getKey() + "=" + e.getValue());
     }
-    f.file(backbone);
-    for (Map.Entry<String, Path> e : new TreeMap<>(images).entrySet()) {
+    f.text(p.backboneSha256());
+    for (Map.Entry<String, String> e : p.photos().entrySet()) {
       f.text(e.getKey());
-      f.photo(e.getValue());
+      f.text(e.getValue());
     }
     return Hashes.hex(f.digest);
   }
@@ -63,24 +86,16 @@ public final class Fingerprint {
     digest.update(b);
   }
 
-  private void file(Path p) throws UserProblemException {
-    try {
-      text(hashes.sha256(p));
-    } catch (IOException e) {
-      throw new UserProblemException("cannot read " + p + ": " + e.getMessage(), e);
-    }
-  }
-
   /**
    * A photo that cannot be read does not stop the build: training skips and reports it like a
    * corrupt one, and the fingerprint records it as unreadable (so it changes when the photo
    * becomes readable).
    */
-  private void photo(Path p) {
+  private static String photo(FileHashes hashes, Path p) {
     try {
-      text(hashes.sha256(p));
+      return hashes.sha256(p);
     } catch (IOException e) {
-      text(UNREADABLE);
+      return UNREADABLE;
     }
   }
 

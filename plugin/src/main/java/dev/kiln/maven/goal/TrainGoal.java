@@ -5,6 +5,7 @@ import dev.kiln.maven.codegen.LabelNames;
 import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.dataset.ChangedPhotosException;
 import dev.kiln.maven.problem.UserProblemException;
+import dev.kiln.maven.train.FeatureCacheLimit;
 import dev.kiln.maven.train.ProgressListener;
 import dev.kiln.maven.train.TrainingResult;
 import java.io.IOException;
@@ -77,6 +78,7 @@ public final class TrainGoal {
           inputs.fingerprint(), e.verdict());
       throw e;
     }
+    outputs.writeParts(inputs.parts());
     outputs.writeAccepted(c.outputs().className(), result, inputs.dataset(),
         inputs.fingerprint());
     return new Outcome(false, outputs.model, result.estimate().accuracy(),
@@ -94,6 +96,8 @@ public final class TrainGoal {
     } catch (ChangedPhotosException e) {
       inputs.forget(e.files());
       throw e;
+    } finally {
+      FeatureCacheLimit.apply(c.outputs().cacheDir(), c.outputs().cacheMaxBytes(), listener);
     }
   }
 

@@ -12,6 +12,7 @@ import dev.kiln.maven.dataset.PhotoReads;
 import dev.kiln.maven.dataset.PhotoSource;
 import dev.kiln.maven.fingerprint.FileHashes;
 import dev.kiln.maven.fingerprint.Fingerprint;
+import dev.kiln.maven.fingerprint.FingerprintParts;
 import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.train.ProgressListener;
 import java.nio.file.Path;
@@ -31,9 +32,10 @@ import java.util.Map;
  * @param photos the photos' bytes and the hash the fingerprint recorded of each (or {@link
  *     PhotoReads#UNREADABLE}): training holds every read to it
  * @param hashes the remembered file hashes (a photo found changed is forgotten there)
+ * @param parts what the fingerprint is made of (kept for the next build's "retraining: …" line)
  */
 record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint, PhotoSource photos,
-    FileHashes hashes) {
+    FileHashes hashes, FingerprintParts parts) {
 
   static TrainInputs resolve(TrainConfiguration c, ProgressListener listener)
       throws UserProblemException {
@@ -60,8 +62,8 @@ record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint, Photo
     if (c.run().force()) {
       hashes.rehashAll(); // -Dkiln.force rebuilds from what is on disk, whatever was remembered
     }
-    String fingerprint = Fingerprint.of(files, ConfigurationFingerprint.inputs(c), backboneFile,
-        c.run().pluginVersion(), hashes);
+    FingerprintParts parts = Fingerprint.parts(files, ConfigurationFingerprint.inputs(c),
+        backboneFile, c.run().pluginVersion(), hashes);
     // one read per photo and build: FileHashes answers again with the fingerprint's hash
     Map<Path, String> recorded = new HashMap<>();
     for (Path f : files.values()) {
@@ -85,8 +87,8 @@ record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint, Photo
     data = unique.dataset();
     listener.debug("fingerprint: " + hashes.read() + " files read, " + hashes.remembered()
         + " unchanged (size and time) and not read");
-    return new TrainInputs(data, backboneFile, fingerprint,
-        new PhotoSource(recorded, PhotoReader.FILES), hashes);
+    return new TrainInputs(data, backboneFile, parts.hash(),
+        new PhotoSource(recorded, PhotoReader.FILES), hashes, parts);
   }
 
   /** @return the file the photos' hashes are remembered in between builds */

@@ -7,6 +7,7 @@ import dev.kiln.maven.codegen.ClassifierGenerator;
 import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.fingerprint.FileHashes;
+import dev.kiln.maven.fingerprint.FingerprintParts;
 import dev.kiln.maven.fingerprint.Hashes;
 import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.report.ReportWriter;
@@ -33,6 +34,7 @@ final class TrainOutputs {
   final Path model;
   final Path kept;
   final Path fingerprintFile;
+  final Path partsFile;
   final Path report;
   final Path metrics;
   final Path summary;
@@ -46,6 +48,7 @@ final class TrainOutputs {
         c.outputs().className()));
     kept = work.resolve("model.onnx");
     fingerprintFile = work.resolve("fingerprint");
+    partsFile = work.resolve("fingerprint-parts.json");
     report = work.resolve("report.html");
     metrics = TrainGoal.metricsFile(work);
     summary = TrainGoal.summaryFile(work);
@@ -57,8 +60,8 @@ final class TrainOutputs {
   /** @return the temporary files of interrupted writes, removed (never packaged, never read) */
   List<Path> removeStale() {
     List<Path> removed = new java.util.ArrayList<>();
-    for (Path p : List.of(model, kept, fingerprintFile, report, metrics, summary, rejectedReport,
-        rejectedMetrics)) {
+    for (Path p : List.of(model, kept, fingerprintFile, partsFile, report, metrics, summary,
+        rejectedReport, rejectedMetrics)) {
       removed.addAll(AtomicFiles.removeStale(p));
     }
     removed.addAll(FileHashes.removeStale(hashes));
@@ -80,6 +83,24 @@ final class TrainOutputs {
     } catch (IOException e) {
       throw new UserProblemException("cannot write Kiln's report: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The accepted model's fingerprint parts, for the next build's "retraining: …" line. Written
+   * before the set; trusted only when their hash is the fingerprint file's.
+   */
+  void writeParts(FingerprintParts parts) {
+    try {
+      AtomicFiles.write(partsFile, parts.toJson());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write Kiln outputs: " + e.getMessage(), e);
+    }
+  }
+
+  /** @return the kept model's fingerprint parts, or null when none match {@code fingerprint} */
+  FingerprintParts previousParts(String fingerprint) {
+    FingerprintParts p = FingerprintParts.read(partsFile);
+    return p != null && p.hash().equals(fingerprint) ? p : null;
   }
 
   /** The accepted model and everything that describes it; the fingerprint file last. */

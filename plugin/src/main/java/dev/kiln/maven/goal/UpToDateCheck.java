@@ -1,6 +1,7 @@
 package dev.kiln.maven.goal;
 
 import dev.kiln.maven.config.TrainConfiguration;
+import dev.kiln.maven.fingerprint.FingerprintParts;
 import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.train.ProgressListener;
 import java.io.IOException;
@@ -15,6 +16,17 @@ final class UpToDateCheck {
 
   private UpToDateCheck() {}
 
+  /** @return what changed since the kept model, from the fingerprints' parts */
+  static String changes(String keptFingerprint, TrainInputs inputs, TrainOutputs outputs) {
+    FingerprintParts before = outputs.previousParts(keptFingerprint);
+    if (before == null) {
+      return "the images, configuration, backbone or plugin changed since the kept model (its"
+          + " build recorded no details)";
+    }
+    String changes = inputs.parts().changesSince(before);
+    return changes.isEmpty() ? "the fingerprint changed" : changes;
+  }
+
   /**
    * @return the outcome of reusing the kept model, or null when a training is needed
    * @throws UserProblemException when the kept model's estimate is below {@code minAccuracy}
@@ -22,11 +34,16 @@ final class UpToDateCheck {
   static TrainGoal.Outcome reuse(TrainConfiguration c, TrainInputs inputs, TrainOutputs outputs,
       ProgressListener listener) throws UserProblemException {
     if (c.run().force()) {
+      listener.phase("up-to-date", "retraining: force is set (kiln.force)");
       return null;
     }
     try {
       List<String> lines = outputs.previous();
-      if (lines.size() < 2 || !lines.get(0).equals(inputs.fingerprint())) {
+      if (lines.size() < 2) {
+        return null; // no kept model: a first training
+      }
+      if (!lines.get(0).equals(inputs.fingerprint())) {
+        listener.phase("up-to-date", "retraining: " + changes(lines.get(0), inputs, outputs));
         return null;
       }
       if (!outputs.consistent(lines)) {

@@ -37,7 +37,7 @@ final class CachedRowsInputs extends HeadTrainer.Inputs {
       if (row == null) {
         throw new IllegalStateException("feature cache entry of "
             + features.images().get(i).relativePath() + " disappeared during training; is"
-            + " another build cleaning " + "target/kiln/cache? Run the build again");
+            + " something clearing the feature cache (cacheDir)? Run the build again");
       }
       data.put(row);
     }

@@ -1,5 +1,6 @@
 package dev.kiln.maven.train;
 
+import dev.kiln.maven.text.Count;
 import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.config.LearningRateSchedule;
 import dev.kiln.maven.config.Mode;
@@ -91,7 +92,8 @@ final class DeeperTraining {
     int classes = request.dataset().labels().size();
     double lr = request.learningRate() / 100;
     listener.phase("full fine-tuning", "every layer and the head from the pixels, learning rate "
-        + lr + ", BatchNorm statistics frozen, " + train.images().size() + " images per epoch"
+        + lr + ", BatchNorm statistics frozen, " + Count.of(train.images().size(), "image")
+        + " per epoch"
         + (request.augmentedCopies() == 0 ? ""
             : " + " + request.augmentedCopies() + " fresh augmented copies each"));
     HeadTrainer.Config config = lowRate(request, lr);
@@ -146,7 +148,7 @@ final class DeeperTraining {
     HeadTrainer.Config config = HeadTrainer.Config.of(request, request.learningRate(), null,
         backbone.hiddenUnits());
     listener.phase("training", backbone.architecture().id() + " from random weights (pretrained"
-        + " weights unused), " + trainIn.size() + " examples per epoch, learning rate "
+        + " weights unused), " + Count.of(trainIn.size(), "example") + " per epoch, learning rate "
         + request.learningRate() + " (" + schedule.id() + "), up to " + request.epochs()
         + " epochs");
     ComputationGraph g = backbone.wholeGraph(false, classes, request.dropout(), request.seed(),

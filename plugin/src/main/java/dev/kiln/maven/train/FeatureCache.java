@@ -16,12 +16,15 @@ import java.security.MessageDigest;
  * that were decoded (read once, hashed and decoded from the same buffer), the backbone weights,
  * the cut layer, the preprocessing spec and the augmentation variant. A later build that adds
  * ten photos computes ten; a changed photo gets a new key. Entries are written atomically (a
- * failed write leaves no temporary); an unreadable entry is treated as a miss.
+ * failed write leaves no temporary); an unreadable entry is treated as a miss. A hit refreshes the
+ * entry's modification time (once per build), which {@link FeatureCacheLimit} reads as its last
+ * use.
  */
 final class FeatureCache {
 
   private final Path dir;
   private final String context;
+  private final java.util.Set<String> touched = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
    * @param dir cache folder (created on first write)
@@ -54,6 +57,7 @@ final class FeatureCache {
         return null;
       }
       ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(f)).order(ByteOrder.LITTLE_ENDIAN);
+      touch(key, f);
       float[] row = new float[b.remaining() / 4];
       b.asFloatBuffer().get(row);
       return row.length == 0 ? null : row;
@@ -64,7 +68,24 @@ final class FeatureCache {
 
   /** @return true when an entry exists for the key */
   boolean contains(String key) {
-    return Files.isRegularFile(file(key));
+    Path f = file(key);
+    if (!Files.isRegularFile(f)) {
+      return false;
+    }
+    touch(key, f);
+    return true;
+  }
+
+  /** Marks an entry as used now: the size limit removes the least recently used first. */
+  private void touch(String key, Path f) {
+    if (touched.add(key)) {
+      try {
+        Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.fromMillis(
+            System.currentTimeMillis()));
+      } catch (IOException e) {
+        // an entry whose time cannot be set is only evicted earlier
+      }
+    }
   }
 
   /** @return true when the row was written (false: it could not be, e.g. a full disk) */

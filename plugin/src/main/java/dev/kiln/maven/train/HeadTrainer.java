@@ -22,7 +22,7 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 /**
  * Trains the new classification head on cached features with DL4J: dropout → softmax, Adam,
  * cross-entropy, seeded shuffling, best epoch by validation loss restored at the end, early stop
- * after {@code patience} epochs without improvement.
+ * after {@code patience} epochs without a real improvement ({@link EarlyStopping}).
  */
 final class HeadTrainer {
 
@@ -279,9 +279,8 @@ final class HeadTrainer {
     Random random = new Random(c.seed());
     List<EpochStats> history = new ArrayList<>();
     INDArray best = g.params().dup();
-    double bestLoss = startIsCandidate
-        ? crossEntropy(output(g, val), valY) : Double.POSITIVE_INFINITY;
-    int bestEpoch = 0;
+    EarlyStopping stopping = new EarlyStopping(c.patience(), startIsCandidate
+        ? crossEntropy(output(g, val), valY) : Double.POSITIVE_INFINITY);
     ReusedArrays targets = new ReusedArrays();
     long start = System.nanoTime();
     int[] order = new int[trainY.length];
@@ -309,18 +308,18 @@ final class HeadTrainer {
           elapsed, eta);
       history.add(stats);
       listener.epoch(stats);
-      if (valLoss < bestLoss - 1e-6) {
-        bestLoss = valLoss;
-        bestEpoch = epoch;
+      if (stopping.record(epoch, valLoss)) {
         best = g.params().dup();
-      } else if (epoch - bestEpoch >= c.patience()) {
-        listener.debug("early stop at epoch " + epoch + ": no validation-loss improvement since "
-            + bestEpoch);
+      }
+      if (stopping.shouldStop(epoch)) {
+        listener.debug("early stop at epoch " + epoch + ": validation loss has not improved by"
+            + " more than " + EarlyStopping.RELATIVE_DELTA * 100 + "% since epoch "
+            + stopping.lastImprovement() + "; best epoch " + stopping.bestEpoch());
         break;
       }
     }
     g.setParams(best);
-    return new Result(g, history, bestEpoch);
+    return new Result(g, history, stopping.bestEpoch());
   }
 
   /** Inference in chunks, so large image inputs never need one huge activation. */

@@ -1,5 +1,6 @@
 package dev.kiln.maven.train;
 
+import dev.kiln.maven.text.Count;
 import dev.kiln.maven.dataset.LabelledImage;
 import dev.kiln.maven.head.AccuracyEstimate;
 import dev.kiln.maven.head.StratifiedFolds;
@@ -36,12 +37,12 @@ record HeldOut(List<LabelledImage> selection, List<LabelledImage> estimate, Stri
       for (int i = 0; i < fold.length; i++) {
         (fold[i] == 0 ? a : b).add(validation.get(i));
       }
-      return new HeldOut(a, b, "the " + b.size() + " validation photos of the estimate half (the"
-          + " other " + a.size() + " chose the epoch; none trained)");
+      return new HeldOut(a, b, "the " + Count.of(b.size(), "validation photo")
+          + " of the estimate half (the other " + a.size() + " chose the epoch; none trained)");
     } catch (IllegalArgumentException e) {
-      return new HeldOut(validation, validation, "the " + validation.size() + " validation"
-          + " photos, which also chose the epoch (too few per label to split them), so this is"
-          + " optimistic");
+      return new HeldOut(validation, validation, "the "
+          + Count.of(validation.size(), "validation photo") + ", which also chose the epoch (too"
+          + " few per label to split them), so this is optimistic");
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.kiln.maven.train;
 
+import dev.kiln.maven.text.Count;
 import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.config.HeadSolver;
 import dev.kiln.maven.config.Mode;
@@ -247,23 +248,25 @@ public final class Trainer {
           + (backbone.featureDepths() == 1 ? "" : " (pooled outputs of "
               + backbone.architecture().depthsEndingAt(cut, backbone.featureDepths())
               + " concatenated)")
-          + ": " + source.computed() + " images computed on ONNX Runtime ("
+          + ": " + Count.of(source.computed(), "image") + " computed on ONNX Runtime ("
           + source.deviceInUse() + "), " + source.cached() + " from the cache");
       work.add(source);
     }
     photos.requireUnchanged(); // before any photo count or decision relies on them
     checkImages(request, data, plain.labels(), val.labels(), skipped, listener);
     HeldOut heldOut = linear && mode == Mode.FEATURE_EXTRACTOR
-        ? HeldOut.all(data.validation(), "the " + data.validation().size() + " photos of the"
+        ? HeldOut.all(data.validation(), "the " + Count.of(data.validation().size(), "photo")
+            + " of the"
             + " val/ folder, which no training decision used (the head learnt from train/, its"
             + " L2 strength chosen by cross-validation inside train/)")
         : HeldOut.halves(data.validation(), request.seed());
 
     listener.phase("training", "new head: " + data.labels().size() + " labels, "
-        + train.labels().length + " training examples"
+        + Count.of(train.labels().length, "training example")
         + (refitAll ? " (every photo: the training and the validation side)" : "") + " ("
         + (request.augmentedCopies() == 0 ? "no augmentation"
-            : request.augmentedCopies() + " augmented copies per image") + ")"
+            : Count.of(request.augmentedCopies(), "augmented copy", "augmented copies")
+                + " per image") + ")"
         + (linear ? "" : ", up to " + request.epochs() + " epochs"));
     long t0 = System.nanoTime();
     double[] weights = classWeights(request, train.labels(), data, listener);
@@ -339,7 +342,7 @@ public final class Trainer {
       for (SkippedImage s : skipped) {
         list.append("\n  ").append(s.relativePath()).append(": ").append(s.reason());
       }
-      throw new UserProblemException(skipped.size() + " image(s) could not be read and"
+      throw new UserProblemException(Count.of(skipped.size(), "image") + " could not be read and"
           + " failOnBadImages is set:" + list + "\nFix or remove them, or unset failOnBadImages"
           + " (kiln.failOnBadImages) to skip them");
     }
@@ -356,8 +359,8 @@ public final class Trainer {
 
   /** @return the per-label counts of the photos actually used, after the unreadable ones */
   static String readableSummary(Dataset data, int[] train, int[] validation, int skipped) {
-    return String.format("used after leaving out %d unreadable photo(s): %d training and %d"
-        + " validation", skipped, train.length, validation.length)
+    return String.format("used after leaving out %s: %d training and %d validation",
+        Count.of(skipped, "unreadable photo"), train.length, validation.length)
         + data.perLabel(data.counts(train), data.counts(validation));
   }
 

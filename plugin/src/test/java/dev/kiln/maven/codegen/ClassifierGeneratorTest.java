@@ -80,7 +80,9 @@ class ClassifierGeneratorTest {
     String runtimeJar = System.getProperty("java.class.path");
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     Path classes = Files.createDirectories(dir.resolve("classes"));
-    int rc = javac.run(null, null, null, "-d", classes.toString(), "-cp", runtimeJar,
+    // the generated source is UTF-8 whatever the platform's default charset (LANG unset in CI)
+    int rc = javac.run(null, null, null, "-encoding", "UTF-8", "-d", classes.toString(),
+        "-cp", runtimeJar,
         "-Xlint:all,-path,-processing", "-Werror", file.toString());
     assertEquals(0, rc, "generated source compiles without warnings");
     try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},

@@ -96,6 +96,37 @@ class TrainGoalStepsTest {
   }
 
   @Test
+  void retrainingSaysWhatChangedSinceTheKeptModel() throws Exception {
+    TrainConfiguration c = config().workDir(project.resolve("why"))
+        .classesDir(project.resolve("why-classes")).build();
+    TrainInputs before = TrainInputs.resolve(c, ProgressListener.NONE);
+    TrainOutputs out = new TrainOutputs(c);
+    Files.createDirectories(out.kept.getParent());
+    Files.write(out.kept, new byte[] {1});
+    Files.writeString(out.fingerprintFile, before.fingerprint() + "\n0.9\n90%\n"
+        + TrainOutputs.sha256(new byte[] {1}) + "\n");
+    TrainConfiguration changed = config().workDir(project.resolve("why"))
+        .classesDir(project.resolve("why-classes")).estimateFolds(3).build();
+    TrainInputs after = TrainInputs.resolve(changed, ProgressListener.NONE);
+    List<String> lines = new ArrayList<>();
+    ProgressListener log = new ProgressListener() {
+      @Override
+      public void phase(String name, String detail) {
+        lines.add(detail);
+      }
+
+      @Override
+      public void epoch(dev.kiln.maven.train.EpochStats stats) {}
+    };
+    assertNull(UpToDateCheck.reuse(changed, after, out, log));
+    assertTrue(lines.get(0).contains("(its build recorded no details)"), lines.toString());
+    out.writeParts(before.parts());
+    lines.clear();
+    assertNull(UpToDateCheck.reuse(changed, after, out, log));
+    assertEquals(List.of("retraining: settings changed: estimateFolds"), lines);
+  }
+
+  @Test
   void trainingOutputsAndGates() throws Exception {
     TrainConfiguration c = config().workDir(project.resolve("run"))
         .classesDir(project.resolve("run-classes")).build();

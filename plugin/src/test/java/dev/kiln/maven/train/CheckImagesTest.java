@@ -34,7 +34,7 @@ class CheckImagesTest {
     UserProblemException e = assertThrows(UserProblemException.class, () -> Trainer.checkImages(
         TrainingRequest.builder(data, backbone).settings(s -> s.failOnBadImages(true)).build(),
         data, new int[] {0, 0, 0, 1, 1, 1}, new int[] {0, 1}, skipped, ProgressListener.NONE));
-    assertEquals("2 image(s) could not be read and failOnBadImages is set:\n"
+    assertEquals("2 images could not be read and failOnBadImages is set:\n"
         + "  a/3.jpg: [IMAGE_CORRUPT] truncated\n"
         + "  b/3.jpg: [IMAGE_TOO_LARGE] 50000x50000\n"
         + "Fix or remove them, or unset failOnBadImages (kiln.failOnBadImages) to skip them",
@@ -50,7 +50,7 @@ class CheckImagesTest {
           @Override
           public void epoch(EpochStats stats) {}
         });
-    assertTrue(lines.get(0).startsWith("used after leaving out 2 unreadable photo(s): 6 training"
+    assertTrue(lines.get(0).startsWith("used after leaving out 2 unreadable photos: 6 training"
         + " and 2 validation"), lines.toString());
     assertTrue(lines.get(0).contains("a  train    3  val    1"), lines.toString());
   }

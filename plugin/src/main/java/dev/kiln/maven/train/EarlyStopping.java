@@ -1,0 +1,69 @@
+package dev.kiln.maven.train;
+
+/**
+ * The stopping rule of the epoch loops (head, fine-tune, full, scratch): the lowest validation
+ * loss so far is the best epoch (its parameters are restored at the end), but only a real
+ * improvement resets the patience: an epoch's loss must be below the best so far by more than
+ * {@value #RELATIVE_DELTA} of it (and by more than {@value #ABSOLUTE_DELTA}). A loss that creeps
+ * down by 1e-4 per epoch therefore stops after {@code patience} epochs instead of running every
+ * epoch.
+ */
+final class EarlyStopping {
+
+  /** A real improvement is more than this fraction of the best loss so far. */
+  static final double RELATIVE_DELTA = 1e-3;
+  /** ... and at least this much in absolute terms (for losses near 0). */
+  static final double ABSOLUTE_DELTA = 1e-6;
+
+  private final int patience;
+  private double bestLoss;
+  private int bestEpoch;
+  private int lastImprovement;
+
+  /**
+   * @param patience epochs without a real improvement before stopping (at least 1)
+   * @param startLoss the loss before the first epoch (its parameters compete as epoch 0), or
+   *     {@code Double.POSITIVE_INFINITY} when they do not
+   */
+  EarlyStopping(int patience, double startLoss) {
+    if (patience < 1) {
+      throw new IllegalArgumentException("patience must be at least 1: " + patience);
+    }
+    this.patience = patience;
+    this.bestLoss = startLoss;
+  }
+
+  /**
+   * Records an epoch's validation loss.
+   *
+   * @return true when it is the lowest loss so far (keep this epoch's parameters)
+   */
+  boolean record(int epoch, double loss) {
+    boolean real = Double.isInfinite(bestLoss) ? loss < bestLoss
+        : loss < bestLoss - Math.max(ABSOLUTE_DELTA, RELATIVE_DELTA * Math.abs(bestLoss));
+    if (real) {
+      lastImprovement = epoch;
+    }
+    if (loss < bestLoss) {
+      bestLoss = loss;
+      bestEpoch = epoch;
+      return true;
+    }
+    return false;
+  }
+
+  /** @return true when {@code patience} epochs passed since the last real improvement */
+  boolean shouldStop(int epoch) {
+    return epoch - lastImprovement >= patience;
+  }
+
+  /** @return the epoch with the lowest loss (0: the starting parameters) */
+  int bestEpoch() {
+    return bestEpoch;
+  }
+
+  /** @return the epoch of the last real improvement (0: none) */
+  int lastImprovement() {
+    return lastImprovement;
+  }
+}
