@@ -26,6 +26,21 @@ public final class KerasWeights {
    * @throws UserProblemException naming the file when it cannot be read
    */
   public static Map<String, WeightTensor> read(Path file) throws UserProblemException {
+    return readWeights(file);
+  }
+
+  /**
+   * @param file a backbone file (weights, TF.js {@code model.json}, ONNX)
+   * @return the files its weights are read from: a TF.js model's {@code model.json} and its
+   *     shards, otherwise the file itself
+   * @throws UserProblemException for a TF.js manifest naming shards Kiln refuses to read
+   */
+  public static java.util.List<Path> files(Path file) throws UserProblemException {
+    return file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".json")
+        ? TfjsWeights.files(file) : java.util.List.of(file);
+  }
+
+  private static Map<String, WeightTensor> readWeights(Path file) throws UserProblemException {
     if (!Files.isRegularFile(file)) {
       throw new UserProblemException("backbone file " + file + " does not exist");
     }

@@ -54,26 +54,8 @@ final class TfjsWeights {
    * @throws UserProblemException naming the model, the manifest entry and what to do
    */
   static Map<String, WeightTensor> read(Path json) throws UserProblemException {
-    JsonNode root;
-    try {
-      root = new ObjectMapper().readTree(json.toFile());
-    } catch (IOException e) {
-      throw new UserProblemException("cannot read the TF.js model " + json + ": "
-          + e.getMessage() + "; is it a TF.js layers model.json?", e);
-    }
-    JsonNode manifest = root == null ? null : root.path("weightsManifest");
-    if (manifest == null || !manifest.isArray()) {
-      throw new UserProblemException("backbone " + json + " has no weightsManifest: it is not a"
-          + " TF.js layers model.json (use the model.json tensorflowjs_converter writes, or a"
-          + " Keras .h5 weights file)");
-    }
-    Path folder;
-    try {
-      folder = json.toAbsolutePath().getParent().toRealPath();
-    } catch (IOException e) {
-      throw new UserProblemException("cannot read the folder of the TF.js model " + json + ": "
-          + e.getMessage(), e);
-    }
+    JsonNode manifest = manifest(json);
+    Path folder = folder(json);
     Map<String, WeightTensor> out = new LinkedHashMap<>();
     int g = 0;
     for (JsonNode group : manifest) {
@@ -115,6 +97,56 @@ final class TfjsWeights {
       }
     }
     return out;
+  }
+
+  /**
+   * The files a TF.js model is made of, for the build's fingerprint: a changed shard changes
+   * the model as much as a changed {@code model.json}.
+   *
+   * @param json the {@code model.json}
+   * @return the {@code model.json}, then every shard (checked as {@link #read} checks them), in
+   *     manifest order
+   * @throws UserProblemException naming the model, the manifest entry and what to do
+   */
+  public static List<Path> files(Path json) throws UserProblemException {
+    JsonNode manifest = manifest(json);
+    Path folder = folder(json);
+    List<Path> files = new ArrayList<>();
+    files.add(json);
+    int g = 0;
+    for (JsonNode group : manifest) {
+      g++;
+      for (Shard s : shards(json, folder, g, group.path("paths"))) {
+        files.add(s.file());
+      }
+    }
+    return files;
+  }
+
+  private static JsonNode manifest(Path json) throws UserProblemException {
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(json.toFile());
+    } catch (IOException e) {
+      throw new UserProblemException("cannot read the TF.js model " + json + ": "
+          + e.getMessage() + "; is it a TF.js layers model.json?", e);
+    }
+    JsonNode manifest = root == null ? null : root.path("weightsManifest");
+    if (manifest == null || !manifest.isArray()) {
+      throw new UserProblemException("backbone " + json + " has no weightsManifest: it is not a"
+          + " TF.js layers model.json (use the model.json tensorflowjs_converter writes, or a"
+          + " Keras .h5 weights file)");
+    }
+    return manifest;
+  }
+
+  private static Path folder(Path json) throws UserProblemException {
+    try {
+      return json.toAbsolutePath().getParent().toRealPath();
+    } catch (IOException e) {
+      throw new UserProblemException("cannot read the folder of the TF.js model " + json + ": "
+          + e.getMessage(), e);
+    }
   }
 
   private static final String DAMAGED = "the manifest is damaged or not a TF.js layers model:"

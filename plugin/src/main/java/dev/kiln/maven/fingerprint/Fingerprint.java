@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -51,17 +52,42 @@ public final class Fingerprint {
   public static FingerprintParts parts(Map<String, Path> images,
       Map<String, String> configuration, Path backbone, String pluginVersion, FileHashes hashes)
       throws UserProblemException {
+    return parts(images, configuration, List.of(backbone), pluginVersion, hashes);
+  }
+
+  /**
+   * As {@link #parts(Map, Map, Path, String, FileHashes)}, for a backbone made of several files
+   * (a TF.js {@code model.json} and its shards): a change to any of them changes the fingerprint.
+   *
+   * @param backbone the backbone's files, in a stable order
+   */
+  public static FingerprintParts parts(Map<String, Path> images,
+      Map<String, String> configuration, List<Path> backbone, String pluginVersion,
+      FileHashes hashes) throws UserProblemException {
     String backboneSha256;
-    try {
-      backboneSha256 = hashes.sha256(backbone);
-    } catch (IOException e) {
-      throw new UserProblemException("cannot read " + backbone + ": " + e.getMessage(), e);
+    if (backbone.size() == 1) {
+      backboneSha256 = backboneFile(hashes, backbone.get(0));
+    } else {
+      Fingerprint f = new Fingerprint();
+      for (Path p : backbone) {
+        f.text(p.getFileName().toString());
+        f.text(backboneFile(hashes, p));
+      }
+      backboneSha256 = Hashes.hex(f.digest);
     }
     Map<String, String> photos = new TreeMap<>();
     for (Map.Entry<String, Path> e : images.entrySet()) {
       photos.put(e.getKey(), photo(hashes, e.getValue()));
     }
     return new FingerprintParts(pluginVersion, configuration, backboneSha256, photos);
+  }
+
+  private static String backboneFile(FileHashes hashes, Path file) throws UserProblemException {
+    try {
+      return hashes.sha256(file);
+    } catch (IOException e) {
+      throw new UserProblemException("cannot read " + file + ": " + e.getMessage(), e);
+    }
   }
 
   /** @return the fingerprint of these parts: lower-case hex SHA-256 */

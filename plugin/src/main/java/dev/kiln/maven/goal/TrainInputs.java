@@ -62,8 +62,10 @@ record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint, Photo
     if (c.run().force()) {
       hashes.rehashAll(); // -Dkiln.force rebuilds from what is on disk, whatever was remembered
     }
+    // a TF.js backbone is its model.json and every shard: a changed shard retrains too
     FingerprintParts parts = Fingerprint.parts(files, ConfigurationFingerprint.inputs(c),
-        backboneFile, c.run().pluginVersion(), hashes);
+        dev.kiln.maven.backbone.KerasWeights.files(backboneFile), c.run().pluginVersion(),
+        hashes);
     // one read per photo and build: FileHashes answers again with the fingerprint's hash
     Map<Path, String> recorded = new HashMap<>();
     for (Path f : files.values()) {

@@ -2,6 +2,7 @@ package dev.kiln.maven.backbone;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -57,6 +59,24 @@ class TfjsWeightsTest {
       assertTrue(e.getMessage().contains(s), "'" + s + "' in: " + e.getMessage());
     }
     return e;
+  }
+
+  @Test
+  void aChangedShardChangesTheBuildsFingerprint() throws Exception {
+    Path json = model("group1-shard1of1.bin");
+    Path shard = json.resolveSibling("group1-shard1of1.bin");
+    Files.write(shard, sixFloats());
+    assertEquals(List.of(json, shard.toRealPath()), KerasWeights.files(json));
+    Path photo = Files.writeString(tmp.resolve("a.jpg"), "photo");
+    Map<String, Path> photos = Map.of("train:a/a.jpg", photo);
+    String before = dev.kiln.maven.fingerprint.Fingerprint.parts(photos, Map.of(),
+        KerasWeights.files(json), "1", dev.kiln.maven.fingerprint.FileHashes.load(null)).hash();
+    byte[] changed = sixFloats();
+    changed[0] ^= 1; // same size, other weights: model.json itself unchanged
+    Files.write(shard, changed);
+    String after = dev.kiln.maven.fingerprint.Fingerprint.parts(photos, Map.of(),
+        KerasWeights.files(json), "1", dev.kiln.maven.fingerprint.FileHashes.load(null)).hash();
+    assertNotEquals(before, after);
   }
 
   @Test
