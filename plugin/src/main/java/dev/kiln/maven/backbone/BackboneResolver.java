@@ -53,14 +53,7 @@ public final class BackboneResolver {
    */
   public static Path file(String spec, Path baseDir, Source source,
       java.util.function.Consumer<String> log) throws UserProblemException {
-    BackboneSource parsed;
-    try {
-      parsed = BackboneSource.parse(spec, baseDir);
-    } catch (IllegalArgumentException e) {
-      throw new UserProblemException(e.getMessage() + " (setting <backbone>, property"
-          + " kiln.backbone)", e);
-    }
-    return file(parsed, baseDir, source, log);
+    return file(spec, baseDir, source, log, line -> log.accept("WARNING: " + line));
   }
 
   /**
