@@ -56,6 +56,7 @@ class MojoConfigurationTest {
     assertNull(c.gates().maxAccuracyDrop());
     assertEquals(base.resolve("target/classes"), c.outputs().classesDir());
     assertEquals(base.resolve("target/kiln/cache"), c.outputs().cacheDir());
+    assertTrue(c.outputs().suspects());
     assertEquals(Device.AUTO, c.run().device());
     assertEquals("1.2.3", c.run().pluginVersion());
   }
@@ -111,6 +112,7 @@ class MojoConfigurationTest {
     changed.put("quantize", "int8");
     changed.put("maxQuantizationDrop", 0.05);
     changed.put("featureDepths", 2);
+    changed.put("suspects", false);
     changed.put("pluginVersion", "9.9");
     changed.put("outputTimestamp", "2026-01-01T00:00:00Z");
     MojoFields.eachParameterReaches(m, changed, Map.of(

@@ -198,6 +198,9 @@ final class TrainOutputs {
     m.put("validationTrainedOn", result.validationTrainedOn());
     m.put("labels", data.labels());
     m.put("evaluation", result.validation());
+    if (result.suspects() != null) {
+      m.put("suspectedMislabels", result.suspects());
+    }
     if (result.head() != null) {
       m.put("head", result.head());
     }

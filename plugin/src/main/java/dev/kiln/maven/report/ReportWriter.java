@@ -2,6 +2,7 @@ package dev.kiln.maven.report;
 
 import dev.kiln.maven.head.AccuracyEstimate;
 import dev.kiln.maven.head.LinearHeadSelection;
+import dev.kiln.maven.suspects.SuspectedLabel;
 import dev.kiln.maven.train.EpochStats;
 import dev.kiln.maven.train.Evaluation;
 import dev.kiln.maven.train.SkippedImage;
@@ -23,7 +24,8 @@ import javax.imageio.ImageIO;
 /**
  * Renders the training report: a self-contained HTML page (no scripts, no external resources)
  * with the metrics, the confusion matrix, learning curves as inline SVG, per-label metrics,
- * skipped files and the worst-classified images with thumbnails.
+ * skipped files, the worst-classified images and the photos whose label is probably wrong with
+ * thumbnails.
  */
 public final class ReportWriter {
 
@@ -168,6 +170,10 @@ public final class ReportWriter {
     }
     b.append("</div>\n");
 
+    if (result.suspects() != null) {
+      b.append(suspects(result.suspects(), e, datasetRoot));
+    }
+
     b.append("<h2>Skipped images</h2>\n");
     List<SkippedImage> skipped = result.skipped();
     if (skipped.isEmpty()) {
@@ -187,6 +193,40 @@ public final class ReportWriter {
         .append(t.headTraining()).append(" ms, export + parity ").append(t.export())
         .append(" ms.</p>\n</body></html>\n");
     return b.toString();
+  }
+
+  /** Suspected photos shown with thumbnails (metrics.json lists all). */
+  static final int SUSPECTS_SHOWN = 24;
+
+  /**
+   * @return the section on photos whose label is probably wrong: thumbnails, given and suggested
+   *     label, most suspicious first
+   */
+  static String suspects(List<SuspectedLabel> suspects, Evaluation e, Path datasetRoot) {
+    StringBuilder b = new StringBuilder("<h2>Suspected wrong labels</h2>\n").append(source(e));
+    b.append("<p id=\"suspects-summary\">");
+    if (suspects.isEmpty()) {
+      return b.append("No photo's label looks wrong: confident learning found none.</p>\n")
+          .toString();
+    }
+    b.append(suspects.size()).append(" of ").append(e.images())
+        .append(" photos may be in the wrong folder. Confident learning (Northcutt et al. 2021):"
+            + " a photo is suspected when the model gives another label at least that label's"
+            + " typical confidence (the mean probability it gives the photos labelled so) and"
+            + " its own label less than its own. Most suspicious first (the largest margin: the"
+            + " suggested label's probability minus the given one's)")
+        .append(suspects.size() > SUSPECTS_SHOWN ? "; the first " + SUSPECTS_SHOWN
+            + " below, all in metrics.json (suspectedMislabels)" : "")
+        .append(". Move a photo whose label is wrong; leave a right one: the list is a"
+            + " suggestion, not a verdict.</p>\n<div class=\"worst\" id=\"suspects\">\n");
+    for (SuspectedLabel s : suspects.subList(0, Math.min(SUSPECTS_SHOWN, suspects.size()))) {
+      b.append("<figure>").append(thumbnail(datasetRoot.resolve(s.path())))
+          .append("<figcaption>").append(esc(s.path())).append("<br>labelled ")
+          .append(esc(s.label())).append(", looks like ").append(esc(s.suggested()))
+          .append(" (").append(pct(s.confidence())).append("; ").append(pct(s.givenProbability()))
+          .append(" for ").append(esc(s.label())).append(")</figcaption></figure>\n");
+    }
+    return b.append("</div>\n").toString();
   }
 
   /** @return a figure's source line: the photos it rests on */
