@@ -158,7 +158,8 @@ public final class Trainer {
           new TrainingResult.Timings(work.decodeMillis, work.forwardMillis, work.trainMillis,
               exportMillis, work.computed, work.cached), estimate,
           trained.linear() == null ? null : TrainingResult.HeadFit.of(
-              trained.linear().selection()), trained.validationTrainedOn(), shipped.info(), suspects);
+              trained.linear().selection()), trained.validationTrainedOn(), shipped.info(), suspects,
+          trained.linear() == null ? null : trained.linear().curve());
     } catch (KilnException e) {
       throw new IllegalStateException(e.getMessage(), e);
     } catch (java.io.UncheckedIOException e) {

@@ -28,12 +28,16 @@ import java.util.List;
  * @param suspects photos whose given label is probably wrong (confident learning on the same
  *     predictions as {@code validation}), most suspicious first; null when not looked for
  *     ({@code suspects=false})
+ * @param learningCurve out-of-fold accuracy at several training sizes, the power law through it
+ *     and what it projects for every photo, 2x and 4x the photos; null without the nested
+ *     estimate (a {@code val/} folder, an Adam head, a deeper mode)
  */
 public record TrainingResult(byte[] onnx, ModelMetadata metadata, Evaluation validation,
     List<EpochStats> history, int bestEpoch, List<SkippedImage> skipped,
     ParityChecker.Result parity, Timings timings, AccuracyEstimate estimate, HeadFit head,
     boolean validationTrainedOn, Quantized quantization,
-    List<dev.kiln.maven.suspects.SuspectedLabel> suspects) {
+    List<dev.kiln.maven.suspects.SuspectedLabel> suspects,
+    dev.kiln.maven.head.LearningCurve.Result learningCurve) {
 
   /**
    * @param kind {@code int8} or {@code fp16}
