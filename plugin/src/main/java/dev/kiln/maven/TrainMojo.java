@@ -51,6 +51,14 @@ public class TrainMojo extends AbstractTrainingMojo {
   @Parameter(property = "kiln.force", defaultValue = "false")
   private boolean force;
 
+  /** List the photos whose label (folder) is probably wrong: confident learning on the
+   * estimate's predictions (each photo predicted by a head that never trained on it), in the log,
+   * {@code metrics.json} ({@code suspectedMislabels}) and the report, most suspicious first.
+   * Never changes training. Default {@code true}. Example: {@code -Dkiln.suspects=false}.
+   * @since 0.2.0 */
+  @Parameter(property = "kiln.suspects", defaultValue = "true")
+  private boolean suspects;
+
   /** Cache of frozen-backbone outputs, keyed by image content, backbone, cut layer and
    * preprocessing: later builds compute only new or changed photos, also after {@code mvn clean}
    * and across projects. Shared by the user's builds; clear it with {@code rm -rf ~/.kiln/cache}.
@@ -152,7 +160,7 @@ public class TrainMojo extends AbstractTrainingMojo {
         .quantize(quantize).maxQuantizationDrop(maxQuantizationDrop)
         .className(className).classesDir(classesDir.toPath()).workDir(workDir.toPath())
         .cacheDir(cacheDir == null ? null : cacheDir.toPath()).cacheMaxSize(cacheMaxSize)
-        .generatedSources(generatedSources.toPath())
+        .generatedSources(generatedSources.toPath()).suspects(suspects)
         .device(device).force(force).pluginVersion(pluginVersion)
         .outputTimestamp(outputTimestamp)
         .build();

@@ -58,6 +58,7 @@ class MojoConfigurationTest {
     assertEquals(base.resolve("home/.kiln/cache/features"), c.outputs().cacheDir(),
         "user-level: survives mvn clean");
     assertEquals(2L << 30, c.outputs().cacheMaxBytes());
+    assertTrue(c.outputs().suspects());
     assertEquals(Device.AUTO, c.run().device());
     assertEquals("1.2.3", c.run().pluginVersion());
   }
@@ -114,6 +115,7 @@ class MojoConfigurationTest {
     changed.put("quantize", "int8");
     changed.put("maxQuantizationDrop", 0.05);
     changed.put("featureDepths", 2);
+    changed.put("suspects", false);
     changed.put("pluginVersion", "9.9");
     changed.put("outputTimestamp", "2026-01-01T00:00:00Z");
     MojoFields.eachParameterReaches(m, changed, Map.of(

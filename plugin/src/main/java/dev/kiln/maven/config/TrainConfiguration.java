@@ -228,6 +228,8 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
    * @param cacheDir frozen-feature cache, or null for none
    * @param cacheMaxBytes the feature cache's size limit in bytes (0: none)
    * @param generatedSources where {@code generate} put the class (javadoc refreshed)
+   * @param suspects list the photos whose label is probably wrong (confident learning on the
+   *     estimate's predictions) in the log, {@code metrics.json} and the report
    */
   public record Outputs(
       @ModelInput String className,
@@ -235,7 +237,8 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       @NotModelInput("where outputs go") Path workDir,
       @NotModelInput("a cache: same features with or without it") Path cacheDir,
       @NotModelInput("a cache's size: same features with or without it") long cacheMaxBytes,
-      @NotModelInput("where outputs go") Path generatedSources) {
+      @NotModelInput("where outputs go") Path generatedSources,
+      @NotModelInput("reads the estimate's predictions; training is the same") boolean suspects) {
     public Outputs {
       String problem = className == null || className.isBlank()
           ? "set it to the fully qualified name of the classifier class to generate, e.g."
@@ -329,6 +332,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     private Path cacheDir;
     private long cacheMaxBytes = 2L << 30;
     private Path generatedSources;
+    private boolean suspects = true;
     private Device device = Device.AUTO;
     private boolean force;
     private String pluginVersion = "dev";
@@ -691,6 +695,12 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       return this;
     }
 
+    /** @param v list the photos whose label is probably wrong (never changes training) */
+    public Builder suspects(boolean v) {
+      suspects = v;
+      return this;
+    }
+
     /** @param v {@code AUTO}, {@code CPU} or {@code CUDA} */
     public Builder device(String v) {
       device = InvalidSettingException.parse("device", () -> Settings.device(v));
@@ -754,7 +764,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
           new Export(quantize, maxQuantizationDrop),
           new Outputs(className, classesDir == null ? baseDir.resolve("target/classes")
               : classesDir, work, cacheDir, cacheMaxBytes, generatedSources == null
-              ? baseDir.resolve("target/generated-sources/kiln") : generatedSources),
+              ? baseDir.resolve("target/generated-sources/kiln") : generatedSources, suspects),
           new Run(baseDir, device, force, pluginVersion, outputTimestamp));
     }
   }

@@ -9,6 +9,7 @@ import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.fingerprint.FileHashes;
 import dev.kiln.maven.fingerprint.FingerprintParts;
 import dev.kiln.maven.fingerprint.Hashes;
+import dev.kiln.maven.head.LearningCurve;
 import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.report.ReportWriter;
 import dev.kiln.maven.train.TrainingResult;
@@ -188,6 +189,49 @@ final class TrainOutputs {
     return out;
   }
 
+  /**
+   * @return {@code learningCurve} (the measured points, the fit, how) and {@code moreData} (the
+   *     accuracy the curve projects for every photo, 2x and 4x the photos, per label by name)
+   */
+  static Map<String, Object> learningCurve(LearningCurve.Result curve, List<String> labels) {
+    List<Map<String, Object>> points = new java.util.ArrayList<>();
+    for (LearningCurve.Point p : curve.points()) {
+      Map<String, Object> point = new LinkedHashMap<>();
+      point.put("fraction", p.fraction());
+      point.put("photos", p.photos());
+      point.put("accuracy", p.accuracy());
+      point.put("perLabel", byLabel(p.perLabel(), labels));
+      points.add(point);
+    }
+    Map<String, Object> lc = new LinkedHashMap<>();
+    lc.put("points", points);
+    lc.put("fit", curve.fit());
+    lc.put("method", curve.method());
+    List<Map<String, Object>> more = new java.util.ArrayList<>();
+    for (LearningCurve.Projection p : curve.projections()) {
+      Map<String, Object> at = new LinkedHashMap<>();
+      at.put("factor", p.factor());
+      at.put("photos", p.photos());
+      at.put("accuracy", p.accuracy());
+      at.put("low", p.low());
+      at.put("high", p.high());
+      at.put("perLabel", byLabel(p.perLabel(), labels));
+      more.add(at);
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("learningCurve", lc);
+    out.put("moreData", more);
+    return out;
+  }
+
+  private static Map<String, Double> byLabel(double[] values, List<String> labels) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    for (int i = 0; i < values.length; i++) {
+      m.put(labels.get(i), values[i]);
+    }
+    return m;
+  }
+
   static String sha256(byte[] bytes) {
     java.security.MessageDigest d = Hashes.sha256();
     d.update(bytes);
@@ -219,6 +263,12 @@ final class TrainOutputs {
     m.put("validationTrainedOn", result.validationTrainedOn());
     m.put("labels", data.labels());
     m.put("evaluation", result.validation());
+    if (result.suspects() != null) {
+      m.put("suspectedMislabels", result.suspects());
+    }
+    if (result.learningCurve() != null) {
+      m.putAll(learningCurve(result.learningCurve(), data.labels()));
+    }
     if (result.head() != null) {
       m.put("head", result.head());
     }

@@ -1,7 +1,9 @@
 package dev.kiln.maven.report;
 
 import dev.kiln.maven.head.AccuracyEstimate;
+import dev.kiln.maven.head.LearningCurve;
 import dev.kiln.maven.head.LinearHeadSelection;
+import dev.kiln.maven.suspects.SuspectedLabel;
 import dev.kiln.maven.train.EpochStats;
 import dev.kiln.maven.train.Evaluation;
 import dev.kiln.maven.train.SkippedImage;
@@ -23,7 +25,8 @@ import javax.imageio.ImageIO;
 /**
  * Renders the training report: a self-contained HTML page (no scripts, no external resources)
  * with the metrics, the confusion matrix, learning curves as inline SVG, per-label metrics,
- * skipped files and the worst-classified images with thumbnails.
+ * skipped files, the worst-classified images and the photos whose label is probably wrong with
+ * thumbnails.
  */
 public final class ReportWriter {
 
@@ -131,6 +134,9 @@ public final class ReportWriter {
           .append(result.head().fits()).append(" L-BFGS fits, ").append(result.head().millis())
           .append(" ms).</p>\n").append(strengthCurve(result.head().curve()));
     }
+    if (result.learningCurve() != null) {
+      b.append(moreData(result.learningCurve(), result.estimate(), e.labels()));
+    }
     if (!result.history().isEmpty()) {
       b.append("<h2>Learning curves</h2>\n");
       b.append(curves("Loss", result.history(), EpochStats::trainLoss, EpochStats::valLoss,
@@ -168,6 +174,10 @@ public final class ReportWriter {
     }
     b.append("</div>\n");
 
+    if (result.suspects() != null) {
+      b.append(suspects(result.suspects(), e, datasetRoot));
+    }
+
     b.append("<h2>Skipped images</h2>\n");
     List<SkippedImage> skipped = result.skipped();
     if (skipped.isEmpty()) {
@@ -187,6 +197,153 @@ public final class ReportWriter {
         .append(t.headTraining()).append(" ms, export + parity ").append(t.export())
         .append(" ms.</p>\n</body></html>\n");
     return b.toString();
+  }
+
+  /**
+   * @return the section on what more photos would give: the learning curve's plot and the
+   *     projections for every photo, 2x and 4x the photos, overall and per label
+   */
+  static String moreData(LearningCurve.Result c, AccuracyEstimate estimate,
+      List<String> labels) {
+    LearningCurve.Projection now = c.at(1);
+    StringBuilder b = new StringBuilder("<h2>More photos?</h2>\n<p id=\"more-data\">")
+        .append("Out-of-fold accuracy at smaller training sizes, and the curve error = a·n")
+        .append("<sup>−b</sup> + c through it (").append(esc(c.method())).append("). It")
+        .append(" projects ").append(pct(now.accuracy())).append(" (").append(pct(now.low()))
+        .append("–").append(pct(now.high())).append(") for the model that ships, trained on all ")
+        .append(now.photos()).append(" photos, beside the estimate of ")
+        .append(pct(estimate.accuracy())).append(", which stays the figure the gates and the")
+        .append(" model use (the projection was not better calibrated over many splits:")
+        .append(" docs/benchmarks.md). More photos like these: ");
+    for (LearningCurve.Projection p : c.projections()) {
+      if (p.factor() > 1) {
+        b.append(p.factor()).append("× (").append(p.photos()).append(") ")
+            .append(pct(p.accuracy())).append(" (").append(pct(p.low())).append("–")
+            .append(pct(p.high())).append("); ");
+      }
+    }
+    b.setLength(b.length() - 2);
+    b.append(". The curve levels off at ").append(pct(1 - c.fit().c()))
+        .append(": past that, better photos or another backbone help, more of the same do")
+        .append(" not.</p>\n").append(learningCurveChart(c));
+    b.append("<table id=\"more-data-labels\"><tr><th>label</th>");
+    for (LearningCurve.Projection p : c.projections()) {
+      b.append("<th>").append(p.factor() == 1 ? "every photo" : p.factor() + "× the photos")
+          .append("</th>");
+    }
+    b.append("</tr>\n");
+    for (int l = 0; l < labels.size(); l++) {
+      b.append("<tr><th>").append(esc(labels.get(l))).append("</th>");
+      for (LearningCurve.Projection p : c.projections()) {
+        b.append("<td>").append(pct(p.perLabel()[l])).append("</td>");
+      }
+      b.append("</tr>\n");
+    }
+    return b.append("</table>\n").toString();
+  }
+
+  /**
+   * @return the learning curve as inline SVG: measured points (blue), the fitted curve out to 4x
+   *     the photos (orange) and the projections with their intervals
+   */
+  static String learningCurveChart(LearningCurve.Result c) {
+    int w = 560;
+    int hgt = 240;
+    int pad = 44;
+    double xMax = c.projections().stream().mapToDouble(LearningCurve.Projection::photos).max()
+        .orElse(1);
+    double yMin = Math.min(c.points().stream().mapToDouble(LearningCurve.Point::accuracy).min()
+        .orElse(0), c.projections().stream().mapToDouble(LearningCurve.Projection::low).min()
+        .orElse(0));
+    yMin = Math.max(0, Math.floor(yMin * 20 - 1) / 20);
+    double lo = yMin;
+    java.util.function.DoubleUnaryOperator px = n -> pad + (w - 10 - pad) * n / xMax;
+    java.util.function.DoubleUnaryOperator py = a -> (hgt - pad) - (hgt - pad - 10) * (a - lo)
+        / (1 - lo);
+    StringBuilder b = new StringBuilder();
+    b.append("<figure><svg id=\"curve-more-data\" xmlns=\"http://www.w3.org/2000/svg\" width=\"")
+        .append(w).append("\" height=\"").append(hgt).append("\" role=\"img\" aria-label=\"")
+        .append("Accuracy against training photos\">")
+        .append("<rect width=\"100%\" height=\"100%\" fill=\"#fff\" stroke=\"#ccc\"/>")
+        .append("<line x1=\"").append(pad).append("\" y1=\"").append(hgt - pad)
+        .append("\" x2=\"").append(w - 10).append("\" y2=\"").append(hgt - pad)
+        .append("\" stroke=\"#888\"/><line x1=\"").append(pad).append("\" y1=\"10\" x2=\"")
+        .append(pad).append("\" y2=\"").append(hgt - pad).append("\" stroke=\"#888\"/>");
+    b.append(text(pad - 5, 15, "100%", "end"));
+    b.append(text(pad - 5, hgt - pad, pct(lo), "end"));
+    b.append(text(pad, hgt - pad + 15, "0 photos", "start"));
+    b.append(text(w - 10, hgt - pad + 15, String.format(Locale.ROOT, "%.0f photos", xMax),
+        "end"));
+    StringBuilder curve = new StringBuilder();
+    double x0 = c.points().get(0).photos();
+    for (int i = 0; i <= 60; i++) {
+      double n = x0 + (xMax - x0) * i / 60.0;
+      curve.append(String.format(Locale.ROOT, "%.1f,%.1f ", px.applyAsDouble(n),
+          py.applyAsDouble(c.fit().accuracy(n))));
+    }
+    b.append("<polyline fill=\"none\" stroke=\"").append(ORANGE)
+        .append("\" stroke-width=\"2\" stroke-dasharray=\"5,3\" points=\"")
+        .append(curve.toString().trim()).append("\"/>");
+    StringBuilder measured = new StringBuilder();
+    for (LearningCurve.Point p : c.points()) {
+      measured.append(String.format(Locale.ROOT, "%.1f,%.1f ", px.applyAsDouble(p.photos()),
+          py.applyAsDouble(p.accuracy())));
+    }
+    b.append("<polyline fill=\"none\" stroke=\"").append(BLUE)
+        .append("\" stroke-width=\"2\" points=\"").append(measured.toString().trim())
+        .append("\"/>");
+    for (LearningCurve.Point p : c.points()) {
+      b.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>",
+          px.applyAsDouble(p.photos()), py.applyAsDouble(p.accuracy()), BLUE));
+    }
+    for (LearningCurve.Projection p : c.projections()) {
+      double x = px.applyAsDouble(p.photos());
+      b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\""
+              + " stroke=\"%s\"/><circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>", x,
+          py.applyAsDouble(p.low()), x, py.applyAsDouble(p.high()), ORANGE, x,
+          py.applyAsDouble(p.accuracy()), ORANGE));
+    }
+    b.append(text(w - 10, 20, "out-of-fold accuracy, measured", "end").replace("<text",
+        "<text fill=\"" + BLUE + "\""));
+    b.append(text(w - 10, 36, "fitted curve, projections with 95% intervals", "end")
+        .replace("<text", "<text fill=\"" + ORANGE + "\""));
+    return b.append("</svg><figcaption>Accuracy against training photos: measured at 25/50/75/")
+        .append("100 % of each fold, projected for every photo, 2× and 4×</figcaption></figure>\n")
+        .toString();
+  }
+
+  /** Suspected photos shown with thumbnails (metrics.json lists all). */
+  static final int SUSPECTS_SHOWN = 24;
+
+  /**
+   * @return the section on photos whose label is probably wrong: thumbnails, given and suggested
+   *     label, most suspicious first
+   */
+  static String suspects(List<SuspectedLabel> suspects, Evaluation e, Path datasetRoot) {
+    StringBuilder b = new StringBuilder("<h2>Suspected wrong labels</h2>\n").append(source(e));
+    b.append("<p id=\"suspects-summary\">");
+    if (suspects.isEmpty()) {
+      return b.append("No photo's label looks wrong: confident learning found none.</p>\n")
+          .toString();
+    }
+    b.append(suspects.size()).append(" of ").append(e.images())
+        .append(" photos may be in the wrong folder. Confident learning (Northcutt et al. 2021):"
+            + " a photo is suspected when the model gives another label at least that label's"
+            + " typical confidence (the mean probability it gives the photos labelled so) and"
+            + " its own label less than its own. Most suspicious first (the largest margin: the"
+            + " suggested label's probability minus the given one's)")
+        .append(suspects.size() > SUSPECTS_SHOWN ? "; the first " + SUSPECTS_SHOWN
+            + " below, all in metrics.json (suspectedMislabels)" : "")
+        .append(". Move a photo whose label is wrong; leave a right one: the list is a"
+            + " suggestion, not a verdict.</p>\n<div class=\"worst\" id=\"suspects\">\n");
+    for (SuspectedLabel s : suspects.subList(0, Math.min(SUSPECTS_SHOWN, suspects.size()))) {
+      b.append("<figure>").append(thumbnail(datasetRoot.resolve(s.path())))
+          .append("<figcaption>").append(esc(s.path())).append("<br>labelled ")
+          .append(esc(s.label())).append(", looks like ").append(esc(s.suggested()))
+          .append(" (").append(pct(s.confidence())).append("; ").append(pct(s.givenProbability()))
+          .append(" for ").append(esc(s.label())).append(")</figcaption></figure>\n");
+    }
+    return b.append("</div>\n").toString();
   }
 
   /** @return a figure's source line: the photos it rests on */

@@ -2,6 +2,8 @@ package dev.kiln.maven.train;
 
 import dev.kiln.maven.dataset.LabelledImage;
 import dev.kiln.maven.head.LinearHeadSelection;
+import dev.kiln.maven.suspects.ConfidentLearning;
+import dev.kiln.maven.suspects.SuspectedLabel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -9,12 +11,13 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The photos a training's evaluation (confusion matrix, per-label table, worst photos) rests on:
- * the same as the estimate's, never a photo the predicting model trained on. Without a {@code
- * val/} folder the shipped head learns from every photo, so the evaluation is made of the nested
- * cross-validation's out-of-fold predictions (each photo predicted by a head fitted without its
- * fold); otherwise of the exported model's predictions for the held-out photos the estimate is
- * measured on (the {@code val/} folder, or the estimate half of the validation photos).
+ * The photos a training's evaluation (confusion matrix, per-label table, worst photos) and its
+ * suspected wrong labels rest on: the same as the estimate's, never a photo the predicting model
+ * trained on. Without a {@code val/} folder the shipped head learns from every photo, so the
+ * evaluation is made of the nested cross-validation's out-of-fold predictions (each photo
+ * predicted by a head fitted without its fold); otherwise of the exported model's predictions
+ * for the held-out photos the estimate is measured on (the {@code val/} folder, or the estimate
+ * half of the validation photos).
  */
 final class HonestEvaluation {
 
@@ -24,12 +27,40 @@ final class HonestEvaluation {
   private HonestEvaluation() {}
 
   /**
+   * Honest predictions: one entry per photo.
+   *
+   * @param names relative paths
+   * @param actual the label each photo was given
+   * @param probabilities the predicting head's probabilities
+   * @param folds for out-of-fold predictions the fold that predicted each photo, else null
+   * @param source which photos, predicted by what, in words
+   */
+  record Predictions(List<String> names, int[] actual, float[][] probabilities, int[] folds,
+      String source) {
+
+    /** @return the evaluation (matrix, per-label table, worst photos) */
+    Evaluation evaluation(List<String> labels) {
+      return Evaluation.of(labels, actual, probabilities, names, folds, WORST, source);
+    }
+
+    /** @return the photos whose given label is probably wrong, most suspicious first */
+    List<SuspectedLabel> suspects(List<String> labels) {
+      return ConfidentLearning.find(labels, actual, probabilities, names).suspects();
+    }
+  }
+
+  /**
    * @param labels label names
    * @param fitted the L-BFGS head, fitted with the nested estimate
    * @return the out-of-fold predictions' evaluation, one entry per photo (augmented copies left
    *     out), each worst photo with the fold whose head predicted it
    */
   static Evaluation outOfFold(List<String> labels, LinearHead.Fitted fitted) {
+    return outOfFold(fitted).evaluation(labels);
+  }
+
+  /** @return the out-of-fold predictions, one per photo (augmented copies left out) */
+  static Predictions outOfFold(LinearHead.Fitted fitted) {
     LinearHeadSelection.OutOfFold oof = fitted.selection().outOfFold();
     if (oof == null) {
       throw new IllegalStateException("no out-of-fold predictions: the estimate was not nested"
@@ -52,9 +83,9 @@ final class HonestEvaluation {
         + " cross-validation on %d photos: each photo predicted by a head that never trained on"
         + " it (fitted on the other folds, its L2 strength chosen on them alone)",
         fitted.selection().folds(), names.size());
-    return Evaluation.of(labels, actual.stream().mapToInt(Integer::intValue).toArray(),
-        probabilities.toArray(float[][]::new), names,
-        folds.stream().mapToInt(Integer::intValue).toArray(), WORST, source);
+    return new Predictions(names, actual.stream().mapToInt(Integer::intValue).toArray(),
+        probabilities.toArray(float[][]::new),
+        folds.stream().mapToInt(Integer::intValue).toArray(), source);
   }
 
   /**
@@ -65,6 +96,12 @@ final class HonestEvaluation {
    * @return the evaluation on the estimate's photos only
    */
   static Evaluation heldOut(List<String> labels, HeldOut heldOut, List<LabelledImage> images,
+      float[][] probabilities) {
+    return heldOut(heldOut, images, probabilities).evaluation(labels);
+  }
+
+  /** @return the exported model's predictions for the estimate's photos only */
+  static Predictions heldOut(HeldOut heldOut, List<LabelledImage> images,
       float[][] probabilities) {
     Set<String> measured = heldOut.estimate().stream().map(LabelledImage::relativePath)
         .collect(Collectors.toSet());
@@ -78,8 +115,8 @@ final class HonestEvaluation {
         actual.add(images.get(i).label());
       }
     }
-    return Evaluation.of(labels, actual.stream().mapToInt(Integer::intValue).toArray(),
-        kept.toArray(float[][]::new), names, WORST, "the shipped model's predictions for "
+    return new Predictions(names, actual.stream().mapToInt(Integer::intValue).toArray(),
+        kept.toArray(float[][]::new), null, "the shipped model's predictions for "
             + heldOut.note());
   }
 }

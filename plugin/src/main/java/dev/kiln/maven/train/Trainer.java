@@ -11,6 +11,7 @@ import dev.kiln.maven.engine.Dl4jSetup;
 import dev.kiln.maven.export.ParityChecker;
 import dev.kiln.maven.head.AccuracyEstimate;
 import dev.kiln.maven.problem.UserProblemException;
+import dev.kiln.maven.suspects.SuspectedLabel;
 import dev.kiln.runtime.KilnException;
 import dev.kiln.runtime.image.Preprocessing;
 import java.nio.file.Path;
@@ -125,10 +126,12 @@ public final class Trainer {
       exported = shipped.exported();
       float[][] probabilities = shipped.probabilities(); // the shipped model's
       // the estimate's photos, never one the predicting head trained on
-      Evaluation evaluation = trained.validationTrainedOn()
-          ? HonestEvaluation.outOfFold(data.labels(), trained.linear())
-          : HonestEvaluation.heldOut(data.labels(), trained.heldOut(), val.images(),
-              probabilities);
+      HonestEvaluation.Predictions honest = trained.validationTrainedOn()
+          ? HonestEvaluation.outOfFold(trained.linear())
+          : HonestEvaluation.heldOut(trained.heldOut(), val.images(), probabilities);
+      Evaluation evaluation = honest.evaluation(data.labels());
+      List<SuspectedLabel> suspects = request.settings().outputs().suspects()
+          ? honest.suspects(data.labels()) : null;
       AccuracyEstimate estimate = trained.linear() != null
           && trained.linear().selection().estimate() != null
           ? trained.linear().selection().estimate()
@@ -146,6 +149,10 @@ public final class Trainer {
       }
       listener.phase("estimate", "accuracy to expect on new photos: " + estimate.line()
           + "; " + estimate.method());
+      if (suspects != null) {
+        listener.phase("suspects", suspectsLine(suspects, evaluation,
+            request.settings().outputs().workDir()));
+      }
       exported = ModelExport.withEstimate(exported, estimate);
       ModelExport.checkReadBack(exported);
       return new TrainingResult(exported.onnx(), exported.metadata(), evaluation, head.history(),
@@ -153,7 +160,8 @@ public final class Trainer {
           new TrainingResult.Timings(work.decodeMillis, work.forwardMillis, work.trainMillis,
               exportMillis, work.computed, work.cached), estimate,
           trained.linear() == null ? null : TrainingResult.HeadFit.of(
-              trained.linear().selection()), trained.validationTrainedOn(), shipped.info());
+              trained.linear().selection()), trained.validationTrainedOn(), shipped.info(), suspects,
+          trained.linear() == null ? null : trained.linear().curve());
     } catch (KilnException e) {
       throw new IllegalStateException(e.getMessage(), e);
     } catch (java.io.UncheckedIOException e) {
@@ -164,6 +172,32 @@ public final class Trainer {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** Suspects named in the log line. */
+  static final int SUSPECTS_LOGGED = 3;
+
+  /**
+   * @return the log line of the suspected wrong labels: how many, among which photos, where the
+   *     list is, and the most suspicious few
+   */
+  static String suspectsLine(List<SuspectedLabel> suspects, Evaluation evaluation,
+      Path workDir) {
+    if (suspects.isEmpty()) {
+      return "no photo's label looks wrong (confident learning on " + evaluation.images()
+          + " photos the predicting head never trained on)";
+    }
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%d of %d photos may have"
+            + " the wrong label (confident learning on predictions by heads that never trained on"
+            + " them); check them in %s (\"Suspected wrong labels\") or suspectedMislabels in"
+            + " %s; most suspicious:", suspects.size(), evaluation.images(),
+        workDir.resolve("report.html"), workDir.resolve("metrics.json")));
+    for (SuspectedLabel s : suspects.subList(0, Math.min(SUSPECTS_LOGGED, suspects.size()))) {
+      b.append(String.format(Locale.ROOT, " %s (%s, looks like %s: %.0f%%);", s.path(),
+          s.label(), s.suggested(), s.confidence() * 100));
+    }
+    b.setLength(b.length() - 1);
+    return b.toString();
   }
 
   /** Wall time and frozen-part counts, summed over the phases of one run. */

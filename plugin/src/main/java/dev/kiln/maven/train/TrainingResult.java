@@ -25,11 +25,19 @@ import java.util.List;
  * @param validationTrainedOn true when the shipped head also learnt from the validation photos
  *     (no {@code val/} folder: {@code validation} then holds out-of-fold predictions)
  * @param quantization what quantisation did to the shipped model, or null for float32
+ * @param suspects photos whose given label is probably wrong (confident learning on the same
+ *     predictions as {@code validation}), most suspicious first; null when not looked for
+ *     ({@code suspects=false})
+ * @param learningCurve out-of-fold accuracy at several training sizes, the power law through it
+ *     and what it projects for every photo, 2x and 4x the photos; null without the nested
+ *     estimate (a {@code val/} folder, an Adam head, a deeper mode)
  */
 public record TrainingResult(byte[] onnx, ModelMetadata metadata, Evaluation validation,
     List<EpochStats> history, int bestEpoch, List<SkippedImage> skipped,
     ParityChecker.Result parity, Timings timings, AccuracyEstimate estimate, HeadFit head,
-    boolean validationTrainedOn, Quantized quantization) {
+    boolean validationTrainedOn, Quantized quantization,
+    List<dev.kiln.maven.suspects.SuspectedLabel> suspects,
+    dev.kiln.maven.head.LearningCurve.Result learningCurve) {
 
   /**
    * @param kind {@code int8} or {@code fp16}
@@ -61,6 +69,7 @@ public record TrainingResult(byte[] onnx, ModelMetadata metadata, Evaluation val
     java.util.Objects.requireNonNull(estimate, "estimate");
     history = List.copyOf(history);
     skipped = List.copyOf(skipped);
+    suspects = suspects == null ? null : List.copyOf(suspects);
   }
 
   /**

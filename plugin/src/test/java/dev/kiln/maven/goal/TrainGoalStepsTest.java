@@ -206,6 +206,15 @@ class TrainGoalStepsTest {
     assertFalse(report.contains("id=\"rejected\""), "an accepted model's report is no rejection");
     assertTrue(report.contains("come from out-of-fold predictions of"), "the report says the"
         + " figures' source");
+    // issue 23: the learning curve and what more photos would give, beside the estimate
+    assertTrue(phases.contains("learning-curve"), phases.toString());
+    assertEquals(4, json.get("learningCurve").get("points").size());
+    assertEquals(result.estimate().accuracy(), json.get("learningCurve").get("points").get(3)
+        .get("accuracy").asDouble(), 1e-12, "the full-size point is the estimate's predictions");
+    assertTrue(json.get("learningCurve").get("fit").has("b"));
+    JsonNodeCheck.projections(json.get("moreData"), List.of("ants", "bees"));
+    assertTrue(report.contains("<h2>More photos?</h2>") && report.contains("id=\"curve-more-data\""),
+        "the report plots the curve");
     assertFalse(Files.exists(out.rejectedReport), "the accepted set replaces a rejected report");
     assertTrue(out.consistent(out.previous()));
     assertArrayEquals(result.onnx(), Files.readAllBytes(out.model));
@@ -215,6 +224,25 @@ class TrainGoalStepsTest {
         "the model records its estimate for the next build's accuracy-drop gate");
     assertTrue(Files.readString(out.summary).startsWith("Estimated accuracy on new photos"));
     assertEquals(inputs.fingerprint(), Files.readAllLines(out.fingerprintFile).get(0));
+  }
+
+  /** Checks of metrics.json's {@code moreData}. */
+  static final class JsonNodeCheck {
+    static void projections(com.fasterxml.jackson.databind.JsonNode more, List<String> labels) {
+      assertEquals(3, more.size(), "every photo, 2x, 4x");
+      double last = -1;
+      for (int i = 0; i < 3; i++) {
+        com.fasterxml.jackson.databind.JsonNode p = more.get(i);
+        assertEquals(new int[] {1, 2, 4}[i], p.get("factor").asInt());
+        double a = p.get("accuracy").asDouble();
+        assertTrue(p.get("low").asDouble() <= a && a <= p.get("high").asDouble(), p.toString());
+        assertTrue(a >= last, "more photos never promise less: " + more);
+        last = a;
+        for (String l : labels) {
+          assertTrue(p.get("perLabel").has(l), p.toString());
+        }
+      }
+    }
   }
 
   /**
