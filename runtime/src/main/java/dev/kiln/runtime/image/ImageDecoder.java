@@ -188,7 +188,10 @@ public final class ImageDecoder {
           }
         }
         for (String warning : warnings) {
-          LOG.log(Level.WARNING, "image " + name + " decoded with a warning (" + warning
+          // a colour profile the reader treats another way is no news about the photo's pixels:
+          // said at FINE, not at every decode of an application's photos
+          LOG.log(warning.toLowerCase(Locale.ROOT).contains("icc profile") ? Level.FINE
+              : Level.WARNING, "image " + name + " decoded with a warning (" + warning
               + "); it is used as decoded");
         }
         if ("gif".equalsIgnoreCase(reader.getFormatName())) {
