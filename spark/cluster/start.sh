@@ -40,6 +40,15 @@ mkdir -p "$SPARK_HOME/conf" "$state/logs" "$state/local"
 # Java 17: the opens Spark's launcher adds (JavaModuleOptions); executors get them from the driver
 opens="-XX:+IgnoreUnrecognizedVMOptions --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED"
 cp="$SPARK_HOME/conf:$SPARK_HOME/jars/*"
+# what a cluster's admin puts in conf/spark-defaults.conf (SparkSubmit reads it):
+# - a driver that a worker launches (--deploy-mode cluster) is started by DriverWrapper without
+#   the Java 17 opens Spark's launcher gives client-mode drivers, and fails in StorageUtils
+#   (IllegalAccessError: sun.nio.ch.DirectBuffer) unless spark.driver.extraJavaOptions has them;
+# - spark-submit of a cluster-mode driver waits for it and fails when it fails.
+cat > "$SPARK_HOME/conf/spark-defaults.conf" <<CONF
+spark.driver.extraJavaOptions $opens
+spark.standalone.submit.waitAppCompletion true
+CONF
 
 : > "$state/pids"
 started=()
