@@ -9,7 +9,9 @@
 #
 # Settings (environment): KILN_CLUSTER_DIR (state, logs, work dirs; default spark/target/cluster),
 # SPARK_HOME (default spark/target/spark-home), KILN_WORKERS (2), KILN_WORKER_CORES (1),
-# KILN_WORKER_MEMORY (1536m: the executor's heap, plus the driver's in cluster mode, must fit).
+# KILN_WORKER_MEMORY (1536m: the executor's heap, plus the driver's in cluster mode, must fit),
+# KILN_CLUSTER_OWNER (a pid: when that process ends, however it ends, stop.sh runs; tests set it
+# so that even a test JVM killed with -9 leaves no Spark JVM behind).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 export SPARK_HOME="${SPARK_HOME:-$here/../target/spark-home}"
@@ -100,4 +102,10 @@ for i in $(seq 1 "$workers"); do
     cleanup_on_failure; exit 1
   fi
 done
+if [[ -n "${KILN_CLUSTER_OWNER:-}" ]]; then
+  owner="$KILN_CLUSTER_OWNER"
+  KILN_CLUSTER_DIR="$state" setsid bash -c "while kill -0 $owner 2>/dev/null; do sleep 2; done; \
+    '$here/stop.sh'" > "$state/logs/owner-watch.log" 2>&1 < /dev/null &
+  echo $! > "$state/watch-pid"
+fi
 echo "$url"

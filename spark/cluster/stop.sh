@@ -22,4 +22,10 @@ for _ in $(seq 1 40); do
 done
 for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 rm -f "$state/pids" "$state/master-url"
+# start.sh's KILN_CLUSTER_OWNER watcher, unless it is the one running this script
+if [[ -f "$state/watch-pid" ]]; then
+  watcher="$(cat "$state/watch-pid")"
+  [[ "$watcher" != "$PPID" && "$watcher" != "$$" ]] && kill "$watcher" 2>/dev/null
+  rm -f "$state/watch-pid"
+fi
 echo "stop.sh: stopped ${#pids[@]} JVMs"

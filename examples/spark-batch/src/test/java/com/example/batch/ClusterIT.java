@@ -202,30 +202,28 @@ class ClusterIT {
     return byPath;
   }
 
-  /** Submits while killing worker-2 and its executor once that executor runs a task. */
+  /** Submits while killing a worker and its executor (kill -9) once that executor runs a task. */
   static Run submitKillingAWorker(List<String> args) throws Exception {
     Path log = work.resolve("classify-fault.log");
+    Map<String, String> workers = new TreeMap<>(); // worker-N -> pid
+    for (String line : Files.readAllLines(clusterDir.resolve("pids"))) {
+      if (line.startsWith("worker-")) {
+        workers.put(line.split(" ")[0], line.split(" ")[1]);
+      }
+    }
+    List<Path> before = executorStderr();
     Process p = new ProcessBuilder(submitCommand("client", args)).redirectErrorStream(true)
         .redirectOutput(log.toFile()).start();
     try {
-      String worker = null;
-      for (String line : Files.readAllLines(clusterDir.resolve("pids"))) {
-        if (line.startsWith("worker-2 ")) {
-          worker = line.substring("worker-2 ".length()).trim();
-        }
-      }
-      assertNotNull(worker, "worker-2's pid");
-      List<Path> before = executorStderr();
-      Path executor = null;
       boolean killed = false;
       while (p.isAlive() && !killed) {
-        for (Path e : executorStderr()) { // this job's executor on worker-2, running a task
-          if (!before.contains(e) && e.startsWith(clusterDir.resolve("work-2"))
-              && read(e).contains("Running task")) {
-            executor = e;
+        for (Path e : executorStderr()) { // an executor of this job, running a task
+          if (killed || before.contains(e) || !read(e).contains("Running task")) {
+            continue;
           }
-        }
-        if (executor != null) {
+          String name = clusterDir.relativize(e).getName(0).toString().replace("work-",
+              "worker-");
+          String worker = workers.get(name);
           String children = exec("pgrep", "-P", worker).trim();
           exec("kill", "-9", worker);
           for (String child : children.split("\\s+")) {
@@ -233,14 +231,14 @@ class ClusterIT {
               exec("kill", "-9", child);
             }
           }
-          System.out.println("ClusterIT: killed worker-2 (" + worker + ") and its executor ("
-              + children + ") while " + executor.getParent() + " ran a task");
+          System.out.println("ClusterIT: killed " + name + " (" + worker + ") and its executor ("
+              + children + ") while " + e.getParent() + " ran a task");
           killed = true;
         }
         Thread.sleep(200);
       }
       assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the faulted job did not end");
-      assertTrue(killed, "the job ended before worker-2's executor ran a task");
+      assertTrue(killed, "the job ended before an executor ran a task");
       String out = read(log);
       assertTrue(out.contains("Lost executor") || out.contains("ExecutorLostFailure"),
           "the driver never saw the executor go");
@@ -320,6 +318,8 @@ class ClusterIT {
         .redirectOutput(log.toFile());
     pb.environment().put("KILN_CLUSTER_DIR", clusterDir.toString());
     pb.environment().put("SPARK_HOME", repo.resolve("spark/target/spark-home").toString());
+    // start.sh: if this JVM dies without its shutdown hook (kill -9), the cluster stops anyway
+    pb.environment().put("KILN_CLUSTER_OWNER", Long.toString(ProcessHandle.current().pid()));
     Process p = pb.start();
     if (!p.waitFor(8, TimeUnit.MINUTES)) {
       p.destroyForcibly();
