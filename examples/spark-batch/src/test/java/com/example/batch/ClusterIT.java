@@ -53,12 +53,11 @@ class ClusterIT {
   static void startCluster() throws Exception {
     repo = Path.of(System.getProperty("kiln.repo", "../..")).toRealPath();
     fixtures = Path.of(System.getProperty("kiln.fixtures", "../../../shared/fixtures"));
-    assumeTrue(Files.isDirectory(fixtures.resolve("datasets/hymenoptera")),
-        "ClusterIT skipped: no fixtures at " + fixtures.toAbsolutePath()
-        + " (the shared/ folder beside the repository; see its README)");
-    assumeTrue(Files.isDirectory(repo.resolve("spark/target/spark-home/jars")),
-        "ClusterIT skipped: no Spark jars in spark/target/spark-home/jars; run mvn install at the"
-        + " root first");
+    skipUnless(Files.isDirectory(fixtures.resolve("datasets/hymenoptera")),
+        "no fixtures at " + fixtures.toAbsolutePath() + " (the shared/ folder beside the"
+        + " repository; see its README)");
+    skipUnless(Files.isDirectory(repo.resolve("spark/target/spark-home/jars")),
+        "no Spark jars in spark/target/spark-home/jars; run mvn install at the root first");
     jar = Path.of(System.getProperty("kiln.jar", "target/spark-batch-1.0.jar")).toRealPath()
         .toString();
     work = Path.of(System.getProperty("kiln.work", "target/cluster-it")).toAbsolutePath();
@@ -73,6 +72,13 @@ class ClusterIT {
     assertTrue(master.startsWith("spark://127.0.0.1:"), master);
     assertEquals(3, Files.readAllLines(clusterDir.resolve("pids")).size(),
         "a master and two workers");
+  }
+
+  static void skipUnless(boolean ready, String why) {
+    if (!ready) {
+      System.out.println("ClusterIT skipped: " + why);
+    }
+    assumeTrue(ready, "ClusterIT skipped: " + why);
   }
 
   @AfterAll
