@@ -27,16 +27,34 @@ final class ExecutorModels {
   private static final Map<String, AutoCloseable> LOADED = new ConcurrentHashMap<>();
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> LOADED.values().forEach(m -> {
-      try {
-        m.close();
-      } catch (Exception ignored) {
-        // the JVM is ending
-      }
-    }), "kiln-models-close"));
+    Runtime.getRuntime().addShutdownHook(new Thread(ExecutorModels::closeAll,
+        "kiln-models-close"));
   }
 
   private ExecutorModels() {}
+
+  /**
+   * Closes every model this JVM loaded (the executor is ending; a later use loads it again) and
+   * says so on stderr. Logging is not used: Spark stops log4j in its own shutdown hook. (A
+   * standalone worker stops copying an executor's stderr to its file before it terminates the
+   * executor, so the line is often missing from that file; the sessions are closed all the same.)
+   */
+  static void closeAll() {
+    int closed = 0;
+    for (AutoCloseable m : LOADED.values()) {
+      try {
+        m.close();
+        closed++;
+      } catch (Exception ignored) {
+        // the JVM is ending
+      }
+    }
+    LOADED.clear();
+    if (closed > 0) {
+      System.err.println("kiln-spark: closed " + closed + " ONNX Runtime session(s) as the JVM"
+          + " ends");
+    }
+  }
 
   @SuppressWarnings("unchecked")
   private static <T extends AutoCloseable> T get(String key, Supplier<T> load) {

@@ -138,6 +138,19 @@ class SparkPipelineTest {
   }
 
   @Test
+  void theExecutorsSessionsAreClosedWhenTheJvmEnds() throws Exception {
+    // what the executor JVM's shutdown hook runs: every session it loaded is closed
+    String sha = KilnClassifier.of(kilnModel).modelSha256();
+    ImageClassifier loaded = ExecutorModels.classifier(sha, () -> kilnModel);
+    assertNotNull(loaded.metadata());
+    ExecutorModels.closeAll();
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        loaded::metadata);
+    // a later task of the same JVM loads the model again
+    assertNotNull(ExecutorModels.classifier(sha, () -> kilnModel).metadata());
+  }
+
+  @Test
   void batchClassificationEqualsThePlainRuntimeAndMllibsAccuracy() throws Exception {
     KilnClassifier classifier = KilnClassifier.of(kilnModel).setK(2);
     List<Row> out = classifier.transform(photos("val")).select("path", "species", "label",
