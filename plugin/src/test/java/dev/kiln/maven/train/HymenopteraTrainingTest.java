@@ -71,9 +71,10 @@ class HymenopteraTrainingTest {
 
   @Test
   void reportsPhasesAndEpochs() {
-    // the default head is fitted by L-BFGS: no epochs; the estimate comes last
-    assertEquals(List.of("dataset", "features", "training", "head", "export", "estimate"),
-        phases);
+    // the default head is fitted by L-BFGS: no epochs; the estimate, then the photos whose label
+    // it doubts (read off the estimate's predictions), come last
+    assertEquals(List.of("dataset", "features", "training", "head", "export", "estimate",
+        "suspects"), phases);
     assertTrue(epochs.isEmpty());
     assertTrue(first.history().isEmpty());
     assertEquals("lbfgs", first.head().solver());
