@@ -64,7 +64,7 @@ public record FingerprintParts(String pluginVersion, Map<String, String> setting
     });
     previous.photos.keySet().stream().filter(k -> !photos.containsKey(k)).forEach(removed::add);
     if (!changed.isEmpty() || !added.isEmpty() || !removed.isEmpty()) {
-      out.add(changed.size() + (changed.size() == 1 ? " photo" : " photos") + " changed"
+      out.add(dev.kiln.maven.text.Count.of(changed.size(), "photo") + " changed"
           + named(changed) + ", " + added.size() + " added" + named(added) + ", "
           + removed.size() + " removed" + named(removed));
     }

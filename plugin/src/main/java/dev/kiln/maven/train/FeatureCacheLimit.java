@@ -49,9 +49,10 @@ public final class FeatureCacheLimit {
       Trim t = trim(dir, maxBytes, Instant.now());
       if (t.removed() > 0) {
         listener.phase("features", String.format(Locale.ROOT, "feature cache %s over its %s"
-            + " limit (cacheMaxSize): %d least recently used %s removed, %s left in %s",
-            size(t.bytesBefore()), size(maxBytes), t.removed(),
-            t.removed() == 1 ? "entry" : "entries", size(t.bytesAfter()), dir));
+            + " limit (cacheMaxSize): %s removed, %s left in %s",
+            size(t.bytesBefore()), size(maxBytes), dev.kiln.maven.text.Count.of(t.removed(),
+                "least recently used entry", "least recently used entries"),
+            size(t.bytesAfter()), dir));
       } else if (t.bytesAfter() > maxBytes) {
         listener.debug("feature cache " + size(t.bytesAfter()) + " over its " + size(maxBytes)
             + " limit, but every entry was used within the last hour");
