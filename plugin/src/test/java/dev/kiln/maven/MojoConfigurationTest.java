@@ -63,6 +63,40 @@ class MojoConfigurationTest {
     assertEquals("1.2.3", c.run().pluginVersion());
   }
 
+  /**
+   * One source of defaults: the Mojo's {@code @Parameter} defaults (what users run on) equal the
+   * configuration builder's (what tests and benchmarks run on), section by section; only what
+   * Maven itself supplies (the project's folders, the plugin version) is taken from the Mojo.
+   */
+  @Test
+  void theMojosDefaultsAreTheConfigurationBuildersDefaults() throws Exception {
+    TrainConfiguration mojo = train().configuration();
+    TrainConfiguration builder = TrainConfiguration.builder().baseDir(base)
+        .images(mojo.data().images()).className("com.acme.Pets").backbone("models/net.h5")
+        .classesDir(mojo.outputs().classesDir()).workDir(mojo.outputs().workDir())
+        .generatedSources(mojo.outputs().generatedSources())
+        .cacheDir(mojo.outputs().cacheDir())
+        .backboneCache(mojo.backbone().download().cacheDir())
+        .pluginVersion(mojo.run().pluginVersion()).build();
+    assertEquals(builder.data(), mojo.data());
+    assertEquals(builder.head(), mojo.head());
+    assertEquals(builder.optimisation(), mojo.optimisation());
+    assertEquals(builder.gates(), mojo.gates());
+    assertEquals(builder.export(), mojo.export());
+    assertEquals(builder.outputs(), mojo.outputs());
+    assertEquals(builder.run(), mojo.run());
+    var b = builder.backbone();
+    var m = mojo.backbone();
+    assertEquals(java.util.List.of(b.source(), String.valueOf(b.family()),
+        String.valueOf(b.preprocessing()), b.inputSize(), String.valueOf(b.featureLayer()),
+        b.featureDepths(), b.pooling(), b.resize()), java.util.List.of(m.source(),
+        String.valueOf(m.family()), String.valueOf(m.preprocessing()), m.inputSize(),
+        String.valueOf(m.featureLayer()), m.featureDepths(), m.pooling(), m.resize()));
+    assertEquals(b.download().sha256(), m.download().sha256());
+    assertEquals(b.download().mirror(), m.download().mirror());
+    assertEquals(b.download().offline(), m.download().offline());
+  }
+
   @Test
   void everyTrainParameterReachesTheConfiguration() throws Exception {
     TrainMojo m = train();

@@ -6,10 +6,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Locates {@code ../shared/fixtures}; tests that need it skip with a message when it is absent.
- * Shared with the plugin's tests through the runtime's test jar.
+ * Locates {@code ../shared/fixtures}; tests that need it skip with a message when it is absent
+ * — unless the environment variable {@value #REQUIRED} is {@code true} (CI sets it in {@code
+ * .ci/run}), which makes a missing folder a failure instead of silent skips. Shared with the
+ * plugin's tests through the runtime's test jar.
  */
 public final class Fixtures {
+
+  /** Environment variable that turns a missing fixtures folder into a failure. */
+  public static final String REQUIRED = "KILN_FIXTURES_REQUIRED";
 
   private Fixtures() {}
 
@@ -19,9 +24,12 @@ public final class Fixtures {
     if (!Files.isDirectory(p)) {
       p = Path.of("../shared/fixtures");
     }
-    assumeTrue(Files.isDirectory(p),
-        "shared fixtures not found at " + p.toAbsolutePath()
-            + " (set -Dkiln.fixtures=/path/to/shared/fixtures to run this test)");
+    String missing = "shared fixtures not found at " + p.toAbsolutePath()
+        + " (set -Dkiln.fixtures=/path/to/shared/fixtures to run this test)";
+    if (!Files.isDirectory(p) && "true".equals(System.getenv(REQUIRED))) {
+      throw new IllegalStateException(missing + "; " + REQUIRED + "=true requires them");
+    }
+    assumeTrue(Files.isDirectory(p), missing);
     return p.normalize().toAbsolutePath();
   }
 

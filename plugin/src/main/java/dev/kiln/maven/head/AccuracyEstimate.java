@@ -53,11 +53,11 @@ public record AccuracyEstimate(
   }
 
   /**
-   * @param note what else a reader of the method must know
-   * @return the same estimate with the note appended to its method
+   * @param how the method in full (e.g. the protocol with the shipped model's notes)
+   * @return the same figures with that method
    */
-  public AccuracyEstimate withNote(String note) {
-    return new AccuracyEstimate(accuracy, low, high, photos, method + note);
+  public AccuracyEstimate withMethod(String how) {
+    return new AccuracyEstimate(accuracy, low, high, photos, how);
   }
 
   /** @return e.g. {@code 91.2 % (95 % interval 87.6–93.9 %, 318 photos)} */

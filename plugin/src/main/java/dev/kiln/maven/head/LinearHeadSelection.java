@@ -209,9 +209,8 @@ public final class LinearHeadSelection {
       }
       est = AccuracyEstimate.wilson(right, photos, String.format(Locale.ROOT,
           "nested %d-fold cross-validation over all %d labelled photos: each photo predicted by"
-              + " a head that never saw it, its L2 strength chosen on the other folds alone%s",
-          folds, photos, mirrored == null ? "" : " (test-time flip: mean of the photo and its"
-              + " mirror image)"));
+              + " a head that never saw it, its L2 strength chosen on the other folds alone",
+          folds, photos));
     }
     return new Result(model, LAMBDAS[best], folds, List.copyOf(curve.subList(0, tried)), est,
         oof, fits, (System.nanoTime() - t0) / 1_000_000);

@@ -8,12 +8,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * holds one batch of maps however many photos there are; rows the cache could not take stay in
  * memory. Batches are written into reused arrays: valid until the next call.
  */
-final class CachedRowsInputs extends HeadTrainer.Inputs {
+final class CachedRowsInputs extends Inputs {
 
   private final FeatureCache cache;
   private final FeatureSource.Features features;
   private final long[] sampleShape;
-  private final HeadTrainer.ReusedArrays reused = new HeadTrainer.ReusedArrays();
+  private final ReusedArrays reused = new ReusedArrays();
 
   /**
    * @param features rows and cache keys from {@link FeatureSource#leaveRowsInCache()}

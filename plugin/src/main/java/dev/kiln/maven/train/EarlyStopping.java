@@ -1,14 +1,13 @@
 package dev.kiln.maven.train;
 
 /**
- * The stopping rule of the epoch loops (head, fine-tune, full, scratch): the lowest validation
- * loss so far is the best epoch (its parameters are restored at the end), but only a real
- * improvement resets the patience: an epoch's loss must be below the best so far by more than
- * {@value #RELATIVE_DELTA} of it (and by more than {@value #ABSOLUTE_DELTA}). A loss that creeps
- * down by 1e-4 per epoch therefore stops after {@code patience} epochs instead of running every
- * epoch.
+ * The stopping rule of the epoch loop: only a real improvement resets the patience: an epoch's
+ * validation loss must be below the best so far by more than {@value #RELATIVE_DELTA} of it (and
+ * by more than {@value #ABSOLUTE_DELTA}). A loss that creeps down by 1e-4 per epoch therefore
+ * stops after {@code patience} epochs instead of running every epoch. (Which epoch is kept is
+ * {@link BestEpoch}'s: the lowest loss, real improvement or not.)
  */
-final class EarlyStopping {
+final class EarlyStopping implements EpochListener {
 
   /** A real improvement is more than this fraction of the best loss so far. */
   static final double RELATIVE_DELTA = 1e-3;
@@ -16,6 +15,8 @@ final class EarlyStopping {
   static final double ABSOLUTE_DELTA = 1e-6;
 
   private final int patience;
+  private final boolean startCompetes;
+  private final ProgressListener progress;
   private double bestLoss;
   private int bestEpoch;
   private int lastImprovement;
@@ -26,17 +27,47 @@ final class EarlyStopping {
    *     {@code Double.POSITIVE_INFINITY} when they do not
    */
   EarlyStopping(int patience, double startLoss) {
+    this(patience, false, ProgressListener.NONE);
+    this.bestLoss = startLoss;
+  }
+
+  /**
+   * @param patience epochs without a real improvement before stopping (at least 1)
+   * @param startCompetes the loss before the first epoch is the first to beat
+   * @param progress where the stop is reported (debug)
+   */
+  EarlyStopping(int patience, boolean startCompetes, ProgressListener progress) {
     if (patience < 1) {
       throw new IllegalArgumentException("patience must be at least 1: " + patience);
     }
     this.patience = patience;
-    this.bestLoss = startLoss;
+    this.startCompetes = startCompetes;
+    this.progress = progress;
+    this.bestLoss = Double.POSITIVE_INFINITY;
+  }
+
+  @Override
+  public void started(FitState state) {
+    if (startCompetes) {
+      bestLoss = state.startLoss();
+    }
+  }
+
+  @Override
+  public void epochEnded(FitState state, EpochStats stats) {
+    record(stats.epoch(), stats.valLoss());
+    if (shouldStop(stats.epoch())) {
+      progress.debug("early stop at epoch " + stats.epoch() + ": validation loss has not"
+          + " improved by more than " + RELATIVE_DELTA * 100 + "% since epoch "
+          + lastImprovement + "; best epoch " + bestEpoch);
+      state.stop("early stopping");
+    }
   }
 
   /**
    * Records an epoch's validation loss.
    *
-   * @return true when it is the lowest loss so far (keep this epoch's parameters)
+   * @return true when it is the lowest loss so far
    */
   boolean record(int epoch, double loss) {
     boolean real = Double.isInfinite(bestLoss) ? loss < bestLoss

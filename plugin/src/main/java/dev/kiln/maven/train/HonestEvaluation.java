@@ -55,12 +55,12 @@ final class HonestEvaluation {
    * @return the out-of-fold predictions' evaluation, one entry per photo (augmented copies left
    *     out), each worst photo with the fold whose head predicted it
    */
-  static Evaluation outOfFold(List<String> labels, LinearHead.Fitted fitted) {
+  static Evaluation outOfFold(List<String> labels, LinearHead.Selected fitted) {
     return outOfFold(fitted).evaluation(labels);
   }
 
   /** @return the out-of-fold predictions, one per photo (augmented copies left out) */
-  static Predictions outOfFold(LinearHead.Fitted fitted) {
+  static Predictions outOfFold(LinearHead.Selected fitted) {
     LinearHeadSelection.OutOfFold oof = fitted.selection().outOfFold();
     if (oof == null) {
       throw new IllegalStateException("no out-of-fold predictions: the estimate was not nested"

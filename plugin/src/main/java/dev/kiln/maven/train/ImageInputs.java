@@ -24,7 +24,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code copies · n} after them (seeded by seed, path, epoch and copy: reproducible). A batch is
  * written into a reused array: valid until the next call.
  */
-final class ImageInputs extends HeadTrainer.Inputs {
+final class ImageInputs extends Inputs {
 
   private final List<LabelledImage> images;
   private final Preprocessing raw;
@@ -47,7 +47,7 @@ final class ImageInputs extends HeadTrainer.Inputs {
    * set's size.
    */
   static final long KEEP_BYTES = 256L << 20;
-  private final HeadTrainer.ReusedArrays reused = new HeadTrainer.ReusedArrays();
+  private final ReusedArrays reused = new ReusedArrays();
 
   /**
    * @param images readable images (see {@link #readable})

@@ -37,9 +37,21 @@ final class ModelExport {
 
   record Exported(byte[] onnx, ModelMetadata metadata) {}
 
-  static Exported export(TrainingRequest request, Mode mode, String why,
-      ComputationGraph full, HeadTrainer.Result head, LinearHead.Fitted linear,
-      List<SkippedImage> skipped, long[] imageShape) {
+  /**
+   * @param plan the mode and why
+   * @param full the whole trained network, or null for an ONNX backbone's head alone
+   * @param head the head (its history and kept epoch)
+   * @param linear the L-BFGS head's strength search, or null
+   * @return the model with its metadata
+   */
+  static Exported export(TrainingRun run, Plan plan, ComputationGraph full, FitResult head,
+      LinearHead.Selected linear) {
+    Mode mode = plan.mode();
+    String why = plan.reason();
+    List<SkippedImage> skipped = run.skipped();
+    Backbone b = run.backbone();
+    long[] imageShape = {3, b.inputSize(), b.inputSize()};
+    boolean flip = run.settings().head().testTimeFlip();
     Map<String, String> training = new LinkedHashMap<>();
     List<EpochStats> h = head.history();
     Map<String, Object> metrics = new LinkedHashMap<>();
@@ -57,15 +69,13 @@ final class ModelExport {
       metrics.put("cv_folds", linear.selection().folds());
       metrics.put("cv_accuracy", linear.selection().chosen().accuracy());
     }
-    Backbone b = request.backbone();
     training.put("backbone", b.architecture().id() + " (" + java.nio.file.Path.of(b.source())
         .getFileName() + ", sha256 " + b.sha256() + ")");
     training.put("mode", mode.id());
     if (why != null) {
       training.put("mode_reason", "auto: " + why);
     }
-    training.put("feature_layer", request.featureLayer() == null
-        ? b.architecture().lastFeatureLayer() : request.featureLayer());
+    training.put("feature_layer", run.cut());
     training.put("pooling", b.pooling().name().toLowerCase(java.util.Locale.ROOT));
     if (b.featureDepths() > 1) {
       training.put("feature_depths", String.join(",", b.architecture().depthsEndingAt(
@@ -74,13 +84,13 @@ final class ModelExport {
     if (b.hiddenUnits() > 0) {
       training.put("hidden_units", Integer.toString(b.hiddenUnits()));
     }
-    training.put("images", imageCounts(request.dataset(), skipped));
-    java.time.Instant date = request.settings().run().outputTimestamp();
+    training.put("images", imageCounts(run.data(), skipped));
+    java.time.Instant date = run.settings().run().outputTimestamp();
     if (date != null) { // project.build.outputTimestamp; otherwise no date: reproducible bytes
       training.put("date", date.truncatedTo(ChronoUnit.SECONDS).toString());
     }
-    training.put("seed", Long.toString(request.seed()));
-    if (request.settings().head().testTimeFlip()) {
+    training.put("seed", Long.toString(run.settings().optimisation().seed()));
+    if (flip) {
       training.put("test_time_flip", "true");
     }
     try {
@@ -89,25 +99,25 @@ final class ModelExport {
       throw new IllegalStateException(e);
     }
     ModelMetadata metadata = new ModelMetadata(ModelMetadata.FORMAT_VERSION,
-        request.dataset().labels(), request.modelPreprocessing(),
+        run.data().labels(), run.raw(),
         ModelMetadata.Output.PROBABILITIES, training);
     byte[] onnx;
     if (b.architecture() instanceof OnnxArchitecture user) {
       // the user's own graph up to the cut — with its trained weights written back when its
       // layers trained — stitched to the head exported alone
-      ComputationGraph alone = head.head();
+      ComputationGraph alone = head.graph();
       if (full != null) {
         user = user.withTrainedWeights(full);
-        alone = b.headOf(full, user.features(), request.dataset().labels().size());
+        alone = b.headOf(full, user.features(), run.classes());
       }
       byte[] aloneOnnx = OnnxExporter.export(alone, new long[] {user.features()},
           new OnnxExporter.Options(null, Map.of(), "scores"));
       onnx = user.classifier(b.pooling() == org.deeplearning4j.nn.conf.layers.PoolingType.MAX,
-          aloneOnnx, request.settings().head().testTimeFlip(), metadata.toProperties());
+          aloneOnnx, flip, metadata.toProperties());
     } else {
       onnx = OnnxExporter.export(full, imageShape, new OnnxExporter.Options(
           b.normalization(), metadata.toProperties(), "probabilities",
-          request.settings().head().testTimeFlip()));
+          flip));
     }
     return new Exported(onnx, metadata);
   }

@@ -55,11 +55,13 @@ final class ModelQuantization {
    * @param floats the float model's probabilities on {@code val}
    * @param trainedOn true when the shipped head learnt from the {@code val} photos
    */
-  static Shipped apply(TrainingRequest request, ModelExport.Exported model, float[][] floats,
-      FeatureSource.Features val, boolean trainedOn, Preprocessing raw, ExecutorService pool,
-      PhotoReads photos,
-      ProgressListener listener) throws UserProblemException, KilnException {
-    Quantization kind = request.settings().export().quantize();
+  static Shipped apply(TrainingRun run, ModelExport.Exported model, float[][] floats,
+      FeatureSource.Features val, boolean trainedOn) throws UserProblemException, KilnException {
+    Preprocessing raw = run.raw();
+    ExecutorService pool = run.pool();
+    PhotoReads photos = run.photos();
+    ProgressListener listener = run.listener();
+    Quantization kind = run.settings().export().quantize();
     if (kind == Quantization.NONE) {
       return new Shipped(model, floats, null);
     }
@@ -68,7 +70,7 @@ final class ModelQuantization {
     if (kind == Quantization.INT8) {
       List<float[]> batches = new ArrayList<>();
       List<long[]> shapes = new ArrayList<>();
-      List<LabelledImage> train = request.dataset().train();
+      List<LabelledImage> train = run.data().train();
       int n = Math.min(CALIBRATION_PHOTOS, train.size());
       List<LabelledImage> chosen = new ArrayList<>();
       for (int i = 0; i < n; i++) {
@@ -123,7 +125,7 @@ final class ModelQuantization {
         floatAccuracy, accuracy, agreement, quantized.length, trainedOn, measuredOn,
         model.onnx().length, bytes.length);
     listener.phase("quantize", info.line());
-    double maxDrop = request.settings().export().maxQuantizationDrop();
+    double maxDrop = run.settings().export().maxQuantizationDrop();
     if (kind == Quantization.INT8 && accuracy < floatAccuracy - maxDrop - 1e-9) {
       throw new UserProblemException(String.format(Locale.ROOT, "the int8 model is %.1f points"
           + " less accurate than the float one on %s (float %.1f%%, int8 %.1f%%), more than"

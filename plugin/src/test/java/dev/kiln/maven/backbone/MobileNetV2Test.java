@@ -89,7 +89,7 @@ class MobileNetV2Test {
     for (dev.kiln.maven.config.Mode mode : List.of(dev.kiln.maven.config.Mode.FEATURE_EXTRACTOR,
         dev.kiln.maven.config.Mode.FINE_TUNE)) {
       dev.kiln.maven.train.TrainingResult r = dev.kiln.maven.train.Trainer.train(
-          dev.kiln.maven.train.TrainingRequest.builder(data, b).mode(mode).epochs(2).build(),
+          dev.kiln.maven.train.TrainingRequest.builder(data, b).settings(s -> s.mode(mode).epochs(2)).build(),
           dev.kiln.maven.train.ProgressListener.NONE);
       System.out.printf("MobileNetV2 0.5 at 128 px, %s: estimate %s, parity %.2e%n", mode.id(),
           r.estimate().line(), r.parity().maxAbsDiff());

@@ -82,8 +82,7 @@ class OnnxBackboneTest {
     // an Adam head of a few epochs keeps them of the size real features give
     boolean random = file.startsWith("random_structure/");
     TrainingResult r = Trainer.train(TrainingRequest.builder(data, b)
-        .settings(s -> s.preprocessing(preprocessing).headSolver(random ? "adam" : "auto"))
-        .epochs(random ? 3 : 50).build(), ProgressListener.NONE);
+        .settings(s -> s.epochs(random ? 3 : 50).preprocessing(preprocessing).headSolver(random ? "adam" : "auto")).build(), ProgressListener.NONE);
     System.out.printf("%s: cut %s %s; estimate %s; parity %.2e%n", file, cut,
         java.util.Arrays.toString(shape), r.estimate().line(), r.parity().maxAbsDiff());
     assertTrue(r.parity().passed(ParityChecker.TOLERANCE), "parity " + r.parity());
@@ -109,8 +108,7 @@ class OnnxBackboneTest {
     OnnxArchitecture arch = (OnnxArchitecture) b.architecture();
     OnnxBackbones.checkImport(b, 2);
     boolean random = file.startsWith("random_structure/");
-    TrainingResult r = Trainer.train(TrainingRequest.builder(data, b).mode(Mode.FINE_TUNE)
-        .epochs(2).settings(s -> s.preprocessing(preprocessing).fineTuneBlocks(2)
+    TrainingResult r = Trainer.train(TrainingRequest.builder(data, b).settings(s -> s.mode(Mode.FINE_TUNE).epochs(2).preprocessing(preprocessing).fineTuneBlocks(2)
             .headSolver(random ? "adam" : "auto")).build(), ProgressListener.NONE);
     System.out.printf("%s fine-tune (2 of %d units, from %s): estimate %s; parity %.2e%n", file,
         arch.trainableUnits(), arch.cutBefore(2), r.estimate().line(), r.parity().maxAbsDiff());
@@ -129,8 +127,7 @@ class OnnxBackboneTest {
         torch("random_structure/resnet_basic_1111_w0.25_random.onnx"), null, pre,
         Preprocessing.Resize.CENTER_CROP, true);
     OnnxBackbones.checkImport(b, 0);
-    TrainingResult r = Trainer.train(TrainingRequest.builder(data, b).mode(Mode.FULL)
-        .epochs(1).settings(s -> s.preprocessing(pre).headSolver("adam")).build(),
+    TrainingResult r = Trainer.train(TrainingRequest.builder(data, b).settings(s -> s.mode(Mode.FULL).epochs(1).preprocessing(pre).headSolver("adam")).build(),
         ProgressListener.NONE);
     assertTrue(r.parity().passed(ParityChecker.TOLERANCE), "parity " + r.parity());
     assertEquals("full", r.metadata().training().get("mode"));
@@ -163,8 +160,7 @@ class OnnxBackboneTest {
     for (int i = 0; i < 3; i++) {
       String pre = specs[i];
       TrainingResult r = Trainer.train(TrainingRequest.builder(data, OnnxBackbones.resolve(file,
-          null, pre, Preprocessing.Resize.CENTER_CROP)).cacheDir(cache).epochs(1)
-          .settings(s -> s.preprocessing(pre).headSolver("adam")).build(), ProgressListener.NONE);
+          null, pre, Preprocessing.Resize.CENTER_CROP)).settings(s -> s.cacheDir(cache).epochs(1).preprocessing(pre).headSolver("adam")).build(), ProgressListener.NONE);
       counts[i] = new int[] {r.timings().frozenImages(), r.timings().cachedImages()};
     }
     assertEquals(0, counts[0][1], "first build: nothing cached");
@@ -231,7 +227,7 @@ class OnnxBackboneTest {
     // feature-extractor still trains on it
     TrainingResult r = Trainer.train(TrainingRequest.builder(data,
         OnnxBackbones.resolve(file, null, TORCHVISION, Preprocessing.Resize.CENTER_CROP))
-        .epochs(2).settings(s -> s.preprocessing(TORCHVISION).headSolver("adam")).build(),
+        .settings(s -> s.epochs(2).preprocessing(TORCHVISION).headSolver("adam")).build(),
         ProgressListener.NONE);
     assertTrue(r.parity().passed(ParityChecker.TOLERANCE));
   }
@@ -283,8 +279,7 @@ class OnnxBackboneTest {
         true);
     assertEquals("excited", ((OnnxArchitecture) b.architecture()).cut());
     OnnxBackbones.checkImport(b, 0);
-    TrainingResult t = Trainer.train(TrainingRequest.builder(data, b).mode(Mode.FULL).epochs(1)
-        .settings(s -> s.preprocessing(pre).headSolver("adam")).build(), ProgressListener.NONE);
+    TrainingResult t = Trainer.train(TrainingRequest.builder(data, b).settings(s -> s.mode(Mode.FULL).epochs(1).preprocessing(pre).headSolver("adam")).build(), ProgressListener.NONE);
     assertTrue(t.parity().passed(ParityChecker.TOLERANCE), "parity " + t.parity());
   }
 

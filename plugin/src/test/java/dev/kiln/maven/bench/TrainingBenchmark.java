@@ -120,8 +120,9 @@ public final class TrainingBenchmark {
       // learning-rate schedules on the same cached features
       Path cache = Files.createTempDirectory("kiln-bench-cache");
       for (var schedule : dev.kiln.maven.config.LearningRateSchedule.values()) {
-        TrainingResult s = Trainer.train(TrainingRequest.builder(data, backbone).cacheDir(cache)
-            .schedule(schedule).headSolver(dev.kiln.maven.config.HeadSolver.ADAM).build(),
+        TrainingResult s = Trainer.train(TrainingRequest.builder(data, backbone).settings(c -> c
+            .cacheDir(cache).learningRateSchedule(schedule)
+            .headSolver(dev.kiln.maven.config.HeadSolver.ADAM)).build(),
             ProgressListener.NONE);
         System.out.printf(Locale.ROOT, "schedule %s: validation accuracy %.4f (loss %.4f),"
                 + " best epoch %d of %d%n", schedule.id(), s.validation().accuracy(),
@@ -137,9 +138,8 @@ public final class TrainingBenchmark {
       Mode mode = args.length == 3 ? Mode.parse(args[2]) : Mode.FEATURE_EXTRACTOR;
       Path cache = mode == Mode.FEATURE_EXTRACTOR ? null
           : Files.createTempDirectory("kiln-memory-cache");
-      TrainingResult m = Trainer.train(TrainingRequest.builder(data, backbone).mode(mode)
-          .cacheDir(cache).augmentation(copies == 0 ? null
-              : dev.kiln.runtime.internal.Augmentation.defaults()).augmentedCopies(copies).build(),
+      TrainingResult m = Trainer.train(TrainingRequest.builder(data, backbone).settings(s -> s.mode(mode).cacheDir(cache).augmentation(copies == 0 ? null
+              : dev.kiln.runtime.internal.Augmentation.defaults()).augmentedCopies(copies)).build(),
           ProgressListener.NONE);
       System.out.printf(Locale.ROOT, "memory run, %s: %d training examples (%d x %d photos),"
               + " validation accuracy %.4f%n", mode.id(), data.train().size() * (copies + 1),
@@ -165,8 +165,7 @@ public final class TrainingBenchmark {
     for (int copies : new int[] {0, 2, 4}) {
       long a0 = System.nanoTime();
       TrainingResult ra = Trainer.train(TrainingRequest.builder(data, backbone)
-          .augmentation(copies == 0 ? null : dev.kiln.runtime.internal.Augmentation.defaults())
-          .augmentedCopies(copies).build(), ProgressListener.NONE);
+          .settings(s -> s.augmentation(copies == 0 ? null : dev.kiln.runtime.internal.Augmentation.defaults()).augmentedCopies(copies)).build(), ProgressListener.NONE);
       System.out.printf(Locale.ROOT, "augmented copies %d: validation accuracy %.4f (loss %.4f),"
               + " best epoch %d, %d ms%n", copies, ra.validation().accuracy(),
           ra.history().get(ra.bestEpoch() - 1).valLoss(), ra.bestEpoch(),

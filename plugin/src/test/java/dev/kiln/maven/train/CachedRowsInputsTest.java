@@ -45,7 +45,7 @@ class CachedRowsInputsTest {
     }
     var cached = new CachedRowsInputs(cache,
         new FeatureSource.Features(images, leftInCache, labels, keys), shape);
-    var memory = new HeadTrainer.ArrayInputs(Nd4j.create(rows), shape, labels);
+    var memory = new ArrayInputs(Nd4j.create(rows), shape, labels);
     assertEquals(n, cached.size());
     assertArrayEquals(labels, cached.labels());
     for (int[] idx : new int[][] {{0, 1, 2, 3}, {6, 3, 5}, {4}}) {

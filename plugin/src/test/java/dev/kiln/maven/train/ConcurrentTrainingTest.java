@@ -46,10 +46,8 @@ class ConcurrentTrainingTest {
     Backbone backbone = BackboneResolver.resolve(Fixtures.mobilenetH5().toString(), Path.of("."),
         128);
     // Adam heads with dropout and different seeds: every source of randomness in play
-    TrainingRequest a = TrainingRequest.builder(data, backbone).headSolver(HeadSolver.ADAM)
-        .epochs(6).batchSize(4).device(Device.CPU).seed(1).build();
-    TrainingRequest b = TrainingRequest.builder(data, backbone).headSolver(HeadSolver.ADAM)
-        .epochs(6).batchSize(4).device(Device.CPU).seed(2).dropout(0.5).build();
+    TrainingRequest a = TrainingRequest.builder(data, backbone).settings(s -> s.headSolver(HeadSolver.ADAM).epochs(6).batchSize(4).device(Device.CPU).seed(1)).build();
+    TrainingRequest b = TrainingRequest.builder(data, backbone).settings(s -> s.headSolver(HeadSolver.ADAM).epochs(6).batchSize(4).device(Device.CPU).seed(2).dropout(0.5)).build();
     TrainingResult aloneA = Trainer.train(a, ProgressListener.NONE);
     TrainingResult aloneB = Trainer.train(b, ProgressListener.NONE);
     ExecutorService threads = Executors.newFixedThreadPool(2);

@@ -24,9 +24,7 @@ class FeatureCacheTest {
 
   TrainingResult train(Path images, Path cache, Backbone backbone) throws Exception {
     var data = DatasetScanner.scan(new DatasetScanner.Request(images, List.of(), List.of(), 0.3, 1));
-    return Trainer.train(TrainingRequest.builder(data, backbone).epochs(3).batchSize(8)
-        .dropout(0).weightDecay(0).patience(3).device(Device.CPU).cacheDir(cache)
-        .headSolver(HeadSolver.ADAM).build(),
+    return Trainer.train(TrainingRequest.builder(data, backbone).settings(s -> s.epochs(3).batchSize(8).dropout(0).weightDecay(0).patience(3).device(Device.CPU).cacheDir(cache).headSolver(HeadSolver.ADAM)).build(),
         ProgressListener.NONE);
   }
 

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class FineTuneTest {
 
   static TrainingRequest request(Dataset data, Backbone backbone, Mode mode, Path cache) {
-    return TrainingRequest.builder(data, backbone).mode(mode).cacheDir(cache).build();
+    return TrainingRequest.builder(data, backbone).settings(s -> s.mode(mode).cacheDir(cache)).build();
   }
 
   @org.junit.jupiter.api.io.TempDir

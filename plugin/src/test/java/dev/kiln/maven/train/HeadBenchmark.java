@@ -132,8 +132,7 @@ public final class HeadBenchmark {
 
   private static void run(HeadSolver solver, Dataset data, Backbone backbone, Path cache,
       List<LabelledImage> val, List<String> labels) throws Exception {
-    TrainingResult r = Trainer.train(TrainingRequest.builder(data, backbone).headSolver(solver)
-        .cacheDir(cache).build(), ProgressListener.NONE);
+    TrainingResult r = Trainer.train(TrainingRequest.builder(data, backbone).settings(s -> s.headSolver(solver).cacheDir(cache)).build(), ProgressListener.NONE);
     int right = 0;
     try (ImageClassifier c = ImageClassifier.load(r.onnx(), "bench",
         ClassifierOptions.defaults().withDevice(Device.CPU))) {

@@ -54,7 +54,7 @@ class HonestEvaluationTest {
     LinearHeadSelection.Result s = LinearHeadSelection.select(rows, labels, 2, keys, 5, 42, null,
         true);
     Evaluation e = HonestEvaluation.outOfFold(LABELS,
-        new LinearHead.Fitted(null, s, images, null));
+        new LinearHead.Selected(s, images, null));
     assertTrue(e.source().startsWith("out-of-fold predictions of 5-fold cross-validation on 60"
         + " photos: each photo predicted by a head that never trained on it"), e.source());
     assertEquals(n, e.images(), "every photo once, no augmented copy");

@@ -39,8 +39,7 @@ class ModesTest {
   }
 
   static TrainingRequest request(Mode mode, int epochs, double learningRate) {
-    return TrainingRequest.builder(data, backbone).mode(mode).epochs(epochs)
-        .learningRate(learningRate).patience(3).build();
+    return TrainingRequest.builder(data, backbone).settings(s -> s.mode(mode).epochs(epochs).learningRate(learningRate).patience(3)).build();
   }
 
   static final ProgressListener PRINT = new ProgressListener() {
@@ -155,7 +154,7 @@ class ModesTest {
         + r.validation().accuracy());
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
         IllegalArgumentException.class, () -> TrainingRequest.builder(data, three)
-            .mode(Mode.FINE_TUNE).build());
+            .settings(s -> s.mode(Mode.FINE_TUNE)).build());
     assertTrue(e.getMessage().contains("feature-extractor only"), e.getMessage());
   }
 
@@ -185,7 +184,7 @@ class ModesTest {
   void featureLayerCutsTheBackboneEarlierAndExportsWithParity() throws Exception {
     // the seeds' "block4_pool" example: the head on an intermediate layer
     TrainingResult cut = Trainer.train(TrainingRequest.builder(data, backbone)
-        .featureLayer("conv_pw_11_relu").epochs(40).build(), PRINT);
+        .settings(s -> s.featureLayer("conv_pw_11_relu").epochs(40)).build(), PRINT);
     System.out.printf("featureLayer conv_pw_11_relu: val accuracy %.4f, parity %.2e%n",
         cut.validation().accuracy(), cut.parity().maxAbsDiff());
     assertTrue(cut.parity().passed(ParityChecker.TOLERANCE), "parity " + cut.parity());

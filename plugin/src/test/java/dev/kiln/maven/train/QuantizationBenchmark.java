@@ -58,8 +58,7 @@ public final class QuantizationBenchmark {
       List<String> kinds = List.of("none", "int8", "fp16");
       List<TrainingResult> results = new ArrayList<>();
       for (String kind : kinds) {
-        results.add(Trainer.train(TrainingRequest.builder(data, b).cacheDir(cache)
-            .settings(s -> s.quantize(kind)).build(), ProgressListener.NONE));
+        results.add(Trainer.train(TrainingRequest.builder(data, b).settings(s -> s.cacheDir(cache).quantize(kind)).build(), ProgressListener.NONE));
       }
       List<ImageClassifier> classifiers = new ArrayList<>();
       for (TrainingResult r : results) {

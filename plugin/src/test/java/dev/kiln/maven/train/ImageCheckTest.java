@@ -4,24 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kiln.maven.backbone.Backbone;
-import dev.kiln.maven.backbone.BackboneResolver;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.LabelledImage;
 import dev.kiln.maven.problem.UserProblemException;
-import dev.kiln.runtime.Fixtures;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** What the user reads about unreadable photos. */
-class CheckImagesTest {
+class ImageCheckTest {
 
   @Test
   void failOnBadImagesListsOneFilePerLineAndSummaryCountsOnlyReadablePhotos() throws Exception {
-    Backbone backbone = BackboneResolver.resolve(Fixtures.mobilenetH5().toString(), Path.of("."),
-        128);
     Path root = Path.of("/photos");
     List<LabelledImage> train = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
@@ -31,8 +26,7 @@ class CheckImagesTest {
     Dataset data = new Dataset(root, List.of("a", "b"), train, train.subList(0, 2), false);
     List<SkippedImage> skipped = List.of(new SkippedImage("a/3.jpg", "[IMAGE_CORRUPT] truncated"),
         new SkippedImage("b/3.jpg", "[IMAGE_TOO_LARGE] 50000x50000"));
-    UserProblemException e = assertThrows(UserProblemException.class, () -> Trainer.checkImages(
-        TrainingRequest.builder(data, backbone).settings(s -> s.failOnBadImages(true)).build(),
+    UserProblemException e = assertThrows(UserProblemException.class, () -> ImageCheck.check(true,
         data, new int[] {0, 0, 0, 1, 1, 1}, new int[] {0, 1}, skipped, ProgressListener.NONE));
     assertEquals("2 images could not be read and failOnBadImages is set:\n"
         + "  a/3.jpg: [IMAGE_CORRUPT] truncated\n"
@@ -40,7 +34,7 @@ class CheckImagesTest {
         + "Fix or remove them, or unset failOnBadImages (kiln.failOnBadImages) to skip them",
         e.getMessage());
     List<String> lines = new ArrayList<>();
-    Trainer.checkImages(TrainingRequest.builder(data, backbone).build(), data,
+    ImageCheck.check(false, data,
         new int[] {0, 0, 0, 1, 1, 1}, new int[] {0, 1}, skipped, new ProgressListener() {
           @Override
           public void phase(String name, String detail) {

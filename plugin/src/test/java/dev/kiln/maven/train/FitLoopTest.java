@@ -6,43 +6,54 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.maven.config.LearningRateSchedule;
 import dev.kiln.maven.engine.Dl4jSetup;
+import java.util.List;
 import java.util.Random;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** The head trainer on tiny synthetic features. */
-class HeadTrainerTest {
+/** The fit loop and its listeners on a head over tiny synthetic features. */
+class FitLoopTest {
 
   static {
     Dl4jSetup.init();
   }
 
-  static HeadTrainer.Config config(int epochs, int patience, double smoothing, double[] weights) {
-    return new HeadTrainer.Config(epochs, 8, 1e-2, 0, 0, patience, 5, smoothing, weights,
-        LearningRateSchedule.CONSTANT, 0);
+  static FitSettings config(int epochs, int patience, double smoothing) {
+    return new FitSettings(epochs, 8, 1e-2, LearningRateSchedule.CONSTANT, 0, 0, patience,
+        smoothing, 0, 5, null);
+  }
+
+  static ComputationGraph head(int features, FitSettings s, double[] weights) {
+    return HeadGraph.build(features, 2, s, s.updater(1), weights);
+  }
+
+  static FitResult train(float[][] x, int[] y, float[][] vx, int[] vy, FitSettings s,
+      ProgressListener listener) {
+    return new AdamHead(s).fit(new HeadFit.Data(new FeatureSource.Features(List.of(), x, y),
+        null, new FeatureSource.Features(List.of(), vx, vy), 2, null), listener).head();
   }
 
   @Test
   void balancedWeightsScaleTheLossOfEachLabel() {
     int[] labels = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    double[] w = HeadTrainer.balancedWeights(labels, 2);
+    double[] w = ClassWeights.balanced(labels, 2);
     assertArrayEquals(new double[] {10 / 18.0, 5.0}, w, 1e-12);
 
     float[][] x = {{1, 0, 0.5f}, {0, 1, 0.2f}};
-    ComputationGraph plain = HeadTrainer.build(3, 2, config(1, 1, 0, null));
-    ComputationGraph weighted = HeadTrainer.build(3, 2, config(1, 1, 0, w));
+    ComputationGraph plain = head(3, config(1, 1, 0), null);
+    ComputationGraph weighted = head(3, config(1, 1, 0), w);
     weighted.setParams(plain.params().dup());
     for (int label = 0; label < 2; label++) {
       DataSet onlyThisLabel = new DataSet(Nd4j.create(x),
-          HeadTrainer.oneHot(new int[] {label, label}, 2));
+          Metrics.oneHot(new int[] {label, label}, 2));
       double ratio = weighted.score(onlyThisLabel) / plain.score(onlyThisLabel);
       assertEquals(w[label], ratio, 1e-4, "label " + label + " loss is scaled by its weight");
       // the same weighting applied to an already built graph (modes full and scratch)
-      ComputationGraph later = HeadTrainer.build(3, 2, config(1, 1, 0, null));
+      ComputationGraph later = head(3, config(1, 1, 0), null);
       later.setParams(plain.params().dup());
-      HeadTrainer.weighLoss(later, w);
+      ClassWeights.weighLoss(later, w);
       assertEquals(w[label], later.score(onlyThisLabel) / plain.score(onlyThisLabel), 1e-4);
     }
   }
@@ -64,11 +75,10 @@ class HeadTrainerTest {
     for (int i = 0; i < 20; i++) {
       vy[i] = r.nextInt(2);
     }
-    HeadTrainer.Result result = HeadTrainer.train(x, y, vx, vy, 2, config(200, 5, 0, null),
-        ProgressListener.NONE);
+    FitResult result = train(x, y, vx, vy, config(200, 5, 0), ProgressListener.NONE);
     assertTrue(result.bestEpoch() < result.history().size(), "stopped early after the best epoch");
     assertEquals(result.bestEpoch() + 5, result.history().size(), "patience 5");
-    double restored = HeadTrainer.crossEntropy(result.head().outputSingle(false, Nd4j.create(vx)), vy);
+    double restored = Metrics.crossEntropy(result.graph().outputSingle(false, Nd4j.create(vx)), vy);
     assertEquals(result.history().get(result.bestEpoch() - 1).valLoss(), restored, 1e-6,
         "the returned head is the best epoch's");
   }
@@ -77,15 +87,13 @@ class HeadTrainerTest {
   void labelSmoothingKeepsPredictionsLessCertain() {
     float[][] x = {{3, 0}, {0, 3}, {2.5f, 0.1f}, {0.2f, 2.8f}};
     int[] y = {0, 1, 0, 1};
-    double plain = maxProbability(HeadTrainer.train(x, y, x, y, 2, config(150, 200, 0, null),
-        ProgressListener.NONE), x);
-    double smooth = maxProbability(HeadTrainer.train(x, y, x, y, 2, config(150, 200, 0.3, null),
-        ProgressListener.NONE), x);
+    double plain = maxProbability(train(x, y, x, y, config(150, 200, 0), ProgressListener.NONE), x);
+    double smooth = maxProbability(train(x, y, x, y, config(150, 200, 0.3), ProgressListener.NONE), x);
     assertTrue(smooth < plain, "smoothed " + smooth + " vs plain " + plain);
     assertTrue(smooth < 0.9, "ε = 0.3 caps the target at 0.85: " + smooth);
   }
 
-  static double maxProbability(HeadTrainer.Result r, float[][] x) {
-    return r.head().outputSingle(false, Nd4j.create(x)).maxNumber().doubleValue();
+  static double maxProbability(FitResult r, float[][] x) {
+    return r.graph().outputSingle(false, Nd4j.create(x)).maxNumber().doubleValue();
   }
 }
