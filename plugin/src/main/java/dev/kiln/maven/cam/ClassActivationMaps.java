@@ -164,24 +164,33 @@ public final class ClassActivationMaps {
             best = c;
           }
         }
-        float[][] cam = new float[h][w];
-        float[] wc = head.weights()[best];
-        int base = j * k * h * w;
-        for (int ch = 0; ch < k; ch++) {
-          float wk = wc[ch];
-          int off = base + ch * h * w;
-          for (int y = 0; y < h; y++) {
-            for (int xx = 0; xx < w; xx++) {
-              cam[y][xx] += wk * a.get(off + y * w + xx);
-            }
-          }
-        }
+        float[][] cam = cam(a, j * k * h * w, k, h, w, head.weights()[best]);
         overlays.put(e.getKey(), new ActivationMaps.Overlay(
             HeatOverlay.dataUri(HeatOverlay.draw(e.getValue(), cam)),
             metadata.labels().get(best), row[best]));
         j++;
       }
     }
+  }
+
+  /**
+   * @param maps feature maps, {@code [N, K, H, W]}
+   * @param base where one photo's maps start
+   * @param weights one class's weights, one per map
+   * @return {@code CAM = Σ_k w_k · A_k}, {@code [H][W]}
+   */
+  static float[][] cam(FloatBuffer maps, int base, int k, int h, int w, float[] weights) {
+    float[][] cam = new float[h][w];
+    for (int ch = 0; ch < k; ch++) {
+      float wk = weights[ch];
+      int off = base + ch * h * w;
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          cam[y][x] += wk * maps.get(off + y * w + x);
+        }
+      }
+    }
+    return cam;
   }
 
   /**
