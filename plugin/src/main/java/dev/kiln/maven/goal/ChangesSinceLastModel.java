@@ -56,7 +56,14 @@ final class ChangesSinceLastModel {
     if (previous == null) {
       return null;
     }
-    ModelChanges changes = ModelChanges.between(previous, current);
+    ModelChanges changes;
+    try {
+      changes = ModelChanges.between(previous, current);
+    } catch (RuntimeException e) { // a kept record Kiln cannot compare never fails the build
+      listener.warn("cannot compare with the previous model's " + outputs.predictions + " ("
+          + e + "); the report has no \"What changed\" section");
+      return null;
+    }
     listener.phase("changes", "since the previous model: " + changes.line() + "; details in "
         + outputs.report + " (\"What changed since the last model\") and changes in "
         + outputs.metrics);

@@ -430,10 +430,12 @@ public final class ReportWriter {
       }
       b.append("</table>\n");
     }
+    java.util.Map<String, String> from = new java.util.HashMap<>();
+    c.relabelled().forEach(r -> from.put(r.path(), r.from()));
     photoChanges(b, "changes-now-wrong", "Now wrong (the previous model got them right)",
-        c.nowWrong(), datasetRoot);
+        c.nowWrong(), from, datasetRoot);
     photoChanges(b, "changes-now-right", "Now right (the previous model got them wrong)",
-        c.nowRight(), datasetRoot);
+        c.nowRight(), from, datasetRoot);
     if (!c.relabelled().isEmpty()) {
       b.append("<h3>Relabelled</h3>\n<div class=\"worst\" id=\"changes-relabelled\">\n");
       for (ModelChanges.Relabelled r : c.relabelled().subList(0,
@@ -451,8 +453,10 @@ public final class ReportWriter {
     return b.toString();
   }
 
+  /** @param relabelledFrom the previous label of each relabelled photo, by its path now */
   private static void photoChanges(StringBuilder b, String id, String title,
-      List<ModelChanges.PhotoChange> photos, Path datasetRoot) {
+      List<ModelChanges.PhotoChange> photos, java.util.Map<String, String> relabelledFrom,
+      Path datasetRoot) {
     if (photos.isEmpty()) {
       return;
     }
@@ -464,7 +468,9 @@ public final class ReportWriter {
           .append("<figcaption>").append(esc(p.path())).append("<br>").append(esc(p.label()))
           .append(": previous model ").append(esc(p.before())).append(", this one ")
           .append(esc(p.after())).append(" (").append(pct(p.probability())).append(" for ")
-          .append(esc(p.label())).append(")</figcaption></figure>\n");
+          .append(esc(p.label())).append(relabelledFrom.containsKey(p.path())
+              ? "; relabelled from " + esc(relabelledFrom.get(p.path())) : "")
+          .append(")</figcaption></figure>\n");
     }
     b.append("</div>\n");
   }
