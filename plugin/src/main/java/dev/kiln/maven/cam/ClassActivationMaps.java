@@ -237,15 +237,25 @@ public final class ClassActivationMaps {
     if (p == null) {
       throw new NotLinear("the head's input is the model's input");
     }
-    return switch (p.getOpType()) {
-      case "GlobalAveragePool" -> new Head(p.getInput(0), centred(weights));
-      case "GlobalMaxPool" -> throw new NotLinear("the features are max-pooled (pooling max)");
-      case "Concat" -> throw new NotLinear("the features join several depths (featureDepths)");
-      case "Relu", "Clip", "Gemm", "MatMul", "Add", "Sigmoid", "Tanh", "LeakyRelu", "Elu" ->
-          throw new NotLinear("the head has a hidden layer (hiddenUnits)");
-      default -> throw new NotLinear("the head's features come from " + p.getOpType() + " '"
-          + p.getName() + "'");
-    };
+    if (p.getOpType().equals("GlobalAveragePool")) {
+      return new Head(p.getInput(0), centred(weights));
+    }
+    throw new NotLinear(NOT_LINEAR.getOrDefault(p.getOpType(), "the head's features come from "
+        + p.getOpType() + " '" + p.getName() + "'"));
+  }
+
+  /** What feeds the linear layer instead of average pooling, by operator, in words. */
+  private static final Map<String, String> NOT_LINEAR = notLinear();
+
+  private static Map<String, String> notLinear() {
+    Map<String, String> m = new HashMap<>();
+    m.put("GlobalMaxPool", "the features are max-pooled (pooling max)");
+    m.put("Concat", "the features join several depths (featureDepths)");
+    for (String hidden : List.of("Relu", "Clip", "Gemm", "MatMul", "Add", "Sigmoid", "Tanh",
+        "LeakyRelu", "Elu", "HardSwish", "HardSigmoid")) {
+      m.put(hidden, "the head has a hidden layer (hiddenUnits)");
+    }
+    return Map.copyOf(m);
   }
 
   /** @return the weights as {@code [class][channel]} */
