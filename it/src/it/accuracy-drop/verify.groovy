@@ -21,4 +21,10 @@ def rejectedReport = new File(basedir, 'target/kiln/report-rejected.html').text
 assert rejectedReport.contains('<p class="rejected" id="rejected">Rejected by the maxAccuracyDrop gate') : 'the rejected report says which gate refused it'
 assert !new File(basedir, 'target/kiln/report.html').text.contains('id="rejected"') : 'the kept model\'s report is not a rejection'
 assert log.contains('estimated accuracy on new photos: previous model') : 'without val/ the estimates are compared'
+// what a reviewer reads: the rejected model against the kept one, photo by photo
+assert rejected.changes.compared == 60 && rejected.changes.relabelled.isEmpty() : "${rejected.changes}"
+assert rejected.changes.nowWrong.size() > rejected.changes.nowRight.size() : 'the worse model gets more photos wrong'
+assert rejectedReport.contains('What changed since the last model')
+def record = new groovy.json.JsonSlurper().parse(new File(basedir, 'target/kiln/predictions.json'))
+assert record.modelSha256 == metrics.modelSha256 : 'the kept predictions stay the kept model\'s'
 return true

@@ -23,6 +23,11 @@ assert metrics.evaluation.images == 73 && metrics.evaluation.source.contains('va
 assert metrics.evaluation.accuracy == metrics.estimate.accuracy : 'the matrix and tables rest on the estimate\'s photos'
 assert metrics.evaluation.worst.every { it.image.startsWith('val/') } : 'only val/ photos, which the head never trained on, are results'
 assert report.text.contains('id="evaluation-source"')
+// where the model looks: each worst photo with its class activation map under its thumbnail
+def worstSection = report.text.substring(report.text.indexOf('id="worst"'))
+worstSection = worstSection.substring(0, worstSection.indexOf('</div>'))
+assert worstSection.count('<img class="cam" alt="where the model looks for ') == metrics.evaluation.worst.size() : 'a map per worst photo'
+assert report.text.contains('Where the model looks: the class activation map (Zhou et al. 2016)')
 // with a val/ folder the estimate is the exported model on those 73 photos, used for nothing else
 assert metrics.estimate.photos == 73
 assert Math.abs(metrics.estimate.accuracy - 66 / 73.0) < 1e-9 : "estimate ${metrics.estimate}"
@@ -50,7 +55,7 @@ if (chromium == null) {
   def cmd = [chromium, '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
              '--no-first-run', '--disable-background-networking', '--disable-component-update',
              '--disable-sync', "--user-data-dir=${profile}", '--enable-logging=stderr', '--v=0',
-             '--window-size=1100,2400', '--virtual-time-budget=2000', '--dump-dom',
+             '--window-size=1100,4000', '--virtual-time-budget=2000', '--dump-dom',
              "--screenshot=${png}", report.toURI().toString()]
   def proc = cmd.execute()
   def out = new StringBuilder(), err = new StringBuilder()
@@ -63,7 +68,40 @@ if (chromium == null) {
   if (dom.contains('<body')) {
     assert dom.contains('id="confusion"') : 'rendered page lacks the confusion matrix'
     assert dom.contains('<polyline') : 'rendered page lacks the learning curves'
+    assert dom.count('<img class="cam"') >= metrics.evaluation.worst.size() : 'rendered page lacks the activation maps'
   }
+  // where the model looks: the class activation maps are visible. The jet colours over the photos
+  // show as strongly blue or red pixels, which the rest of the page and the plain thumbnails of
+  // ants and bees have few of: the screenshot has far more of them than one of the same page
+  // without the maps
+  def withoutMaps = new File(basedir, 'target/kiln/report-without-maps.html')
+  withoutMaps.text = report.text.replaceAll('<img class="cam"[^>]*>', '')
+  def plainPng = new File(basedir, 'target/kiln/report-without-maps.png')
+  def plain = [chromium, '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+               '--no-first-run', '--disable-background-networking', '--disable-component-update',
+               '--disable-sync', "--user-data-dir=${profile}", '--window-size=1100,4000',
+               '--virtual-time-budget=2000', "--screenshot=${plainPng}",
+               withoutMaps.toURI().toString()].execute()
+  plain.consumeProcessOutput(new StringBuilder(), new StringBuilder())
+  assert plain.waitFor(120, java.util.concurrent.TimeUnit.SECONDS) : 'chromium hung'
+  def heat = { File f ->
+    def image = javax.imageio.ImageIO.read(f)
+    int n = 0
+    for (int y = 0; y < image.height; y++) {
+      for (int x = 0; x < image.width; x++) {
+        int rgb = image.getRGB(x, y)
+        int r = (rgb >> 16) & 0xff, g = (rgb >> 8) & 0xff, b = rgb & 0xff
+        if (b - Math.max(r, g) > 60 || r - Math.max(g, b) > 60) {
+          n++
+        }
+      }
+    }
+    return n
+  }
+  int withMapsHeat = heat(png)
+  int withoutMapsHeat = heat(plainPng)
+  println "activation maps: ${withMapsHeat} strongly blue or red pixels in ${png}, ${withoutMapsHeat} without the maps"
+  assert withMapsHeat - withoutMapsHeat > metrics.evaluation.worst.size() * 128 * 128 * 0.15 : "the activation maps are not visible in ${png}"
 }
 // build 2: kiln:classify on a bee, a truncated JPEG and the val/ants folder (37 photos)
 def buildLog = new File(basedir, 'build.log').text

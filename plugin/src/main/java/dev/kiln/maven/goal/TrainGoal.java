@@ -1,10 +1,12 @@
 package dev.kiln.maven.goal;
 
+import dev.kiln.maven.changes.BuildRecord;
 import dev.kiln.maven.codegen.ClassifierGenerator;
 import dev.kiln.maven.codegen.LabelNames;
 import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.dataset.ChangedPhotosException;
 import dev.kiln.maven.problem.UserProblemException;
+import dev.kiln.maven.report.ReportWriter;
 import dev.kiln.maven.train.FeatureCacheLimit;
 import dev.kiln.maven.train.ProgressListener;
 import dev.kiln.maven.train.TrainingResult;
@@ -71,16 +73,20 @@ public final class TrainGoal {
       return reused;
     }
     TrainingResult result = train(c, inputs, listener);
+    BuildRecord record = ChangesSinceLastModel.record(inputs, result);
+    ReportWriter.Extras extras = new ReportWriter.Extras(
+        ChangesSinceLastModel.since(outputs, record, listener),
+        WhereTheModelLooks.maps(result, inputs.dataset(), listener));
     try {
       QualityGates.check(c, outputs, inputs.dataset(), result, listener);
     } catch (GateRejection e) {
       outputs.writeRejected(c.outputs().className(), result, inputs.dataset(),
-          inputs.fingerprint(), e.verdict());
+          inputs.fingerprint(), e.verdict(), extras);
       throw e;
     }
     outputs.writeParts(inputs.parts());
     outputs.writeAccepted(c.outputs().className(), result, inputs.dataset(),
-        inputs.fingerprint());
+        inputs.fingerprint(), record, extras);
     return new Outcome(false, outputs.model, result.estimate().accuracy(),
         result.estimate().line(), outputs.report, inputs.dataset().labels());
   }

@@ -3,6 +3,8 @@ package dev.kiln.maven.goal;
 import dev.kiln.maven.files.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.kiln.maven.changes.BuildRecord;
+import dev.kiln.maven.changes.ModelChanges;
 import dev.kiln.maven.codegen.ClassifierGenerator;
 import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.dataset.Dataset;
@@ -42,6 +44,7 @@ final class TrainOutputs {
   final Path rejectedReport;
   final Path rejectedMetrics;
   final Path hashes;
+  final Path predictions;
 
   TrainOutputs(TrainConfiguration c) {
     Path work = c.outputs().workDir();
@@ -56,13 +59,14 @@ final class TrainOutputs {
     rejectedReport = work.resolve("report-rejected.html");
     rejectedMetrics = work.resolve("metrics-rejected.json");
     hashes = TrainInputs.hashesFile(c);
+    predictions = work.resolve(BuildRecord.FILE);
   }
 
   /** @return the temporary files of interrupted writes, removed (never packaged, never read) */
   List<Path> removeStale() {
     List<Path> removed = new java.util.ArrayList<>();
     for (Path p : List.of(model, kept, fingerprintFile, partsFile, report, metrics, summary,
-        rejectedReport, rejectedMetrics)) {
+        rejectedReport, rejectedMetrics, predictions)) {
       removed.addAll(AtomicFiles.removeStale(p));
     }
     removed.addAll(FileHashes.removeStale(hashes));
@@ -76,11 +80,12 @@ final class TrainOutputs {
    *     line and {@code metrics-rejected.json}'s {@code rejected})
    */
   void writeRejected(String className, TrainingResult result, Dataset data, String fingerprint,
-      String verdict) throws UserProblemException {
+      String verdict, ReportWriter.Extras extras) throws UserProblemException {
     try {
       AtomicFiles.write(rejectedReport, ReportWriter.html(className, result, data.root(),
-          verdict));
-      AtomicFiles.write(rejectedMetrics, metricsJson(result, fingerprint, data, verdict));
+          verdict, extras));
+      AtomicFiles.write(rejectedMetrics, metricsJson(result, fingerprint, data, verdict,
+          extras.changes()));
     } catch (IOException e) {
       throw new UserProblemException("cannot write Kiln's report: " + e.getMessage(), e);
     }
@@ -104,14 +109,20 @@ final class TrainOutputs {
     return p != null && p.hash().equals(fingerprint) ? p : null;
   }
 
-  /** The accepted model and everything that describes it; the fingerprint file last. */
-  void writeAccepted(String className, TrainingResult result, Dataset data, String fingerprint)
-      throws UserProblemException {
+  /**
+   * The accepted model and everything that describes it; the fingerprint file last.
+   *
+   * @param record this build's photos and honest predictions, for the next build's comparison
+   * @param extras what the report shows beside the result (changes, activation maps)
+   */
+  void writeAccepted(String className, TrainingResult result, Dataset data, String fingerprint,
+      BuildRecord record, ReportWriter.Extras extras) throws UserProblemException {
     try {
       AtomicFiles.write(kept, result.onnx());
       AtomicFiles.write(model, result.onnx());
-      AtomicFiles.write(metrics, metricsJson(result, fingerprint, data, null));
-      AtomicFiles.write(report, ReportWriter.html(className, result, data.root(), null));
+      AtomicFiles.write(metrics, metricsJson(result, fingerprint, data, null, extras.changes()));
+      AtomicFiles.write(report, ReportWriter.html(className, result, data.root(), null, extras));
+      AtomicFiles.write(predictions, record.toJson());
       AtomicFiles.write(summary, summary(result));
       removeRejected();
       AtomicFiles.write(fingerprintFile, fingerprint + "\n" + result.estimate().accuracy() + "\n"
@@ -143,6 +154,20 @@ final class TrainOutputs {
     String sha = lines.get(3);
     return sha.equals(sha256(Files.readAllBytes(kept)))
         && sha.equals(new ObjectMapper().readTree(metrics.toFile()).path("modelSha256").asText());
+  }
+
+  /**
+   * @return the kept model's build record, or null when there is no kept model or its build kept
+   *     no record of this model (a first build, an older Kiln, an interrupted write)
+   */
+  BuildRecord previousRecord() {
+    try {
+      List<String> lines = previous();
+      BuildRecord r = lines.size() < 4 ? null : BuildRecord.read(predictions);
+      return r != null && r.modelSha256().equals(lines.get(3)) ? r : null;
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /**
@@ -248,12 +273,13 @@ final class TrainOutputs {
 
   /**
    * @param verdict for a rejected model, which gate refused it and why; null for an accepted one
+   * @param changes what changed since the model this one replaces; null when none is compared
    * @return {@code metrics.json}: every figure from the estimate's photos (the evaluation is
    *     out-of-fold predictions or the held-out photos, never photos its head trained on); the
    *     model's {@code kiln.training.*} values that are JSON appear as JSON, not as strings
    */
   static String metricsJson(TrainingResult result, String fingerprint, Dataset data,
-      String verdict) {
+      String verdict, ModelChanges changes) {
     Map<String, Object> m = new LinkedHashMap<>();
     if (verdict != null) {
       m.put("rejected", verdict);
@@ -265,6 +291,9 @@ final class TrainOutputs {
     m.put("evaluation", result.validation());
     if (result.suspects() != null) {
       m.put("suspectedMislabels", result.suspects());
+    }
+    if (changes != null) {
+      m.put("changes", changes);
     }
     if (result.learningCurve() != null) {
       m.putAll(learningCurve(result.learningCurve(), data.labels()));

@@ -1,5 +1,7 @@
 package dev.kiln.maven.report;
 
+import dev.kiln.maven.cam.ActivationMaps;
+import dev.kiln.maven.changes.ModelChanges;
 import dev.kiln.maven.head.AccuracyEstimate;
 import dev.kiln.maven.head.LearningCurve;
 import dev.kiln.maven.head.LinearHeadSelection;
@@ -26,11 +28,25 @@ import javax.imageio.ImageIO;
  * Renders the training report: a self-contained HTML page (no scripts, no external resources)
  * with the metrics, the confusion matrix, learning curves as inline SVG, per-label metrics,
  * skipped files, the worst-classified images and the photos whose label is probably wrong with
- * thumbnails.
+ * thumbnails, what changed since the last model and where the model looks (class activation
+ * maps over the thumbnails).
  */
 public final class ReportWriter {
 
   private ReportWriter() {}
+
+  /**
+   * What the report shows beside the training result.
+   *
+   * @param changes what changed since the model this one replaces; null when there is none to
+   *     compare with (a first build)
+   * @param maps the class activation maps of the worst and suspected photos, or why there are
+   *     none; null when not drawn
+   */
+  public record Extras(ModelChanges changes, ActivationMaps maps) {
+    /** Nothing beside the result. */
+    public static final Extras NONE = new Extras(null, null);
+  }
 
   /**
    * @param title page title (the class name)
@@ -52,7 +68,21 @@ public final class ReportWriter {
    */
   public static String html(String title, TrainingResult result, Path datasetRoot,
       String rejected) {
+    return html(title, result, datasetRoot, rejected, Extras.NONE);
+  }
+
+  /**
+   * @param title page title (the class name)
+   * @param result the training run
+   * @param datasetRoot folder the evaluation's relative paths resolve against (thumbnails)
+   * @param rejected for a model a quality gate refused, the verdict; null for an accepted model
+   * @param extras what changed since the last model, the activation maps
+   * @return the HTML page
+   */
+  public static String html(String title, TrainingResult result, Path datasetRoot,
+      String rejected, Extras extras) {
     Evaluation e = result.validation();
+    ActivationMaps maps = extras.maps();
     StringBuilder b = new StringBuilder();
     b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
         .append("<title>Kiln report").append(rejected == null ? "" : " (rejected model)")
@@ -66,6 +96,7 @@ public final class ReportWriter {
         .append("font-weight:bold}")
         .append(".worst{display:flex;flex-wrap:wrap;gap:1em}.worst figure{margin:0;width:140px;")
         .append("font-size:.8em;overflow-wrap:anywhere}.worst img{width:128px;height:128px;object-fit:cover}")
+        .append(".worst img.cam{display:block;margin-top:2px}.changes-list{font-size:.9em}")
         .append("</style></head><body>\n");
     if (rejected != null) {
       b.append("<p class=\"rejected\" id=\"rejected\">").append(esc(rejected))
@@ -101,6 +132,10 @@ public final class ReportWriter {
     String why = result.metadata().training().get("mode_reason");
     if (why != null) {
       b.append("<p id=\"mode-reason\">Mode ").append(esc(why)).append("</p>\n");
+    }
+
+    if (extras.changes() != null) {
+      b.append(changes(extras.changes(), datasetRoot));
     }
 
     b.append("<h2>Confusion matrix</h2>\n").append(source(e))
@@ -159,10 +194,10 @@ public final class ReportWriter {
         .append("<p>Highest loss first (the lowest probability for the true label): actual →"
             + " the label the model believed, with the probabilities it gave them")
         .append(e.worst().stream().anyMatch(m -> m.fold() != null) ? "; fold k: predicted by"
-            + " the head fitted without fold k (folds numbered from 0, as in metrics.json)" : "").append(".</p>\n<div class=\"worst\">\n");
+            + " the head fitted without fold k (folds numbered from 0, as in metrics.json)" : "").append(".</p>\n").append(mapsNote(maps)).append("<div class=\"worst\" id=\"worst\">\n");
     for (Evaluation.Mistake m : e.worst()) {
       b.append("<figure>").append(thumbnail(datasetRoot.resolve(m.image())))
-          .append("<figcaption>").append(esc(m.image())).append("<br>").append(esc(m.actual()))
+          .append(overlay(maps, m.image())).append("<figcaption>").append(esc(m.image())).append("<br>").append(esc(m.actual()))
           .append(" → ").append(esc(m.predicted())).append(" (")
           .append(pct(m.probability())).append(" for ").append(esc(m.actual()));
       if (!m.actual().equals(m.predicted())) {
@@ -175,7 +210,7 @@ public final class ReportWriter {
     b.append("</div>\n");
 
     if (result.suspects() != null) {
-      b.append(suspects(result.suspects(), e, datasetRoot));
+      b.append(suspects(result.suspects(), e, datasetRoot, maps));
     }
 
     b.append("<h2>Skipped images</h2>\n");
@@ -313,13 +348,22 @@ public final class ReportWriter {
   }
 
   /** Suspected photos shown with thumbnails (metrics.json lists all). */
-  static final int SUSPECTS_SHOWN = 24;
+  public static final int SUSPECTS_SHOWN = 24;
 
   /**
    * @return the section on photos whose label is probably wrong: thumbnails, given and suggested
    *     label, most suspicious first
    */
   static String suspects(List<SuspectedLabel> suspects, Evaluation e, Path datasetRoot) {
+    return suspects(suspects, e, datasetRoot, null);
+  }
+
+  /**
+   * @param maps the activation maps drawn over the thumbnails, or null
+   * @return the section on photos whose label is probably wrong
+   */
+  static String suspects(List<SuspectedLabel> suspects, Evaluation e, Path datasetRoot,
+      ActivationMaps maps) {
     StringBuilder b = new StringBuilder("<h2>Suspected wrong labels</h2>\n").append(source(e));
     b.append("<p id=\"suspects-summary\">");
     if (suspects.isEmpty()) {
@@ -335,15 +379,126 @@ public final class ReportWriter {
         .append(suspects.size() > SUSPECTS_SHOWN ? "; the first " + SUSPECTS_SHOWN
             + " below, all in metrics.json (suspectedMislabels)" : "")
         .append(". Move a photo whose label is wrong; leave a right one: the list is a"
-            + " suggestion, not a verdict.</p>\n<div class=\"worst\" id=\"suspects\">\n");
+            + " suggestion, not a verdict.</p>\n").append(mapsNote(maps))
+        .append("<div class=\"worst\" id=\"suspects\">\n");
     for (SuspectedLabel s : suspects.subList(0, Math.min(SUSPECTS_SHOWN, suspects.size()))) {
       b.append("<figure>").append(thumbnail(datasetRoot.resolve(s.path())))
-          .append("<figcaption>").append(esc(s.path())).append("<br>labelled ")
+          .append(overlay(maps, s.path())).append("<figcaption>").append(esc(s.path())).append("<br>labelled ")
           .append(esc(s.label())).append(", looks like ").append(esc(s.suggested()))
           .append(" (").append(pct(s.confidence())).append("; ").append(pct(s.givenProbability()))
           .append(" for ").append(esc(s.label())).append(")</figcaption></figure>\n");
     }
     return b.append("</div>\n").toString();
+  }
+
+  /** Photos named in a list of the changes section before "and N more". */
+  static final int CHANGES_NAMED = 50;
+
+  /**
+   * @return the section on what changed since the model this one replaces: accuracy before and
+   *     after on the same photos, per label; the photos now right and now wrong and the
+   *     relabelled ones with thumbnails; the photos added, removed and changed by name
+   */
+  static String changes(ModelChanges c, Path datasetRoot) {
+    StringBuilder b = new StringBuilder("<h2 id=\"changes-title\">What changed since the last"
+        + " model</h2>\n<p id=\"changes-summary\">");
+    if (c.compared() == 0) {
+      b.append("No photo was predicted by both models without training on it, so they are not"
+          + " compared photo by photo.");
+    } else {
+      b.append("On the ").append(c.compared()).append(" photos both models predicted without"
+              + " training on them (matched by content, each judged by its label now): the"
+              + " previous model ").append(pct(c.accuracyBefore())).append(", this one ")
+          .append(pct(c.accuracyAfter())).append("; ").append(c.nowRight().size())
+          .append(" now right, ").append(c.nowWrong().size()).append(" now wrong.");
+    }
+    b.append(" Since the previous model: ").append(c.added().size()).append(" photos added, ")
+        .append(c.removed().size()).append(" removed, ").append(c.changed().size())
+        .append(" changed (same path, other bytes), ").append(c.relabelled().size())
+        .append(" relabelled (the same bytes under another label).</p>\n")
+        .append("<p class=\"source\">Previous model: ").append(esc(c.previousSource()))
+        .append(". This model: ").append(esc(c.source())).append(".</p>\n");
+    if (c.compared() > 0) {
+      b.append("<table id=\"changes-labels\"><tr><th>label</th><th>photos</th>")
+          .append("<th>previous model</th><th>this model</th><th>change</th></tr>\n");
+      for (ModelChanges.LabelChange l : c.perLabel()) {
+        b.append("<tr><th>").append(esc(l.label())).append("</th><td>").append(l.photos())
+            .append("</td><td>").append(l.before() == null ? "–" : pct(l.before()))
+            .append("</td><td>").append(l.after() == null ? "–" : pct(l.after()))
+            .append("</td><td>").append(l.before() == null ? "–" : String.format(Locale.ROOT,
+                "%+.1f points", (l.after() - l.before()) * 100)).append("</td></tr>\n");
+      }
+      b.append("</table>\n");
+    }
+    java.util.Map<String, String> from = new java.util.HashMap<>();
+    c.relabelled().forEach(r -> from.put(r.path(), r.from()));
+    photoChanges(b, "changes-now-wrong", "Now wrong (the previous model got them right)",
+        c.nowWrong(), from, datasetRoot);
+    photoChanges(b, "changes-now-right", "Now right (the previous model got them wrong)",
+        c.nowRight(), from, datasetRoot);
+    if (!c.relabelled().isEmpty()) {
+      b.append("<h3>Relabelled</h3>\n<div class=\"worst\" id=\"changes-relabelled\">\n");
+      for (ModelChanges.Relabelled r : c.relabelled().subList(0,
+          Math.min(CHANGES_NAMED, c.relabelled().size()))) {
+        b.append("<figure>").append(thumbnail(datasetRoot.resolve(r.path())))
+            .append("<figcaption>").append(esc(r.path())).append("<br>").append(esc(r.from()))
+            .append(" → ").append(esc(r.to())).append(r.previousPath().equals(r.path()) ? ""
+                : " (was " + esc(r.previousPath()) + ")").append("</figcaption></figure>\n");
+      }
+      b.append("</div>\n");
+    }
+    pathList(b, "changes-added", "Added", c.added());
+    pathList(b, "changes-removed", "Removed", c.removed());
+    pathList(b, "changes-changed", "Changed", c.changed());
+    return b.toString();
+  }
+
+  /** @param relabelledFrom the previous label of each relabelled photo, by its path now */
+  private static void photoChanges(StringBuilder b, String id, String title,
+      List<ModelChanges.PhotoChange> photos, java.util.Map<String, String> relabelledFrom,
+      Path datasetRoot) {
+    if (photos.isEmpty()) {
+      return;
+    }
+    b.append("<h3>").append(esc(title)).append("</h3>\n<div class=\"worst\" id=\"").append(id)
+        .append("\">\n");
+    for (ModelChanges.PhotoChange p : photos.subList(0, Math.min(CHANGES_NAMED,
+        photos.size()))) {
+      b.append("<figure>").append(thumbnail(datasetRoot.resolve(p.path())))
+          .append("<figcaption>").append(esc(p.path())).append("<br>").append(esc(p.label()))
+          .append(": previous model ").append(esc(p.before())).append(", this one ")
+          .append(esc(p.after())).append(" (").append(pct(p.probability())).append(" for ")
+          .append(esc(p.label())).append(relabelledFrom.containsKey(p.path())
+              ? "; relabelled from " + esc(relabelledFrom.get(p.path())) : "")
+          .append(")</figcaption></figure>\n");
+    }
+    b.append("</div>\n");
+  }
+
+  private static void pathList(StringBuilder b, String id, String title, List<String> paths) {
+    if (paths.isEmpty()) {
+      return;
+    }
+    b.append("<p class=\"changes-list\" id=\"").append(id).append("\">").append(esc(title))
+        .append(" (").append(paths.size()).append("): ");
+    paths.subList(0, Math.min(CHANGES_NAMED, paths.size()))
+        .forEach(p -> b.append(esc(p)).append(", "));
+    b.setLength(b.length() - 2);
+    b.append(paths.size() > CHANGES_NAMED ? " and " + (paths.size() - CHANGES_NAMED)
+        + " more (all in metrics.json)" : "").append(".</p>\n");
+  }
+
+  /** @return the line under a section whose thumbnails carry activation maps: what they show */
+  private static String mapsNote(ActivationMaps maps) {
+    return maps == null ? "" : "<p class=\"source cam-note\">" + esc(maps.note()) + "</p>\n";
+  }
+
+  /** @return the photo's activation map under its thumbnail, or nothing */
+  private static String overlay(ActivationMaps maps, String photo) {
+    ActivationMaps.Overlay o = maps == null ? null : maps.overlays().get(photo);
+    return o == null ? "" : "<img class=\"cam\" alt=\"where the model looks for "
+        + esc(o.label()) + "\" title=\"class activation map of " + esc(o.label()) + " ("
+        + pct(o.probability()) + ")\" src=\"" + o.image() + "\">";
   }
 
   /** @return a figure's source line: the photos it rests on */

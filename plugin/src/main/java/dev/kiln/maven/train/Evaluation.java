@@ -23,6 +23,8 @@ import java.util.List;
  * @param worst the images with the highest loss (lowest probability for their true label),
  *     worst first: the misclassified ones, then the least sure
  * @param photos every image behind it (relative paths, in order; not serialised)
+ * @param predictions every image's prediction, in the order of {@code photos} (not serialised:
+ *     kept with the build's outputs so that the next build can say what changed)
  */
 public record Evaluation(
     @JsonProperty("source") String source,
@@ -32,10 +34,16 @@ public record Evaluation(
     @JsonProperty("perLabel") List<LabelMetrics> perLabel,
     @JsonProperty("confusion") int[][] confusion,
     @JsonProperty("worst") List<Mistake> worst,
-    @JsonIgnore List<String> photos) {
+    @JsonIgnore List<String> photos,
+    @JsonIgnore List<Mistake> predictions) {
 
   public Evaluation {
     photos = List.copyOf(photos);
+    predictions = List.copyOf(predictions);
+    if (predictions.size() != photos.size()) {
+      throw new IllegalArgumentException("one prediction per photo: " + predictions.size()
+          + " predictions for " + photos.size() + " photos");
+    }
     if (source == null || source.isBlank()) {
       throw new IllegalArgumentException("an evaluation says which photos it rests on");
     }
@@ -111,10 +119,11 @@ public record Evaluation(
       double r = actualC == 0 ? 0 : tp / (double) actualC;
       per.add(new LabelMetrics(labels.get(c), p, r, p + r == 0 ? 0 : 2 * p * r / (p + r), actualC));
     }
+    List<Mistake> inOrder = List.copyOf(mistakes);
     mistakes.sort(Comparator.comparingDouble(Mistake::probability));
     List<Mistake> worst = mistakes.subList(0, Math.min(worstCount, mistakes.size()));
     return new Evaluation(source, actual.length == 0 ? 0 : right / (double) actual.length, actual.length,
-        List.copyOf(labels), per, confusion, List.copyOf(worst), names);
+        List.copyOf(labels), per, confusion, List.copyOf(worst), names, inOrder);
   }
 
   /** @return the confusion matrix as aligned text (rows actual, columns predicted) */

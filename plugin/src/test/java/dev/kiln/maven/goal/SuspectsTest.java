@@ -96,7 +96,8 @@ class SuspectsTest {
         && line.contains(paths.get(0)), line);
 
     TrainOutputs out = new TrainOutputs(c);
-    out.writeAccepted("com.acme.Insects", on, inputs.dataset(), inputs.fingerprint());
+    out.writeAccepted("com.acme.Insects", on, inputs.dataset(), inputs.fingerprint(),
+        ChangesSinceLastModel.record(inputs, on), dev.kiln.maven.report.ReportWriter.Extras.NONE);
     JsonNode listed = new ObjectMapper().readTree(out.metrics.toFile()).get("suspectedMislabels");
     assertEquals(paths.size(), listed.size());
     JsonNode first = listed.get(0);
@@ -121,7 +122,8 @@ class SuspectsTest {
     assertEquals(inputs.fingerprint(), TrainInputs.resolve(offConfig, ProgressListener.NONE)
         .fingerprint(), "nor the fingerprint: turning it off does not retrain");
     TrainOutputs offOut = new TrainOutputs(offConfig);
-    offOut.writeAccepted("com.acme.Insects", off, inputs.dataset(), inputs.fingerprint());
+    offOut.writeAccepted("com.acme.Insects", off, inputs.dataset(), inputs.fingerprint(),
+        ChangesSinceLastModel.record(inputs, off), dev.kiln.maven.report.ReportWriter.Extras.NONE);
     assertFalse(new ObjectMapper().readTree(offOut.metrics.toFile()).has("suspectedMislabels"));
     assertFalse(Files.readString(offOut.report).contains("Suspected wrong labels"));
   }

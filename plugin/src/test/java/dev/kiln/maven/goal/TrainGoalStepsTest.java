@@ -162,7 +162,7 @@ class TrainGoalStepsTest {
         low.getMessage());
     assertEquals("minAccuracy", low.gate());
     out.writeRejected("com.acme.Insects", result, inputs.dataset(), inputs.fingerprint(),
-        low.verdict());
+        low.verdict(), dev.kiln.maven.report.ReportWriter.Extras.NONE);
     String rejected = Files.readString(out.rejectedReport);
     assertTrue(rejected.contains("expected accuracy on new photos"));
     int top = rejected.indexOf("<p class=\"rejected\" id=\"rejected\">Rejected by the"
@@ -177,7 +177,8 @@ class TrainGoalStepsTest {
         "a rejected model's report never stands where the accepted model's does");
 
     QualityGates.check(c, out, inputs.dataset(), result, ProgressListener.NONE);
-    out.writeAccepted("com.acme.Insects", result, inputs.dataset(), inputs.fingerprint());
+    out.writeAccepted("com.acme.Insects", result, inputs.dataset(), inputs.fingerprint(),
+        ChangesSinceLastModel.record(inputs, result), dev.kiln.maven.report.ReportWriter.Extras.NONE);
     String metrics = Files.readString(out.metrics);
     assertTrue(metrics.contains("\"estimate\" : {") && metrics.contains("\"method\" : \"nested"),
         metrics);
