@@ -17,7 +17,7 @@ class FineTuneGraphTest {
 
   @Test
   void foldedTopOnFrozenMapsEqualsTheWholeNetwork() throws Exception {
-    Backbone b = BackboneResolver.resolve(Fixtures.mobilenetH5().toString(), Path.of("."), 128);
+    Backbone b = dev.kiln.maven.TestData.mobilenet(128);
     INDArray x = Nd4j.create(Preprocessor.tensor(
         Fixtures.hymenoptera().resolve("val/bees/1032546534_06907fe3b3.jpg"), b.normalization()),
         new long[] {1, 3, 128, 128}, 'c');

@@ -46,8 +46,7 @@ class OnnxBackboneTest {
 
   @BeforeAll
   static void scan() throws Exception {
-    data = DatasetScanner.scan(new DatasetScanner.Request(Fixtures.hymenoptera(), List.of(),
-        List.of(), 0.2, 42));
+    data = dev.kiln.maven.TestData.hymenoptera();
   }
 
   static Path torch(String file) {

@@ -80,8 +80,7 @@ class SqueezeNetTest {
         + " to %.1f)%n", max, scale);
     assertTrue(scale > 10 && max < 1e-5 * scale * 100, "max abs diff " + max);
 
-    Dataset data = DatasetScanner.scan(new DatasetScanner.Request(Fixtures.hymenoptera(),
-        List.of(), List.of(), 0.2, 42));
+    Dataset data = dev.kiln.maven.TestData.hymenoptera();
     TrainingResult r = Trainer.train(TrainingRequest.builder(data, b).build(),
         ProgressListener.NONE);
     System.out.printf("SqueezeNet 1.1 feature extractor: estimate %s, parity %.2e%n",

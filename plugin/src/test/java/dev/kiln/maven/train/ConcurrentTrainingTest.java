@@ -43,8 +43,7 @@ class ConcurrentTrainingTest {
     }
     Dataset data = DatasetScanner.scan(new DatasetScanner.Request(images, List.of(), List.of(),
         0.3, 1));
-    Backbone backbone = BackboneResolver.resolve(Fixtures.mobilenetH5().toString(), Path.of("."),
-        128);
+    Backbone backbone = dev.kiln.maven.TestData.mobilenet(128);
     // Adam heads with dropout and different seeds: every source of randomness in play
     TrainingRequest a = TrainingRequest.builder(data, backbone).settings(s -> s.headSolver(HeadSolver.ADAM).epochs(6).batchSize(4).device(Device.CPU).seed(1)).build();
     TrainingRequest b = TrainingRequest.builder(data, backbone).settings(s -> s.headSolver(HeadSolver.ADAM).epochs(6).batchSize(4).device(Device.CPU).seed(2).dropout(0.5)).build();

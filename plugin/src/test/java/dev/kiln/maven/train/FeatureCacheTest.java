@@ -40,8 +40,7 @@ class FeatureCacheTest {
         }
       }
     }
-    Backbone backbone = BackboneResolver.resolve(Fixtures.mobilenetH5().toString(), Path.of("."),
-        128);
+    Backbone backbone = dev.kiln.maven.TestData.mobilenet(128);
     Path cache = dir.resolve("cache");
     TrainingResult first = train(images, cache, backbone);
     assertEquals(10, first.timings().frozenImages());

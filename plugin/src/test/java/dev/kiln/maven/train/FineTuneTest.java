@@ -30,10 +30,8 @@ class FineTuneTest {
 
   @Test
   void fineTuneReachesFeatureExtractorAccuracyWithParity() throws Exception {
-    Dataset data = DatasetScanner.scan(new DatasetScanner.Request(Fixtures.hymenoptera(),
-        List.of(), List.of(), 0.2, 42));
-    Backbone backbone = BackboneResolver.resolve(Fixtures.mobilenetH5().toString(), Path.of("."),
-        224);
+    Dataset data = dev.kiln.maven.TestData.hymenoptera();
+    Backbone backbone = dev.kiln.maven.TestData.mobilenet(224);
     TrainingResult extractor = Trainer.train(request(data, backbone, Mode.FEATURE_EXTRACTOR, null),
         ProgressListener.NONE);
     // with a feature cache: the maps are read back from it per batch (CachedRowsInputs)

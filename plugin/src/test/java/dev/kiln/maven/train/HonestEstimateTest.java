@@ -40,8 +40,7 @@ class HonestEstimateTest {
   void theEstimateFromTrainAloneMatchesTheUntouchedValidationPhotos() throws Exception {
     Dataset train = DatasetScanner.scan(new DatasetScanner.Request(
         Fixtures.hymenoptera().resolve("train"), List.of(), List.of(), 0.2, 42));
-    Backbone backbone = BackboneResolver.resolve(Fixtures.mobilenetH5().toString(), Path.of("."),
-        224);
+    Backbone backbone = dev.kiln.maven.TestData.mobilenet(224);
     TrainingResult r = Trainer.train(TrainingRequest.builder(train, backbone).build(),
         ModesTest.PRINT);
     assertTrue(r.validationTrainedOn(), "without val/ the head learns from every photo");

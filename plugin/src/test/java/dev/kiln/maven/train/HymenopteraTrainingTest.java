@@ -34,9 +34,8 @@ class HymenopteraTrainingTest {
 
   @BeforeAll
   static void train() throws Exception {
-    data = DatasetScanner.scan(new DatasetScanner.Request(Fixtures.hymenoptera(), List.of(),
-        List.of(), 0.2, 42));
-    backbone = BackboneResolver.resolve(Fixtures.mobilenetH5().toString(), Path.of("."), 224);
+    data = dev.kiln.maven.TestData.hymenoptera();
+    backbone = dev.kiln.maven.TestData.mobilenet(224);
     first = Trainer.train(request(), new ProgressListener() {
       @Override
       public void phase(String name, String detail) {

@@ -33,9 +33,8 @@ class ModesTest {
 
   @BeforeAll
   static void load() throws Exception {
-    data = DatasetScanner.scan(new DatasetScanner.Request(Fixtures.hymenoptera(), List.of(),
-        List.of(), 0.2, 42));
-    backbone = BackboneResolver.resolve(Fixtures.mobilenetH5().toString(), Path.of("."), 128);
+    data = dev.kiln.maven.TestData.hymenoptera();
+    backbone = dev.kiln.maven.TestData.mobilenet(128);
   }
 
   static TrainingRequest request(Mode mode, int epochs, double learningRate) {

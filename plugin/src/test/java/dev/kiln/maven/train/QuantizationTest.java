@@ -26,9 +26,8 @@ class QuantizationTest {
 
   @BeforeAll
   static void train() throws Exception {
-    data = DatasetScanner.scan(new DatasetScanner.Request(Fixtures.hymenoptera(), List.of(),
-        List.of(), 0.2, 42));
-    backbone = BackboneResolver.resolve(Fixtures.mobilenetH5().toString(), Path.of("."), 224);
+    data = dev.kiln.maven.TestData.hymenoptera();
+    backbone = dev.kiln.maven.TestData.mobilenet(224);
     plain = Trainer.train(TrainingRequest.builder(data, backbone).build(), ProgressListener.NONE);
   }
 

@@ -55,8 +55,7 @@ class ReadOnceTest {
     }
     Dataset data = DatasetScanner.scan(new DatasetScanner.Request(images, List.of(), List.of(),
         0.3, 1));
-    Backbone backbone = BackboneResolver.resolve(Fixtures.mobilenetH5().toString(), Path.of("."),
-        128);
+    Backbone backbone = dev.kiln.maven.TestData.mobilenet(128);
     Path victim = data.validation().get(0).file(); // read again by the export's parity check
     byte[] original = Files.readAllBytes(victim);
     byte[] other = Files.readAllBytes(Fixtures.hymenoptera().resolve(
