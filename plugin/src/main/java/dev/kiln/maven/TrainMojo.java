@@ -20,6 +20,14 @@ import org.apache.maven.plugins.annotations.Parameter;
 @Mojo(name = "train", defaultPhase = LifecyclePhase.PROCESS_CLASSES, threadSafe = true)
 public class TrainMojo extends AbstractTrainingMojo {
 
+  /** How long {@code mode=auto} may spend trying candidates (frozen features with and without
+   * test-time flip, several depths), cheapest first; the first always runs, later ones only while
+   * the time spent so far is under this. Examples: {@code 90s}, {@code 3m}, {@code 1h}. Default
+   * {@code 3m}.
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.maxTrainingTime", defaultValue = "3m")
+  private String maxTrainingTime;
+
   /** Transfer mode: {@code feature-extractor} (backbone frozen, new head), {@code fine-tune}
    * (then the top blocks), {@code full} (then every layer), {@code scratch} (random weights) or
    * {@code auto} (by data set size; the log says why). Default {@code feature-extractor}.
@@ -155,7 +163,7 @@ public class TrainMojo extends AbstractTrainingMojo {
         .mode(mode).fineTuneBlocks(fineTuneBlocks).epochs(epochs).batchSize(batchSize)
         .learningRate(learningRate).learningRateSchedule(learningRateSchedule)
         .weightDecay(weightDecay).patience(patience).augmentedCopies(augmentedCopies)
-        .augmentation(augmentation).seed(seed)
+        .augmentation(augmentation).seed(seed).maxTrainingTime(maxTrainingTime)
         .minAccuracy(minAccuracy).maxAccuracyDrop(maxAccuracyDrop).estimateFolds(estimateFolds)
         .quantize(quantize).maxQuantizationDrop(maxQuantizationDrop)
         .className(className).classesDir(classesDir.toPath()).workDir(workDir.toPath())

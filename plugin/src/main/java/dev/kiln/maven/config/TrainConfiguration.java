@@ -152,6 +152,8 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
    * @param augmentedCopies augmented copies per training photo
    * @param augmentation the copies' augmentation
    * @param seed seed of everything random
+   * @param maxTrainingTime how long {@code auto}'s search may try candidates (the first one
+   *     always runs)
    */
   public record Optimisation(
       @ModelInput Mode mode,
@@ -164,7 +166,8 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       @ModelInput int patience,
       @ModelInput int augmentedCopies,
       @ModelInput Augmentation augmentation,
-      @ModelInput long seed) {
+      @ModelInput long seed,
+      @ModelInput java.time.Duration maxTrainingTime) {
     public Optimisation {
       Objects.requireNonNull(mode, "mode");
       Objects.requireNonNull(schedule, "schedule");
@@ -178,6 +181,9 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
           "must be at least 0, was " + weightDecay);
       InvalidSettingException.check(patience >= 1, "patience",
           "must be at least 1, was " + patience);
+      Objects.requireNonNull(maxTrainingTime, "maxTrainingTime");
+      InvalidSettingException.check(!maxTrainingTime.isNegative() && !maxTrainingTime.isZero(),
+          "maxTrainingTime", "must be positive, e.g. 3m, 90s or 1h, was " + maxTrainingTime);
       InvalidSettingException.check(augmentedCopies >= 0 && augmentedCopies <= 32,
           "augmentedCopies", "must be between 0 and 32, was " + augmentedCopies);
     }
@@ -321,6 +327,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     private int augmentedCopies;
     private Augmentation augmentation = Augmentation.defaults();
     private long seed = 42;
+    private java.time.Duration maxTrainingTime = java.time.Duration.ofMinutes(3);
     private double minAccuracy;
     private Double maxAccuracyDrop;
     private int estimateFolds = 5;
@@ -629,6 +636,12 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       return this;
     }
 
+    /** @param v how long auto's search may try candidates, e.g. {@code 3m}, {@code 90s} */
+    public Builder maxTrainingTime(String v) {
+      maxTrainingTime = InvalidSettingException.parse("maxTrainingTime", () -> duration(v));
+      return this;
+    }
+
     /** @param v the estimate's minimum accuracy */
     public Builder minAccuracy(double v) {
       minAccuracy = v;
@@ -759,13 +772,35 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
           new Head(headSolver, hiddenUnits, dropout, labelSmoothing, balanceClasses,
               testTimeFlip),
           new Optimisation(mode, fineTuneBlocks, epochs, batchSize, learningRate,
-              learningRateSchedule, weightDecay, patience, augmentedCopies, augmentation, seed),
+              learningRateSchedule, weightDecay, patience, augmentedCopies, augmentation, seed,
+              maxTrainingTime),
           new Gates(minAccuracy, maxAccuracyDrop, estimateFolds),
           new Export(quantize, maxQuantizationDrop),
           new Outputs(className, classesDir == null ? baseDir.resolve("target/classes")
               : classesDir, work, cacheDir, cacheMaxBytes, generatedSources == null
               ? baseDir.resolve("target/generated-sources/kiln") : generatedSources, suspects),
           new Run(baseDir, device, force, pluginVersion, outputTimestamp));
+    }
+
+    /** @return {@code 90s}, {@code 3m}, {@code 1h} (or an ISO-8601 duration) as a duration */
+    static java.time.Duration duration(String v) {
+      String t = v == null ? "" : v.trim().toLowerCase(Locale.ROOT);
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*(s|m|h)")
+          .matcher(t);
+      if (m.matches()) {
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+          case "s" -> java.time.Duration.ofSeconds(n);
+          case "m" -> java.time.Duration.ofMinutes(n);
+          default -> java.time.Duration.ofHours(n);
+        };
+      }
+      try {
+        return java.time.Duration.parse(v.trim());
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("'" + v + "' is not a duration; write e.g. 90s, 3m"
+            + " or 1h");
+      }
     }
   }
 }

@@ -218,6 +218,26 @@ final class TrainOutputs {
    * @return {@code learningCurve} (the measured points, the fit, how) and {@code moreData} (the
    *     accuracy the curve projects for every photo, 2x and 4x the photos, per label by name)
    */
+  /**
+   * @return auto's leaderboard: name, estimate (accuracy and interval, null when not tried),
+   *     seconds, chosen, note
+   */
+  static List<Map<String, Object>> candidates(List<TrainingResult.Candidate> board) {
+    List<Map<String, Object>> out = new java.util.ArrayList<>();
+    for (TrainingResult.Candidate c : board) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", c.name());
+      boolean tried = !Double.isNaN(c.accuracy());
+      m.put("estimate", tried ? Map.of("accuracy", c.accuracy(), "low", c.low(), "high",
+          c.high(), "photos", c.photos()) : null);
+      m.put("seconds", tried ? Math.round(c.seconds() * 10) / 10.0 : null);
+      m.put("chosen", c.chosen());
+      m.put("note", c.note());
+      out.add(m);
+    }
+    return out;
+  }
+
   static Map<String, Object> learningCurve(LearningCurve.Result curve, List<String> labels) {
     List<Map<String, Object>> points = new java.util.ArrayList<>();
     for (LearningCurve.Point p : curve.points()) {
@@ -297,6 +317,9 @@ final class TrainOutputs {
     }
     if (result.learningCurve() != null) {
       m.putAll(learningCurve(result.learningCurve(), data.labels()));
+    }
+    if (result.candidates() != null) {
+      m.put("candidates", candidates(result.candidates()));
     }
     if (result.head() != null) {
       m.put("head", result.head());

@@ -162,6 +162,26 @@ public final class ReportWriter {
     }
     b.append("</table>\n");
 
+    if (result.candidates() != null) {
+      b.append("<h2>Candidates (mode auto)</h2>\n<p>Each tried candidate's out-of-fold accuracy"
+          + " on the same photos and folds; a costlier candidate is kept only when it beats a"
+          + " cheaper one by more than one standard error of the paired difference.</p>\n"
+          + "<table class=\"candidates\"><tr><th>candidate</th><th>accuracy</th>"
+          + "<th>95% interval</th><th>seconds</th><th></th></tr>\n");
+      for (var c : result.candidates()) {
+        boolean tried = !Double.isNaN(c.accuracy());
+        b.append(c.chosen() ? "<tr class=\"chosen\"><td><b>" : "<tr><td>")
+            .append(esc(c.name())).append(c.chosen() ? "</b>" : "").append("</td><td>")
+            .append(tried ? String.format(java.util.Locale.ROOT, "%.1f%%", c.accuracy() * 100)
+                : "").append("</td><td>")
+            .append(tried ? String.format(java.util.Locale.ROOT, "%.1f–%.1f%% (%d photos)",
+                c.low() * 100, c.high() * 100, c.photos()) : "").append("</td><td>")
+            .append(tried ? String.format(java.util.Locale.ROOT, "%.1f", c.seconds()) : "")
+            .append("</td><td>").append(esc((c.chosen() ? "chosen: " : "") + c.note()))
+            .append("</td></tr>\n");
+      }
+      b.append("</table>\n");
+    }
     if (result.head() != null) {
       b.append("<h2>Choosing the head's L2 strength</h2>\n<p>").append(result.head().folds())
           .append("-fold cross-validation, strongest first; chosen ")

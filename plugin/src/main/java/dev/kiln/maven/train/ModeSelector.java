@@ -57,6 +57,14 @@ final class ModeSelector {
         : new AdamHead(fit);
     HeadStage head = new HeadStage(headFit, linear && alone && !data.explicitSplit(),
         linear && alone);
+    if (search(c, mode, linear)) {
+      SearchStage stage = searchStage(request, fit);
+      if (stage.candidates().size() > 1) {
+        return new Plan(mode, why + "; " + stage.candidates().size() + " candidates measured on"
+            + " one protocol within maxTrainingTime " + c.optimisation().maxTrainingTime()
+            .toSeconds() + " s, the best kept", List.of(stage));
+      }
+    }
     List<TrainingStage> stages = switch (mode) {
       case FEATURE_EXTRACTOR -> List.of(head);
       case FINE_TUNE -> List.of(head,
@@ -66,6 +74,73 @@ final class ModeSelector {
       case AUTO -> throw new IllegalStateException("auto resolves to another mode");
     };
     return new Plan(mode, why, stages);
+  }
+
+  /** @return whether auto measures candidates: it chose the frozen extractor, L-BFGS head */
+  private static boolean search(TrainConfiguration c, Mode chosen, boolean linear) {
+    return c.optimisation().mode() == Mode.AUTO && chosen == Mode.FEATURE_EXTRACTOR && linear;
+  }
+
+  /**
+   * auto's candidates, cheapest first: the frozen extractor as configured, with test-time flip,
+   * with the pooled features of two depths concatenated (where the backbone allows), both.
+   */
+  private static SearchStage searchStage(TrainingRequest request, FitSettings fit) {
+    TrainConfiguration c = request.settings();
+    Backbone backbone = request.backbone();
+    boolean explicit = request.dataset().explicitSplit();
+    List<SearchStage.Candidate> candidates = new java.util.ArrayList<>();
+    String id = backbone.architecture().id();
+    boolean flipped = c.head().testTimeFlip();
+    int depths = backbone.featureDepths();
+    List<int[]> variants = List.of(new int[] {depths, 0}, new int[] {depths, 1},
+        new int[] {2, 0}, new int[] {2, 1});
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (int[] v : variants) {
+      boolean flip = flipped || v[1] == 1;
+      int d = v[0];
+      if (!seen.add(d + "/" + flip) || !allowsDepths(backbone, c, d)) {
+        continue;
+      }
+      TrainConfiguration settings = variant(c, d, flip);
+      HeadStage stage = new HeadStage(new LinearHead(c.gates().estimateFolds(), fit.seed(),
+          fit.dropout(), true, flip), !explicit, true);
+      candidates.add(new SearchStage.Candidate(id + (d == 1 ? "" : ", " + d + " depths")
+          + (flip ? " + flip" : ""), backbone.withFeatureDepths(d), settings, stage));
+    }
+    return new SearchStage(candidates, c.optimisation().maxTrainingTime(), explicit);
+  }
+
+  private static boolean allowsDepths(Backbone backbone, TrainConfiguration c, int depths) {
+    if (depths == backbone.featureDepths()) {
+      return true;
+    }
+    if (backbone.architecture() instanceof OnnxArchitecture) {
+      return false;
+    }
+    try {
+      String cut = c.backbone().featureLayer() == null
+          ? backbone.architecture().lastFeatureLayer() : c.backbone().featureLayer();
+      backbone.architecture().depthsEndingAt(cut, depths);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** @return the settings of a frozen-extractor candidate with these depths and flip */
+  private static TrainConfiguration variant(TrainConfiguration c, int depths, boolean flip) {
+    TrainConfiguration.Backbone b = c.backbone();
+    TrainConfiguration.Head h = c.head();
+    TrainConfiguration.Optimisation o = c.optimisation();
+    return new TrainConfiguration(c.data(), new TrainConfiguration.Backbone(b.source(),
+        b.download(), b.family(), b.preprocessing(), b.inputSize(), b.featureLayer(), depths,
+        b.pooling(), b.resize()), new TrainConfiguration.Head(h.solver(), h.hiddenUnits(),
+        h.dropout(), h.labelSmoothing(), h.balanceClasses(), flip),
+        new TrainConfiguration.Optimisation(Mode.FEATURE_EXTRACTOR, o.fineTuneBlocks(),
+            o.epochs(), o.batchSize(), o.learningRate(), o.schedule(), o.weightDecay(),
+            o.patience(), o.augmentedCopies(), o.augmentation(), o.seed(),
+            o.maxTrainingTime()), c.gates(), c.export(), c.outputs(), c.run());
   }
 
   /**

@@ -31,8 +31,9 @@ final class Packaging {
    * @param trained what the stages trained
    * @return the shipped model and its metrics
    */
-  static TrainingResult ship(TrainingRun run, Plan plan, Trained trained)
+  static TrainingResult ship(TrainingRun whole, Plan plan, Trained trained)
       throws KilnException, UserProblemException {
+    TrainingRun run = trained.variant() != null ? trained.variant() : whole;
     ProgressListener listener = run.listener();
     FeatureSource.Features val = trained.val();
     ComputationGraph full = assemble(run, trained);
@@ -85,7 +86,7 @@ final class Packaging {
         run.times().timings(exportMillis), estimate,
         linear == null ? null : TrainingResult.HeadFit.of(linear.selection()),
         trained.validationTrainedOn(), shipped.info(), suspects,
-        linear == null ? null : linear.curve());
+        linear == null ? null : linear.curve(), trained.candidates());
   }
 
   /**

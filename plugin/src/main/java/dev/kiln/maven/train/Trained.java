@@ -17,14 +17,32 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * @param linear the L-BFGS head's strength search (null for an Adam head and for scratch)
  * @param validationTrainedOn true when the shipped head also learnt from the validation photos
  * @param classWeights the per-label loss weights the head trained with, or null
+ * @param variant the run of the candidate that won {@code auto}'s search (its backbone and
+ *     settings are the shipped model's), or null: the run itself
+ * @param candidates {@code auto}'s leaderboard, or null without a search
  */
 record Trained(ComputationGraph full, FitResult result, List<LabelledImage> trainPhotos,
     FeatureSource.Features val, HeldOut heldOut, LinearHead.Selected linear,
-    boolean validationTrainedOn, double[] classWeights) {
+    boolean validationTrainedOn, double[] classWeights, TrainingRun variant,
+    List<TrainingResult.Candidate> candidates) {
+
+  Trained(ComputationGraph full, FitResult result, List<LabelledImage> trainPhotos,
+      FeatureSource.Features val, HeldOut heldOut, LinearHead.Selected linear,
+      boolean validationTrainedOn, double[] classWeights) {
+    this(full, result, trainPhotos, val, heldOut, linear, validationTrainedOn, classWeights,
+        null, null);
+  }
 
   /** @return this with a later stage's whole network and combined history */
   Trained after(ComputationGraph network, FitResult combined) {
     return new Trained(network, combined, trainPhotos, val, heldOut, linear, false,
-        classWeights);
+        classWeights, variant, candidates);
+  }
+
+  /** @return this as the winner of a search: its run, its (re-measured) head, the leaderboard */
+  Trained chosen(TrainingRun run, LinearHead.Selected head,
+      List<TrainingResult.Candidate> board) {
+    return new Trained(full, result, trainPhotos, val, heldOut, head, validationTrainedOn,
+        classWeights, run, board);
   }
 }

@@ -31,13 +31,45 @@ import java.util.List;
  * @param learningCurve out-of-fold accuracy at several training sizes, the power law through it
  *     and what it projects for every photo, 2x and 4x the photos; null without the nested
  *     estimate (a {@code val/} folder, an Adam head, a deeper mode)
+ * @param candidates {@code auto}'s leaderboard (every candidate tried, on one protocol), or null
+ *     when no search ran
  */
 public record TrainingResult(byte[] onnx, ModelMetadata metadata, Evaluation validation,
     List<EpochStats> history, int bestEpoch, List<SkippedImage> skipped,
     ParityChecker.Result parity, Timings timings, AccuracyEstimate estimate, HeadFit head,
     boolean validationTrainedOn, Quantized quantization,
     List<dev.kiln.maven.suspects.SuspectedLabel> suspects,
-    dev.kiln.maven.head.LearningCurve.Result learningCurve) {
+    dev.kiln.maven.head.LearningCurve.Result learningCurve, List<Candidate> candidates) {
+
+  /**
+   * One candidate of {@code auto}'s search, scored like every other on the same photos.
+   *
+   * @param name what it is, e.g. {@code mobilenet_v1_0.25, 2 depths + flip}
+   * @param accuracy its out-of-fold accuracy on the compared photos (NaN when not tried)
+   * @param low lower end of the 95 % Wilson interval
+   * @param high upper end
+   * @param photos photos it was scored on
+   * @param seconds wall time it took (features and head)
+   * @param chosen whether it is the shipped model
+   * @param note why it was chosen, not chosen or not tried
+   */
+  public record Candidate(String name, double accuracy, double low, double high, int photos,
+      double seconds, boolean chosen, String note) {
+
+    public Candidate {
+      java.util.Objects.requireNonNull(name, "name");
+      java.util.Objects.requireNonNull(note, "note");
+    }
+
+    /** @return the leaderboard line */
+    public String line() {
+      return Double.isNaN(accuracy) ? String.format(java.util.Locale.ROOT, "%-34s not tried: %s",
+          name, note)
+          : String.format(java.util.Locale.ROOT, "%-34s %5.1f%% (%.1f-%.1f%%, %d photos) %6.1f s"
+              + "%s %s", name, accuracy * 100, low * 100, high * 100, photos, seconds,
+              chosen ? " <- chosen:" : "", note);
+    }
+  }
 
   /**
    * @param kind {@code int8} or {@code fp16}

@@ -27,8 +27,9 @@ final class TrainingRun implements AutoCloseable {
   private final ProgressListener listener;
   private final ExecutorService pool;
   private final PhotoReads photos;
-  private final List<SkippedImage> skipped = new ArrayList<>();
-  private final RunTimes times = new RunTimes();
+  private final List<SkippedImage> skipped;
+  private final RunTimes times;
+  private final boolean owner;
 
   private TrainingRun(TrainingRequest request, ProgressListener listener) {
     this.request = request;
@@ -40,6 +41,38 @@ final class TrainingRun implements AutoCloseable {
       return t;
     });
     this.photos = request.photos().open();
+    this.skipped = new ArrayList<>();
+    this.times = new RunTimes();
+    this.owner = true;
+  }
+
+  private TrainingRun(TrainingRun parent, TrainingRequest request, ProgressListener listener,
+      List<SkippedImage> skipped) {
+    this.request = request;
+    this.listener = listener;
+    this.pool = parent.pool;
+    this.photos = parent.photos;
+    this.skipped = skipped;
+    this.times = parent.times;
+    this.owner = false;
+  }
+
+  /**
+   * The same run (pool, photo reads, timings) on another backbone or settings: a candidate of
+   * {@code auto}'s search. Its skipped photos are its own.
+   *
+   * @param backbone the candidate's backbone (its pooling, depths, hidden units)
+   * @param settings the candidate's settings
+   * @param progress where the candidate's progress goes
+   */
+  TrainingRun variant(Backbone backbone, TrainConfiguration settings, ProgressListener progress) {
+    return new TrainingRun(this, new TrainingRequest(request.dataset(), backbone, settings,
+        request.photos()), progress, new ArrayList<>());
+  }
+
+  /** @return this run reporting to {@code progress} (same skipped photos, same everything) */
+  TrainingRun reportingTo(ProgressListener progress) {
+    return new TrainingRun(this, request, progress, skipped);
   }
 
   /**
@@ -155,6 +188,8 @@ final class TrainingRun implements AutoCloseable {
 
   @Override
   public void close() {
-    pool.shutdownNow();
+    if (owner) {
+      pool.shutdownNow();
+    }
   }
 }

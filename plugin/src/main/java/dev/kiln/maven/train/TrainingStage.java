@@ -8,7 +8,8 @@ import dev.kiln.runtime.KilnException;
  * the top blocks or every layer; or training from random weights. A mode is a list of stages
  * ({@link ModeSelector}); each starts from what the previous one trained.
  */
-sealed interface TrainingStage permits HeadStage, FineTuneStage, FullStage, ScratchStage {
+sealed interface TrainingStage
+    permits HeadStage, FineTuneStage, FullStage, ScratchStage, SearchStage {
 
   /**
    * @param run the run's photos, backbone, pool, features and progress

@@ -86,6 +86,12 @@ class ModeSelectorTest {
     Plan auto = plan(split, s -> s.mode(Mode.AUTO));
     assertEquals(Mode.FEATURE_EXTRACTOR, auto.mode());
     assertTrue(auto.reason().startsWith("245 training images"), auto.reason());
+    SearchStage search = assertInstanceOf(SearchStage.class, auto.stages().get(0));
+    assertEquals(List.of("mobilenet_v1_0.25", "mobilenet_v1_0.25 + flip",
+        "mobilenet_v1_0.25, 2 depths", "mobilenet_v1_0.25, 2 depths + flip"),
+        search.candidates().stream().map(SearchStage.Candidate::name).toList(), "cheapest first");
+    Plan adam = plan(split, s -> s.mode(Mode.AUTO).headSolver("adam"));
+    assertInstanceOf(HeadStage.class, adam.stages().get(0), "no search for an Adam head");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> plan(split, s -> s.mode(Mode.FULL).featureLayer("conv_pw_11_relu")));
     assertTrue(e.getMessage().startsWith("featureLayer cannot be combined with mode full"),

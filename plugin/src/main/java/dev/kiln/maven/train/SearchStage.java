@@ -1,0 +1,234 @@
+package dev.kiln.maven.train;
+
+import dev.kiln.maven.backbone.Backbone;
+import dev.kiln.maven.config.TrainConfiguration;
+import dev.kiln.maven.dataset.LabelledImage;
+import dev.kiln.maven.head.AccuracyEstimate;
+import dev.kiln.maven.head.LinearHeadSelection;
+import dev.kiln.maven.problem.UserProblemException;
+import dev.kiln.runtime.KilnException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * {@code auto}'s search: candidate models tried cheapest first while {@code maxTrainingTime}
+ * allows, each a {@link HeadStage} with the L-BFGS head in its own {@link TrainingRun#variant},
+ * all scored on one protocol — the out-of-fold predictions of the same stratified folds over the
+ * same photos (the whole set without a {@code val/} folder, {@code train/} with one) — and the
+ * winner chosen by a noise-aware rule ({@link #choose}): a costlier candidate replaces the one
+ * kept only when it is right on more photos by more than one standard error of the paired
+ * difference. The winner's trained head is shipped as it is (nothing is trained twice).
+ *
+ * <p>The shipped estimate rests on photos no selection decision used: with a {@code val/} folder,
+ * the search never sees {@code val/}, which then measures the winner; without one, the choice is
+ * repeated for each outer fold on the other folds' photos alone, and each photo is scored by the
+ * candidate chosen without it (selection nested inside the estimate).
+ *
+ * @param candidates the candidates, cheapest first
+ * @param budget how long the search may start new candidates
+ * @param explicitSplit the photos have a {@code val/} folder
+ */
+record SearchStage(List<Candidate> candidates, Duration budget, boolean explicitSplit)
+    implements TrainingStage {
+
+  /**
+   * @param name how the leaderboard calls it
+   * @param backbone its backbone (depths)
+   * @param settings its settings (test-time flip)
+   * @param stage its head stage (the L-BFGS head with the nested estimate)
+   */
+  record Candidate(String name, Backbone backbone, TrainConfiguration settings,
+      HeadStage stage) {
+    Candidate {
+      Objects.requireNonNull(name, "name");
+    }
+  }
+
+  SearchStage {
+    candidates = List.copyOf(candidates);
+    if (candidates.isEmpty()) {
+      throw new IllegalArgumentException("a search needs a candidate");
+    }
+  }
+
+  /** What one tried candidate left: its run, what it trained, its per-photo correctness. */
+  private record Scored(Candidate candidate, TrainingRun run, Trained trained,
+      Map<String, Boolean> correct, Map<String, Integer> fold, double seconds) {}
+
+  @Override
+  public Trained run(TrainingRun run, Trained previous)
+      throws KilnException, UserProblemException {
+    long start = System.nanoTime();
+    List<Scored> tried = new ArrayList<>();
+    List<String> notTried = new ArrayList<>();
+    for (Candidate c : candidates) {
+      double elapsed = (System.nanoTime() - start) / 1e9;
+      if (!tried.isEmpty() && elapsed > budget.toSeconds()) {
+        notTried.add(c.name());
+        continue;
+      }
+      // the first candidate reports its photos (skipped ones, features); the others quietly
+      ProgressListener progress = tried.isEmpty() ? run.listener() : quiet(run.listener());
+      TrainingRun variant = run.variant(c.backbone(), c.settings(), progress);
+      long t0 = System.nanoTime();
+      Trained t = c.stage().run(variant, null);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      Scored s = score(c, variant, t, seconds);
+      tried.add(s);
+      run.listener().phase("auto", String.format(Locale.ROOT, "candidate %s: %.1f%% right"
+          + " out of fold on %d photos (%.1f s)", c.name(), accuracy(s, s.correct().keySet())
+          * 100, s.correct().size(), seconds));
+    }
+    Set<String> photos = new LinkedHashSet<>(tried.get(0).correct().keySet());
+    tried.forEach(s -> photos.retainAll(s.correct().keySet()));
+    int winner = choose(tried, photos);
+    Scored won = tried.get(winner);
+    List<TrainingResult.Candidate> board = leaderboard(tried, notTried, winner, photos);
+    board.forEach(b -> run.listener().phase("leaderboard", b.line()));
+    LinearHeadSelection.Result s = won.trained().linear().selection();
+    LinearHead.Selected head;
+    if (explicitSplit) {
+      // val/ measures the winner: the search's train/ estimate is not the shipped one
+      head = new LinearHead.Selected(new LinearHeadSelection.Result(s.model(), s.lambda(),
+          s.folds(), s.curve(), null, null, s.fits(), s.millis()), won.trained().linear()
+          .images(), null);
+    } else {
+      head = new LinearHead.Selected(new LinearHeadSelection.Result(s.model(), s.lambda(),
+          s.folds(), s.curve(), nestedEstimate(tried, photos, s.folds()), s.outOfFold(),
+          s.fits(), s.millis()), won.trained().linear().images(), won.trained().linear()
+          .curve());
+    }
+    return won.trained().chosen(won.run().reportingTo(run.listener()), head, board);
+  }
+
+  private static Scored score(Candidate c, TrainingRun variant, Trained t, double seconds) {
+    LinearHeadSelection.OutOfFold oof = t.linear().selection().outOfFold();
+    List<LabelledImage> rows = t.linear().images();
+    Map<String, Boolean> correct = new HashMap<>();
+    Map<String, Integer> fold = new HashMap<>();
+    for (int i = 0; i < rows.size(); i++) {
+      if (oof.scored(i)) {
+        String path = rows.get(i).relativePath();
+        correct.put(path, LinearHeadSelection.argMax(oof.probabilities()[i])
+            == rows.get(i).label());
+        fold.put(path, oof.fold()[i]);
+      }
+    }
+    return new Scored(c, variant, t, correct, fold, seconds);
+  }
+
+  /**
+   * The noise-aware rule: the cheapest candidate is kept unless a costlier one is right on more
+   * of {@code photos} by more than one standard error of the paired per-photo difference.
+   *
+   * @return the index of the chosen candidate
+   */
+  static int choose(List<Scored> tried, Set<String> photos) {
+    int kept = 0;
+    for (int c = 1; c < tried.size(); c++) {
+      if (beats(tried.get(c), tried.get(kept), photos)) {
+        kept = c;
+      }
+    }
+    return kept;
+  }
+
+  /** @return true when {@code a} is right on more photos than {@code b} beyond the noise */
+  private static boolean beats(Scored a, Scored b, Set<String> photos) {
+    int n = photos.size();
+    if (n < 2) {
+      return false;
+    }
+    double sum = 0;
+    double sumSq = 0;
+    for (String p : photos) {
+      double d = (a.correct().get(p) ? 1 : 0) - (b.correct().get(p) ? 1 : 0);
+      sum += d;
+      sumSq += d * d;
+    }
+    double mean = sum / n;
+    double variance = (sumSq - n * mean * mean) / (n - 1);
+    double se = Math.sqrt(Math.max(0, variance) / n);
+    return mean > 0 && mean > se;
+  }
+
+  private static double accuracy(Scored s, Set<String> photos) {
+    return photos.stream().filter(p -> s.correct().get(p)).count() / (double) photos.size();
+  }
+
+  /**
+   * Selection nested inside the estimate: for each outer fold, the rule chooses on the other
+   * folds' photos alone, and that fold's photos are scored by the candidate it chose.
+   */
+  private static AccuracyEstimate nestedEstimate(List<Scored> tried, Set<String> photos,
+      int folds) {
+    Map<String, Integer> fold = tried.get(0).fold();
+    int right = 0;
+    List<String> chosen = new ArrayList<>();
+    for (int f = 0; f < folds; f++) {
+      final int outer = f;
+      Set<String> others = new LinkedHashSet<>();
+      Set<String> inside = new LinkedHashSet<>();
+      for (String p : photos) {
+        (fold.get(p) == outer ? inside : others).add(p);
+      }
+      Scored pick = tried.get(choose(tried, others));
+      chosen.add(pick.candidate().name());
+      right += (int) inside.stream().filter(p -> pick.correct().get(p)).count();
+    }
+    return AccuracyEstimate.wilson(right, photos.size(), String.format(Locale.ROOT,
+        "nested %d-fold cross-validation over all %d labelled photos with auto's choice among %d"
+            + " candidates repeated inside it: each photo predicted by a head that never saw it,"
+            + " of the candidate chosen on the other folds alone (per fold: %s)", folds,
+        photos.size(), tried.size(), String.join(", ", chosen)));
+  }
+
+  private static List<TrainingResult.Candidate> leaderboard(List<Scored> tried,
+      List<String> notTried, int winner, Set<String> photos) {
+    List<TrainingResult.Candidate> board = new ArrayList<>();
+    Scored w = tried.get(winner);
+    for (int i = 0; i < tried.size(); i++) {
+      Scored s = tried.get(i);
+      int right = (int) photos.stream().filter(p -> s.correct().get(p)).count();
+      AccuracyEstimate a = AccuracyEstimate.wilson(right, Math.max(1, photos.size()), "oof");
+      String note = i == winner
+          ? (i == 0 ? "the cheapest, and no costlier candidate beat it beyond the noise"
+              : "beat every cheaper candidate kept by more than the noise")
+          : i < winner ? "beaten beyond the noise by a costlier candidate"
+              : beats(s, w, photos) || accuracy(s, photos) > accuracy(w, photos)
+                  ? "costlier, and not better beyond the noise (one standard error)"
+                  : "not better";
+      board.add(new TrainingResult.Candidate(s.candidate().name(), a.accuracy(), a.low(),
+          a.high(), photos.size(), s.seconds(), i == winner, note));
+    }
+    for (String name : notTried) {
+      board.add(new TrainingResult.Candidate(name, Double.NaN, Double.NaN, Double.NaN, 0, 0,
+          false, "maxTrainingTime spent"));
+    }
+    return board;
+  }
+
+  private static ProgressListener quiet(ProgressListener to) {
+    return new ProgressListener() {
+      @Override
+      public void phase(String name, String detail) {
+        to.debug("[" + name + "] " + detail);
+      }
+
+      @Override
+      public void epoch(EpochStats stats) {}
+
+      @Override
+      public void debug(String message) {
+        to.debug(message);
+      }
+    };
+  }
+}

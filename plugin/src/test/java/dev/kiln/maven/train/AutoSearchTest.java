@@ -1,0 +1,76 @@
+package dev.kiln.maven.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.maven.TestData;
+import dev.kiln.maven.backbone.Backbone;
+import dev.kiln.maven.config.Mode;
+import dev.kiln.maven.dataset.Dataset;
+import dev.kiln.maven.dataset.DatasetScanner;
+import dev.kiln.maven.export.ParityChecker;
+import dev.kiln.runtime.Fixtures;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * mode auto measures: candidates on one protocol, a leaderboard, the winner shipped with its own
+ * settings, and an estimate no selection decision used.
+ */
+class AutoSearchTest {
+
+  static final class Lines implements ProgressListener {
+    final List<String> lines = new ArrayList<>();
+
+    @Override
+    public void phase(String name, String detail) {
+      lines.add("[" + name + "] " + detail);
+    }
+
+    @Override
+    public void epoch(EpochStats stats) {}
+  }
+
+  @Test
+  void withoutValTheCandidatesAreScoredOnTheSameFoldsAndTheEstimateNestsTheChoice()
+      throws Exception {
+    Dataset noVal = DatasetScanner.scan(new DatasetScanner.Request(Fixtures.hymenoptera()
+        .resolve("train"), List.of(), List.of(), 0.2, 42));
+    Backbone backbone = TestData.mobilenet(128);
+    Lines log = new Lines();
+    TrainingResult r = Trainer.train(TrainingRequest.builder(noVal, backbone)
+        .settings(s -> s.mode(Mode.AUTO).estimateFolds(3)).build(), log);
+    log.lines.forEach(System.out::println);
+    List<TrainingResult.Candidate> board = r.candidates();
+    assertEquals(4, board.size(), "as configured, + flip, 2 depths, 2 depths + flip");
+    assertEquals(1, board.stream().filter(TrainingResult.Candidate::chosen).count());
+    assertTrue(board.stream().allMatch(c -> c.photos() == 245), "one protocol: the same photos");
+    TrainingResult.Candidate chosen = board.stream().filter(TrainingResult.Candidate::chosen)
+        .findFirst().orElseThrow();
+    var facts = r.metadata().training();
+    assertEquals(chosen.name().contains("flip"), "true".equals(facts.get("test_time_flip")),
+        "the winner ships with its own settings: " + chosen.name() + " " + facts);
+    assertEquals(chosen.name().contains("2 depths"), facts.containsKey("feature_depths"));
+    assertTrue(r.estimate().method().contains("auto's choice among 4 candidates repeated"
+        + " inside it"), r.estimate().method());
+    assertTrue(r.parity().passed(ParityChecker.TOLERANCE), "parity " + r.parity());
+    assertTrue(log.lines.stream().anyMatch(l -> l.startsWith("[leaderboard] ")
+        && l.contains("<- chosen")), String.join("\n", log.lines));
+    assertEquals("feature-extractor", facts.get("mode"));
+  }
+
+  @Test
+  void theTimeBudgetStopsTheSearchAndValMeasuresTheWinner() throws Exception {
+    Dataset split = TestData.hymenoptera();
+    TrainingResult r = Trainer.train(TrainingRequest.builder(split, TestData.mobilenet(128))
+        .settings(s -> s.mode(Mode.AUTO).maxTrainingTime("1s")).build(),
+        ProgressListener.NONE);
+    List<TrainingResult.Candidate> board = r.candidates();
+    assertTrue(board.get(0).chosen(), "only the first ran");
+    assertTrue(board.subList(1, board.size()).stream().allMatch(c -> Double.isNaN(c.accuracy())
+        && c.note().equals("maxTrainingTime spent")), board.toString());
+    assertTrue(r.estimate().method().contains("val/ folder"), r.estimate().method());
+    assertEquals(split.validation().size(), r.estimate().photos());
+  }
+}
