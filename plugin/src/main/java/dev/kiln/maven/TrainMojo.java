@@ -20,6 +20,14 @@ import org.apache.maven.plugins.annotations.Parameter;
 @Mojo(name = "train", defaultPhase = LifecyclePhase.PROCESS_CLASSES, threadSafe = true)
 public class TrainMojo extends AbstractTrainingMojo {
 
+  /** More backbones for {@code mode=auto} to try beside {@code backbone}, comma-separated
+   * catalogue names, URLs or files (as {@code backbone}); each becomes a candidate scored on the
+   * same photos, and the best ships. Example: {@code mobilenet_v1_0.25_224,squeezenet_1.1}.
+   * Default: none (just {@code backbone}).
+   * @since 0.1.0 */
+  @Parameter(property = "kiln.backbones")
+  private String backbones;
+
   /** How long {@code mode=auto} may spend trying candidates (frozen features with and without
    * test-time flip, several depths), cheapest first; the first always runs, later ones only while
    * the time spent so far is under this. Examples: {@code 90s}, {@code 3m}, {@code 1h}. Default
@@ -152,7 +160,7 @@ public class TrainMojo extends AbstractTrainingMojo {
         .images(images.toPath()).includes(includes).excludes(excludes)
         .validationSplit(validationSplit).failOnBadImages(failOnBadImages)
         .followLinks(followLinks)
-        .backbone(backbone).backboneSha256(backboneSha256).backboneCache(backboneCache.toPath())
+        .backbone(backbone).backbones(backbones).backboneSha256(backboneSha256).backboneCache(backboneCache.toPath())
         .backboneMirror(backboneMirror).backboneFamily(backboneFamily).preprocessing(preprocessing)
         .offline(offline)
         .artifacts(artifacts())

@@ -93,8 +93,11 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       @ModelInput String featureLayer,
       @ModelInput int featureDepths,
       @ModelInput PoolingType pooling,
-      @ModelInput Preprocessing.Resize resize) {
+      @ModelInput Preprocessing.Resize resize,
+      @NotModelInput("each one's weights file is fingerprinted by content, in order")
+      List<BackboneSource> alternatives) {
     public Backbone {
+      alternatives = alternatives == null ? List.of() : List.copyOf(alternatives);
       Objects.requireNonNull(source, "source");
       Objects.requireNonNull(download, "download");
       Objects.requireNonNull(pooling, "pooling");
@@ -298,6 +301,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     private boolean failOnBadImages;
     private boolean followLinks = true;
     private String backbone;
+    private String backbones;
     private String backboneSha256;
     private Path backboneCache = Path.of(System.getProperty("user.home"), ".kiln", "backbones");
     private String backboneMirror;
@@ -392,6 +396,15 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     /** @param v catalogue name, https URL or local weights file */
     public Builder backbone(String v) {
       backbone = v;
+      return this;
+    }
+
+    /**
+     * @param v more backbones for {@code auto} to try, comma-separated catalogue names, URLs or
+     *     files (null or blank: none)
+     */
+    public Builder backbones(String v) {
+      backbones = v;
       return this;
     }
 
@@ -762,13 +775,23 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     public TrainConfiguration build() {
       BackboneSource source = InvalidSettingException.parse("backbone",
           () -> BackboneSource.parse(backbone, baseDir));
+      List<BackboneSource> alternatives = new java.util.ArrayList<>();
+      for (String name : backbones == null ? new String[0] : backbones.split(",")) {
+        if (!name.isBlank()) {
+          BackboneSource alt = InvalidSettingException.parse("backbones",
+              () -> BackboneSource.parse(name.trim(), baseDir));
+          if (!alt.equals(source) && !alternatives.contains(alt)) {
+            alternatives.add(alt);
+          }
+        }
+      }
       Path work = workDir == null ? baseDir.resolve("target/kiln") : workDir;
       return new TrainConfiguration(
           new Data(images == null ? baseDir.resolve("src/main/images") : images, includes,
               excludes, validationSplit, failOnBadImages, followLinks),
           new Backbone(source, new BackboneResolver.Source(backboneSha256, backboneCache,
               backboneMirror, offline, artifacts), backboneFamily, preprocessing, inputSize,
-              featureLayer, featureDepths, pooling, resize),
+              featureLayer, featureDepths, pooling, resize, alternatives),
           new Head(headSolver, hiddenUnits, dropout, labelSmoothing, balanceClasses,
               testTimeFlip),
           new Optimisation(mode, fineTuneBlocks, epochs, batchSize, learningRate,

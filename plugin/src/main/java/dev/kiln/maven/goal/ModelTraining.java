@@ -71,7 +71,27 @@ final class ModelTraining {
   }
 
   /** The configuration as the training engine takes it: the photos, the backbone, itself. */
-  static TrainingRequest request(TrainConfiguration c, TrainInputs inputs, Backbone backbone) {
-    return new TrainingRequest(inputs.dataset(), backbone, c, inputs.photos());
+  static TrainingRequest request(TrainConfiguration c, TrainInputs inputs, Backbone backbone)
+      throws UserProblemException {
+    java.util.List<Backbone> alternatives = new java.util.ArrayList<>();
+    for (int i = 0; i < inputs.alternativeFiles().size(); i++) {
+      alternatives.add(alternative(c, c.backbone().alternatives().get(i),
+          inputs.alternativeFiles().get(i)));
+    }
+    return new TrainingRequest(inputs.dataset(), backbone, c, inputs.photos(), alternatives);
+  }
+
+  /** One of auto's other backbones: Keras weights at its own size, frozen, one depth. */
+  static Backbone alternative(TrainConfiguration c, dev.kiln.maven.backbone.BackboneSource source,
+      java.nio.file.Path file) throws UserProblemException {
+    if (file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
+      throw new UserProblemException("backbones lists " + file + ": an ONNX graph needs its own"
+          + " <preprocessing>, so it can only be the backbone itself; list Keras or TF.js"
+          + " backbones in backbones (kiln.backbones)");
+    }
+    int size = c.backbone().inputSize() > 0 ? c.backbone().inputSize()
+        : BackboneResolver.trainedSize(source);
+    return BackboneResolver.resolve(file, size, null).withPooling(c.backbone().pooling())
+        .withHiddenUnits(c.head().hiddenUnits());
   }
 }

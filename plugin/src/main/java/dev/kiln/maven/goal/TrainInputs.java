@@ -28,14 +28,15 @@ import java.util.Map;
  *
  * @param dataset the scanned photos
  * @param backboneFile the local weights file
+ * @param alternativeFiles the local weights files of {@code backbones}, in order
  * @param fingerprint SHA-256 over everything that can change the model
  * @param photos the photos' bytes and the hash the fingerprint recorded of each (or {@link
  *     PhotoReads#UNREADABLE}): training holds every read to it
  * @param hashes the remembered file hashes (a photo found changed is forgotten there)
  * @param parts what the fingerprint is made of (kept for the next build's "retraining: …" line)
  */
-record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint, PhotoSource photos,
-    FileHashes hashes, FingerprintParts parts) {
+record TrainInputs(Dataset dataset, Path backboneFile, List<Path> alternativeFiles,
+    String fingerprint, PhotoSource photos, FileHashes hashes, FingerprintParts parts) {
 
   static TrainInputs resolve(TrainConfiguration c, ProgressListener listener)
       throws UserProblemException {
@@ -51,6 +52,11 @@ record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint, Photo
     Path backboneFile = BackboneResolver.file(c.backbone().source(), c.run().baseDir(),
         c.backbone().download(), line -> listener.phase("backbone", line),
         listener::warn);
+    List<Path> alternativeFiles = new java.util.ArrayList<>();
+    for (var source : c.backbone().alternatives()) {
+      alternativeFiles.add(BackboneResolver.file(source, c.run().baseDir(),
+          c.backbone().download(), line -> listener.phase("backbone", line), listener::warn));
+    }
     Map<String, Path> files = new LinkedHashMap<>();
     for (LabelledImage i : data.train()) {
       files.put("train:" + i.relativePath(), i.file());
@@ -63,9 +69,14 @@ record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint, Photo
       hashes.rehashAll(); // -Dkiln.force rebuilds from what is on disk, whatever was remembered
     }
     // a TF.js backbone is its model.json and every shard: a changed shard retrains too
+    // auto's other backbones after the backbone's own files: with none, the same fingerprint
+    List<Path> backboneFiles = new java.util.ArrayList<>(
+        dev.kiln.maven.backbone.KerasWeights.files(backboneFile));
+    for (Path alternative : alternativeFiles) {
+      backboneFiles.addAll(dev.kiln.maven.backbone.KerasWeights.files(alternative));
+    }
     FingerprintParts parts = Fingerprint.parts(files, ConfigurationFingerprint.inputs(c),
-        dev.kiln.maven.backbone.KerasWeights.files(backboneFile), c.run().pluginVersion(),
-        hashes);
+        backboneFiles, c.run().pluginVersion(), hashes);
     // one read per photo and build: FileHashes answers again with the fingerprint's hash
     Map<Path, String> recorded = new HashMap<>();
     for (Path f : files.values()) {
@@ -89,7 +100,7 @@ record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint, Photo
     data = unique.dataset();
     listener.debug("fingerprint: " + hashes.read() + " files read, " + hashes.remembered()
         + " unchanged (size and time) and not read");
-    return new TrainInputs(data, backboneFile, parts.hash(),
+    return new TrainInputs(data, backboneFile, List.copyOf(alternativeFiles), parts.hash(),
         new PhotoSource(recorded, PhotoReader.FILES), hashes, parts);
   }
 

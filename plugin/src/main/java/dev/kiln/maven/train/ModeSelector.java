@@ -108,6 +108,18 @@ final class ModeSelector {
       candidates.add(new SearchStage.Candidate(id + (d == 1 ? "" : ", " + d + " depths")
           + (flip ? " + flip" : ""), backbone.withFeatureDepths(d), settings, stage));
     }
+    // the other backbones, frozen as configured and flipped, right after the backbone's own two
+    List<SearchStage.Candidate> others = new java.util.ArrayList<>();
+    for (Backbone alt : request.alternatives()) {
+      for (boolean flip : flipped ? new boolean[] {true} : new boolean[] {false, true}) {
+        TrainConfiguration settings = variant(c, 1, flip);
+        others.add(new SearchStage.Candidate(alt.architecture().id() + " ("
+            + java.nio.file.Path.of(alt.source()).getFileName() + ")" + (flip ? " + flip" : ""),
+            alt, settings, new HeadStage(new LinearHead(c.gates().estimateFolds(), fit.seed(),
+                fit.dropout(), true, flip), !explicit, true)));
+      }
+    }
+    candidates.addAll(Math.min(candidates.size(), flipped ? 1 : 2), others);
     return new SearchStage(candidates, c.optimisation().maxTrainingTime(), explicit);
   }
 
@@ -135,7 +147,7 @@ final class ModeSelector {
     TrainConfiguration.Optimisation o = c.optimisation();
     return new TrainConfiguration(c.data(), new TrainConfiguration.Backbone(b.source(),
         b.download(), b.family(), b.preprocessing(), b.inputSize(), b.featureLayer(), depths,
-        b.pooling(), b.resize()), new TrainConfiguration.Head(h.solver(), h.hiddenUnits(),
+        b.pooling(), b.resize(), b.alternatives()), new TrainConfiguration.Head(h.solver(), h.hiddenUnits(),
         h.dropout(), h.labelSmoothing(), h.balanceClasses(), flip),
         new TrainConfiguration.Optimisation(Mode.FEATURE_EXTRACTOR, o.fineTuneBlocks(),
             o.epochs(), o.batchSize(), o.learningRate(), o.schedule(), o.weightDecay(),
@@ -148,7 +160,11 @@ final class ModeSelector {
    *
    * @throws IllegalArgumentException naming the setting that the mode does not allow
    */
-  static void check(Backbone backbone, TrainConfiguration settings) {
+  static void check(Backbone backbone, TrainConfiguration settings, List<Backbone> alternatives) {
+    if (!alternatives.isEmpty()) {
+      require(settings.optimisation().mode() == Mode.AUTO, "backbones lists candidates for mode"
+          + " auto, which measures them; set mode auto (kiln.mode) or leave backbones out");
+    }
     String featureLayer = settings.backbone().featureLayer();
     Mode mode = settings.optimisation().mode();
     if (mode != Mode.FEATURE_EXTRACTOR) {

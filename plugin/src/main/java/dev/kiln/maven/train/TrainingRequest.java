@@ -7,6 +7,7 @@ import dev.kiln.maven.dataset.PhotoSource;
 import dev.kiln.runtime.Device;
 import dev.kiln.runtime.image.Preprocessing;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -20,13 +21,20 @@ import java.util.Objects;
  * @param settings the configuration
  * @param photos where the photos' bytes are read from and the hash the fingerprint recorded of
  *     each (every read during training is held to it)
+ * @param alternatives more backbones for {@code auto} to try ({@code backbones}), resolved
  */
 public record TrainingRequest(Dataset dataset, Backbone backbone, TrainConfiguration settings,
-    PhotoSource photos) {
+    PhotoSource photos, List<Backbone> alternatives) {
 
   /** A request that reads the photos from disk, with no fingerprint to hold them to. */
   public TrainingRequest(Dataset dataset, Backbone backbone, TrainConfiguration settings) {
     this(dataset, backbone, settings, PhotoSource.FILES);
+  }
+
+  /** A request with no other backbones for auto to try. */
+  public TrainingRequest(Dataset dataset, Backbone backbone, TrainConfiguration settings,
+      PhotoSource photos) {
+    this(dataset, backbone, settings, photos, List.of());
   }
 
   public TrainingRequest {
@@ -34,7 +42,8 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, TrainConfigura
     Objects.requireNonNull(dataset, "dataset");
     Objects.requireNonNull(backbone, "backbone");
     Objects.requireNonNull(settings, "settings");
-    ModeSelector.check(backbone, settings);
+    alternatives = alternatives == null ? List.of() : List.copyOf(alternatives);
+    ModeSelector.check(backbone, settings, alternatives);
     String featureLayer = settings.backbone().featureLayer();
     if (featureLayer != null && !backbone.architecture().featureLayers().contains(featureLayer)) {
       throw new IllegalArgumentException("featureLayer '" + featureLayer + "' is not a layer of "
@@ -101,6 +110,7 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, TrainConfigura
     private final Backbone backbone;
     private final TrainConfiguration.Builder settings;
     private PhotoSource photos = PhotoSource.FILES;
+    private List<Backbone> alternatives = List.of();
 
     private Builder(Dataset dataset, Backbone backbone) {
       this.dataset = dataset;
@@ -122,12 +132,18 @@ public record TrainingRequest(Dataset dataset, Backbone backbone, TrainConfigura
 
     public Builder photos(PhotoSource v) { photos = v; return this; }
 
+    /** @param v more backbones for auto to try, as {@code backbones} would resolve them */
+    public Builder alternatives(List<Backbone> v) {
+      alternatives = v;
+      return this;
+    }
+
     /**
      * @return the validated request
      * @throws IllegalArgumentException naming the invalid setting
      */
     public TrainingRequest build() {
-      return new TrainingRequest(dataset, backbone, settings.build(), photos);
+      return new TrainingRequest(dataset, backbone, settings.build(), photos, alternatives);
     }
   }
 }
