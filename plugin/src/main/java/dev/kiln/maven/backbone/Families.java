@@ -64,7 +64,22 @@ final class Families {
         }
         return new SqueezeNet();
       }, w -> w.containsKey("fire2/squeeze1x1/kernel") && w.containsKey("conv1/kernel")
-          ? Optional.of(new SqueezeNet()) : Optional.empty()));
+          ? Optional.of(new SqueezeNet()) : Optional.empty()),
+      new Family("densenet121", "DenseNet121", "", v -> new DenseNet(121),
+          w -> denseNet(w, 121)),
+      new Family("densenet169", "DenseNet169", "", v -> new DenseNet(169),
+          w -> denseNet(w, 169)),
+      new Family("densenet201", "DenseNet201", "", v -> new DenseNet(201),
+          w -> denseNet(w, 201)));
+
+  /** DenseNets differ in the layers of dense block conv4: 24, 32 or 48. */
+  private static Optional<Architecture> denseNet(Map<String, WeightTensor> w, int depth) {
+    int layers = depth == 121 ? 24 : depth == 169 ? 32 : 48;
+    return w.containsKey("conv1_conv/kernel") && w.containsKey("conv2_block1_0_bn/gamma")
+        && w.containsKey("conv4_block" + layers + "_1_conv/kernel")
+        && !w.containsKey("conv4_block" + (layers + 1) + "_1_conv/kernel")
+        ? Optional.of(new DenseNet(depth)) : Optional.empty();
+  }
 
   private Families() {}
 
