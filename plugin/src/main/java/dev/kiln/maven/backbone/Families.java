@@ -70,7 +70,28 @@ final class Families {
       new Family("densenet169", "DenseNet169", "", v -> new DenseNet(169),
           w -> denseNet(w, 169)),
       new Family("densenet201", "DenseNet201", "", v -> new DenseNet(201),
-          w -> denseNet(w, 201)));
+          w -> denseNet(w, 201)),
+      new Family("efficientnetb0", "EfficientNetB0", "", x -> new EfficientNet(0),
+          w -> efficientNet(w, 0)),
+      new Family("efficientnetb1", "EfficientNetB1", "", x -> new EfficientNet(1),
+          w -> efficientNet(w, 1)),
+      new Family("efficientnetb2", "EfficientNetB2", "", x -> new EfficientNet(2),
+          w -> efficientNet(w, 2)),
+      new Family("efficientnetb3", "EfficientNetB3", "", x -> new EfficientNet(3),
+          w -> efficientNet(w, 3)),
+      new Family("efficientnetb4", "EfficientNetB4", "", x -> new EfficientNet(4),
+          w -> efficientNet(w, 4)),
+      new Family("efficientnetb5", "EfficientNetB5", "", x -> new EfficientNet(5),
+          w -> efficientNet(w, 5)),
+      new Family("efficientnetb6", "EfficientNetB6", "", x -> new EfficientNet(6),
+          w -> efficientNet(w, 6)),
+      new Family("efficientnetb7", "EfficientNetB7", "", x -> new EfficientNet(7),
+          w -> efficientNet(w, 7)));
+
+  /** EfficientNets differ in the width of top_conv and the blocks of their last stage. */
+  private static Optional<Architecture> efficientNet(Map<String, WeightTensor> w, int variant) {
+    return EfficientNet.recognise(w).filter(a -> a.equals(new EfficientNet(variant)));
+  }
 
   /** DenseNets differ in the layers of dense block conv4: 24, 32 or 48. */
   private static Optional<Architecture> denseNet(Map<String, WeightTensor> w, int depth) {

@@ -110,7 +110,8 @@ public final class KerasWeights {
 
   /** The weight names Keras 2 gives (files from Keras 1 have generated ones). */
   static final java.util.Set<String> KERAS2_WEIGHTS = java.util.Set.of("kernel", "bias", "gamma",
-      "beta", "moving_mean", "moving_variance", "depthwise_kernel", "pointwise_kernel");
+      "beta", "moving_mean", "moving_variance", "depthwise_kernel", "pointwise_kernel", "mean",
+      "variance", "count");
 
   private static String[] strings(Object data) {
     if (data == null) { // an empty attribute (layers without weights)
