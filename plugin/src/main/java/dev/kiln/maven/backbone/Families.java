@@ -86,7 +86,11 @@ final class Families {
       new Family("efficientnetb6", "EfficientNetB6", "", x -> new EfficientNet(6),
           w -> efficientNet(w, 6)),
       new Family("efficientnetb7", "EfficientNetB7", "", x -> new EfficientNet(7),
-          w -> efficientNet(w, 7)));
+          w -> efficientNet(w, 7)),
+      new Family("nasnet_mobile", "NASNetMobile", "", v -> NasNet.mobile(), w ->
+          w.containsKey("stem_conv1/kernel") && w.containsKey("normal_conv_1_12/kernel")
+              && !w.containsKey("normal_conv_1_13/kernel")
+              ? Optional.of(NasNet.mobile()) : Optional.empty()));
 
   /** EfficientNets differ in the width of top_conv and the blocks of their last stage. */
   private static Optional<Architecture> efficientNet(Map<String, WeightTensor> w, int variant) {

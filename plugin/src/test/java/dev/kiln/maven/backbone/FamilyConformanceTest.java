@@ -36,7 +36,8 @@ class FamilyConformanceTest {
         Arguments.of(new MobileNetV2(0.75), 1_382_064L),
         Arguments.of(new MobileNetV2(1.4), 4_363_712L),
         Arguments.of(DenseNet.reduced(), 419_776L),
-        Arguments.of(EfficientNet.reduced(), 205_900L));
+        Arguments.of(EfficientNet.reduced(), 205_900L),
+        Arguments.of(NasNet.reduced(), 73_370L));
   }
 
   @ParameterizedTest
