@@ -86,18 +86,6 @@ public record EfficientNet(int variant) implements Architecture {
     return variant == REDUCED ? REDUCED_SCALING : SCALING[variant];
   }
 
-  /**
-   * @param spec {@code b0} … {@code b7}
-   * @return that variant
-   */
-  static EfficientNet named(String spec) {
-    if (spec == null || !spec.matches("[bB][0-7]")) {
-      throw new IllegalArgumentException("EfficientNet variant must be one of b0 … b7; was "
-          + spec);
-    }
-    return new EfficientNet(spec.charAt(1) - '0');
-  }
-
   @Override
   public String id() {
     return variant == REDUCED ? "efficientnet_w0.25_d0.5_reduced" : "efficientnetb" + variant;
