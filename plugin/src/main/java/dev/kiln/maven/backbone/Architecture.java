@@ -109,6 +109,16 @@ public interface Architecture {
     return conv + "_bn";
   }
 
+  /**
+   * @param weights the weights as read from the file, by Keras name
+   * @return them as this family's graph takes them (default: unchanged; EfficientNet folds a
+   *     constant layer of Keras' into the statistics of the layer before it)
+   */
+  default java.util.Map<String, WeightTensor> graphWeights(
+      java.util.Map<String, WeightTensor> weights) {
+    return weights;
+  }
+
   /** @return the epsilon of the family's BatchNorm layers (Keras MobileNets: 1e-3) */
   default double batchNormEpsilon() {
     return 1e-3;

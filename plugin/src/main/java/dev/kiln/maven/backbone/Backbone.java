@@ -389,7 +389,8 @@ public record Backbone(String source, String sha256, Architecture architecture, 
     ComputationGraph g = new ComputationGraph(b.validateOutputLayerConfig(false).build());
     g.init();
     if (load) {
-      KerasWeightLoader.load(g, weights, pretrained(g), architecture::batchNormOf,
+      KerasWeightLoader.load(g, architecture.graphWeights(weights), pretrained(g),
+          architecture::batchNormOf,
           architecture.batchNormEpsilon());
     }
     return g;

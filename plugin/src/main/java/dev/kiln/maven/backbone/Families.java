@@ -64,7 +64,47 @@ final class Families {
         }
         return new SqueezeNet();
       }, w -> w.containsKey("fire2/squeeze1x1/kernel") && w.containsKey("conv1/kernel")
-          ? Optional.of(new SqueezeNet()) : Optional.empty()));
+          ? Optional.of(new SqueezeNet()) : Optional.empty()),
+      new Family("densenet121", "DenseNet121", "", v -> new DenseNet(121),
+          w -> denseNet(w, 121)),
+      new Family("densenet169", "DenseNet169", "", v -> new DenseNet(169),
+          w -> denseNet(w, 169)),
+      new Family("densenet201", "DenseNet201", "", v -> new DenseNet(201),
+          w -> denseNet(w, 201)),
+      new Family("efficientnetb0", "EfficientNetB0", "", x -> new EfficientNet(0),
+          w -> efficientNet(w, 0)),
+      new Family("efficientnetb1", "EfficientNetB1", "", x -> new EfficientNet(1),
+          w -> efficientNet(w, 1)),
+      new Family("efficientnetb2", "EfficientNetB2", "", x -> new EfficientNet(2),
+          w -> efficientNet(w, 2)),
+      new Family("efficientnetb3", "EfficientNetB3", "", x -> new EfficientNet(3),
+          w -> efficientNet(w, 3)),
+      new Family("efficientnetb4", "EfficientNetB4", "", x -> new EfficientNet(4),
+          w -> efficientNet(w, 4)),
+      new Family("efficientnetb5", "EfficientNetB5", "", x -> new EfficientNet(5),
+          w -> efficientNet(w, 5)),
+      new Family("efficientnetb6", "EfficientNetB6", "", x -> new EfficientNet(6),
+          w -> efficientNet(w, 6)),
+      new Family("efficientnetb7", "EfficientNetB7", "", x -> new EfficientNet(7),
+          w -> efficientNet(w, 7)),
+      new Family("nasnet_mobile", "NASNetMobile", "", v -> NasNet.mobile(), w ->
+          w.containsKey("stem_conv1/kernel") && w.containsKey("normal_conv_1_12/kernel")
+              && !w.containsKey("normal_conv_1_13/kernel")
+              ? Optional.of(NasNet.mobile()) : Optional.empty()));
+
+  /** EfficientNets differ in the width of top_conv and the blocks of their last stage. */
+  private static Optional<Architecture> efficientNet(Map<String, WeightTensor> w, int variant) {
+    return EfficientNet.recognise(w).filter(a -> a.equals(new EfficientNet(variant)));
+  }
+
+  /** DenseNets differ in the layers of dense block conv4: 24, 32 or 48. */
+  private static Optional<Architecture> denseNet(Map<String, WeightTensor> w, int depth) {
+    int layers = depth == 121 ? 24 : depth == 169 ? 32 : 48;
+    return w.containsKey("conv1_conv/kernel") && w.containsKey("conv2_block1_0_bn/gamma")
+        && w.containsKey("conv4_block" + layers + "_1_conv/kernel")
+        && !w.containsKey("conv4_block" + (layers + 1) + "_1_conv/kernel")
+        ? Optional.of(new DenseNet(depth)) : Optional.empty();
+  }
 
   private Families() {}
 

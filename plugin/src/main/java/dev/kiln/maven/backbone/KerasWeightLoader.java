@@ -51,6 +51,9 @@ final class KerasWeightLoader {
       if (conf instanceof DepthwiseConvolution2D && !weights.containsKey(name + "/depthwise_kernel")
           && weights.containsKey(name + "/gamma")) {
         affine(layer, weights, name, epsilon); // a BatchNorm in frozen form
+      } else if (conf instanceof DepthwiseConvolution2D && weights.containsKey(name + "/mean")
+          && weights.containsKey(name + "/variance")) {
+        normalization(layer, weights, name); // Keras' Normalization layer (EfficientNet's input)
       } else if (conf instanceof DepthwiseConvolution2D) {
         set(layer, "W", require(weights, name + "/depthwise_kernel"), false);
         setBiasIfAny(layer, weights, name);
@@ -135,6 +138,26 @@ final class KerasWeightLoader {
     }
     // W is [kH=1, kW=1, channels, multiplier=1]; set by name: setParams(flat) mis-orders W and b
     assign(layer, "W", Nd4j.create(scale, new long[] {1, 1, gamma.length, 1}, 'c'));
+    INDArray b = layer.getParam("b");
+    assign(layer, "b", Nd4j.create(shift, b.shape(), 'c'));
+  }
+
+  /**
+   * Fills a 1×1 depthwise convolution with a Keras Normalization layer: weight {@code
+   * 1/max(√variance, 1e-7)}, bias {@code −mean} times that (Keras' own formula).
+   */
+  private static void normalization(Layer layer, Map<String, WeightTensor> weights,
+      String name) {
+    float[] mean = require(weights, name + "/mean").data();
+    float[] var = require(weights, name + "/variance").data();
+    float[] scale = new float[mean.length];
+    float[] shift = new float[mean.length];
+    for (int c = 0; c < mean.length; c++) {
+      double s = 1 / Math.max(Math.sqrt(var[c]), 1e-7);
+      scale[c] = (float) s;
+      shift[c] = (float) (-mean[c] * s);
+    }
+    assign(layer, "W", Nd4j.create(scale, new long[] {1, 1, mean.length, 1}, 'c'));
     INDArray b = layer.getParam("b");
     assign(layer, "b", Nd4j.create(shift, b.shape(), 'c'));
   }

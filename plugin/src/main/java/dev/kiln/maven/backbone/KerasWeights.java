@@ -97,14 +97,21 @@ public final class KerasWeights {
         boolean named = KERAS2_WEIGHTS.contains(last);
         String key = layer + "/" + (named || i >= positional.length ? last : positional[i]);
         Dataset d = (Dataset) g.getByPath(weights[i]);
-        out.put(key, tensor(d));
+        WeightTensor t = tensor(d);
+        out.put(key, t);
+        if (layer.contains("/")) {
+          // Keras 2.1 wrote name scopes (DenseNet's conv1/conv, conv1/bn); tf.keras today names
+          // those layers conv1_conv, conv1_bn: both names reach the weights
+          out.putIfAbsent(layer.replace('/', '_') + key.substring(layer.length()), t);
+        }
       }
     }
   }
 
   /** The weight names Keras 2 gives (files from Keras 1 have generated ones). */
   static final java.util.Set<String> KERAS2_WEIGHTS = java.util.Set.of("kernel", "bias", "gamma",
-      "beta", "moving_mean", "moving_variance", "depthwise_kernel", "pointwise_kernel");
+      "beta", "moving_mean", "moving_variance", "depthwise_kernel", "pointwise_kernel", "mean",
+      "variance", "count");
 
   private static String[] strings(Object data) {
     if (data == null) { // an empty attribute (layers without weights)

@@ -52,6 +52,8 @@ final class LayerConverters {
       Map.entry(DepthwiseConvolution2D.class, LayerConverters::depthwise),
       Map.entry(BatchNormalization.class, LayerConverters::batchNorm),
       Map.entry(ZeroPaddingLayer.class, LayerConverters::zeroPadding),
+      Map.entry(org.deeplearning4j.nn.conf.layers.convolutional.Cropping2D.class,
+          LayerConverters::cropping),
       Map.entry(ActivationLayer.class, (g, name, l, x) ->
           ActivationConverters.write(g, name, ((ActivationLayer) conf(l)).getActivationFn(), x)),
       Map.entry(DropoutLayer.class, (g, name, l, x) -> x),
@@ -142,6 +144,17 @@ final class LayerConverters {
     return name;
   }
 
+  /** Cropping (top, bottom, left, right) as a Slice of H and W. */
+  private static String cropping(OnnxGraph g, String name, Layer layer, String x) {
+    int[] crop = ((org.deeplearning4j.nn.conf.layers.convolutional.Cropping2D) conf(layer))
+        .getCropping();
+    g.node("Slice", name, name, x, g.int64Initializer(name + "_starts", crop[0], crop[2]),
+        g.int64Initializer(name + "_ends", crop[1] > 0 ? -crop[1] : Long.MAX_VALUE,
+            crop[3] > 0 ? -crop[3] : Long.MAX_VALUE),
+        g.int64Initializer(name + "_axes", 2, 3));
+    return name;
+  }
+
   private static String globalPooling(OnnxGraph g, String name, Layer layer, String x) {
     GlobalPoolingLayer gp = (GlobalPoolingLayer) conf(layer);
     String op = switch (gp.getPoolingType()) {
@@ -171,6 +184,10 @@ final class LayerConverters {
         .addAttribute(OnnxGraph.ints("kernel_shape", s.getKernelSize()[0], s.getKernelSize()[1]))
         .addAttribute(OnnxGraph.ints("strides", s.getStride()[0], s.getStride()[1]));
     padding(node, s.getConvolutionMode(), s.getPadding());
+    if (s.getPoolingType() == PoolingType.AVG) { // whether the padding counts in the average
+      node.addAttribute(OnnxGraph.integer("count_include_pad",
+          s.isAvgPoolIncludePadInDivisor() ? 1 : 0));
+    }
     return name;
   }
 

@@ -10,7 +10,6 @@ import java.util.Map;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,7 +32,7 @@ class CatalogueTest {
       assertEquals(arch.lastFeatureLayer(), e.defaultCut(), e.name() + " default cut");
       long params = counted.computeIfAbsent(arch.id(), id -> parameters(arch));
       assertEquals(params, e.parameters(), e.name() + " parameters");
-      assertTrue(e.top1() > 40 && e.top1() < 80, e.name() + " top-1 " + e.top1());
+      assertTrue(e.top1() > 40 && e.top1() < 90, e.name() + " top-1 " + e.top1());
       assertTrue(e.fileName().endsWith(".h5"), e.name());
     }
   }
@@ -53,7 +52,7 @@ class CatalogueTest {
     assertEquals("mobilenet_v2_0.5", Families.named("mobilenet_v2:0.5").id());
     assertEquals("resnet50", Families.named("ResNet50").id());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Families.named("densenet121"));
+        () -> Families.named("alexnet"));
     assertTrue(e.getMessage().contains("mobilenet_v2:<0.35|0.5|0.75|1.0|1.3|1.4>"),
         e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> Families.named("mobilenet_v1:0.3"));
@@ -66,8 +65,13 @@ class CatalogueTest {
         .graphBuilder().addInputs("input").setInputTypes(InputType.convolutional(64, 64, 3));
     arch.addFeatures(b, "input", arch.lastFeatureLayer());
     b.setOutputs(arch.lastFeatureLayer());
-    ComputationGraph g = new ComputationGraph(b.build());
-    g.init();
-    return g.numParams();
+    // counted from the configuration: initialising EfficientNetB7 (64 M parameters) takes long
+    long params = 0;
+    for (var v : b.build().getVertices().values()) {
+      if (v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex l) {
+        params += l.getLayerConf().getLayer().initializer().numParams(l.getLayerConf());
+      }
+    }
+    return params;
   }
 }

@@ -34,7 +34,10 @@ class FamilyConformanceTest {
         Arguments.of(new Vgg(19), 20_024_384L),
         Arguments.of(new MobileNetV2(1.0), 2_257_984L),
         Arguments.of(new MobileNetV2(0.75), 1_382_064L),
-        Arguments.of(new MobileNetV2(1.4), 4_363_712L));
+        Arguments.of(new MobileNetV2(1.4), 4_363_712L),
+        Arguments.of(DenseNet.reduced(), 419_776L),
+        Arguments.of(EfficientNet.reduced(), 205_900L),
+        Arguments.of(NasNet.reduced(), 73_370L));
   }
 
   @ParameterizedTest

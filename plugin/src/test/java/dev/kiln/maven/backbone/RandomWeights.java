@@ -34,12 +34,18 @@ final class RandomWeights {
     b.setOutputs(arch.lastFeatureLayer());
     ComputationGraph g = new ComputationGraph(b.build());
     g.init();
+    normalizationAsKeras(g);
     calibrate(g, inputSize, new java.util.Random(seed));
     Map<String, WeightTensor> w = new LinkedHashMap<>();
     for (Layer l : g.getLayers()) {
       String name = l.conf().getLayer().getLayerName();
       var conf = l.conf().getLayer();
-      if (conf instanceof DepthwiseConvolution2D) {
+      if (name.equals(NORMALIZATION) && conf instanceof DepthwiseConvolution2D) {
+        // EfficientNet's in-model Normalization: the statistics Keras' ImageNet files hold
+        w.put(name + "/mean", new WeightTensor(new long[] {3}, IMAGENET_MEAN.clone()));
+        w.put(name + "/variance", new WeightTensor(new long[] {3}, IMAGENET_STD.clone()));
+        w.put(name + "/count", new WeightTensor(new long[] {1}, new float[] {0}));
+      } else if (conf instanceof DepthwiseConvolution2D) {
         put(w, name + "/depthwise_kernel", l.getParam("W")); // [kH, kW, in, mult] in both
         bias(w, name, l);
       } else if (conf instanceof ConvolutionLayer) {
@@ -56,19 +62,46 @@ final class RandomWeights {
     return new Backbone("random:" + arch.id(), "0".repeat(64), arch, inputSize, w);
   }
 
+  private static final String NORMALIZATION = "normalization";
+  private static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
+  private static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+
+  /**
+   * A Keras Normalization layer (EfficientNet's input) as the loader will fill it from Keras'
+   * ImageNet statistics (variance = std, then Keras' Rescaling(1/√std): together (x − μ)/std),
+   * so that the statistics below are calibrated on what the loaded network computes.
+   */
+  private static void normalizationAsKeras(ComputationGraph g) {
+    if (!g.getConfiguration().getVertices().containsKey(NORMALIZATION)) {
+      return;
+    }
+    Layer l = g.getLayer(NORMALIZATION);
+    float[] scale = new float[3];
+    float[] shift = new float[3];
+    for (int c = 0; c < 3; c++) {
+      scale[c] = 1 / IMAGENET_STD[c];
+      shift[c] = -IMAGENET_MEAN[c] / IMAGENET_STD[c];
+    }
+    l.getParam("W").assign(Nd4j.create(scale, new long[] {1, 1, 3, 1}, 'c'));
+    l.getParam("b").assign(Nd4j.create(shift, l.getParam("b").shape(), 'c'));
+  }
+
   /**
    * Gives every BatchNorm random γ, β near 1 and 0 and, as training would, the moving mean and
-   * variance of its input on a batch of images in [-1, 1] — so that activations stay of order 1
+   * variance of its input on a batch of images in [-1, 1] ([0, 1] before an in-model
+   * Normalization: EfficientNet) — so that activations stay of order 1
    * through the whole network, as in a trained one (statistics drawn at random let them grow
    * block after block, and float32 rounding then looks like an export error).
    */
   private static void calibrate(ComputationGraph g, int size, java.util.Random r) {
+    boolean inModel = g.getConfiguration().getVertices().containsKey(NORMALIZATION);
     var mgr = org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces();
     org.deeplearning4j.nn.graph.vertex.GraphVertex[] vertices = g.getVertices();
     Map<String, INDArray> out = new java.util.HashMap<>();
     float[] pixels = new float[8 * 3 * size * size];
     for (int i = 0; i < pixels.length; i++) {
-      pixels[i] = r.nextFloat() * 2 - 1;
+      // in the graph's input range: [0, 1] before an in-model Normalization, else [-1, 1]
+      pixels[i] = inModel ? r.nextFloat() : r.nextFloat() * 2 - 1;
     }
     for (int idx : g.topologicalSortOrder()) {
       var v = vertices[idx];
