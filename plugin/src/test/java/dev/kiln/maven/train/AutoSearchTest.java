@@ -73,4 +73,33 @@ class AutoSearchTest {
     assertTrue(r.estimate().method().contains("val/ folder"), r.estimate().method());
     assertEquals(split.validation().size(), r.estimate().photos());
   }
+
+  @Test
+  void otherBackbonesAreCandidatesOnTheSameProtocolAndOnlyAutoTakesThem() throws Exception {
+    Dataset split = TestData.hymenoptera();
+    Backbone v2 = dev.kiln.maven.backbone.BackboneResolver.resolve(Fixtures.root().resolve(
+        "backbones/mobilenet_v2_0.5_224_keras/"
+            + "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.5_224_no_top.h5"), 128);
+    Lines log = new Lines();
+    TrainingResult r = Trainer.train(TrainingRequest.builder(split, TestData.mobilenet(128))
+        .settings(s -> s.mode(Mode.AUTO).maxTrainingTime("10m")).alternatives(List.of(v2))
+        .build(), log);
+    log.lines.stream().filter(l -> l.startsWith("[leaderboard]")).forEach(System.out::println);
+    List<String> names = r.candidates().stream().map(TrainingResult.Candidate::name).toList();
+    assertEquals(6, names.size(), names.toString());
+    assertTrue(names.get(2).equals("mobilenet_v2_0.5"), "right after the backbone's own"
+        + " two: " + names);
+    assertTrue(r.candidates().stream().allMatch(c -> c.photos() == 245), "the same photos");
+    TrainingResult.Candidate chosen = r.candidates().stream()
+        .filter(TrainingResult.Candidate::chosen).findFirst().orElseThrow();
+    assertTrue(r.metadata().training().get("backbone").startsWith(chosen.name()
+        .startsWith("mobilenet_v2") ? "mobilenet_v2_0.5" : "mobilenet_v1_0.25"),
+        chosen + " " + r.metadata().training());
+    assertEquals(split.validation().size(), r.estimate().photos(), "val/ measures the winner");
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> TrainingRequest.builder(split,
+            TestData.mobilenet(128)).alternatives(List.of(v2)).build());
+    assertTrue(e.getMessage().startsWith("backbones lists candidates for mode auto"),
+        e.getMessage());
+  }
 }

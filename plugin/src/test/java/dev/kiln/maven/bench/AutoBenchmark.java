@@ -1,0 +1,148 @@
+package dev.kiln.maven.bench;
+
+import dev.kiln.maven.backbone.Backbone;
+import dev.kiln.maven.backbone.BackboneResolver;
+import dev.kiln.maven.config.Mode;
+import dev.kiln.maven.dataset.Dataset;
+import dev.kiln.maven.dataset.DatasetScanner;
+import dev.kiln.maven.dataset.LabelledImage;
+import dev.kiln.maven.train.ProgressListener;
+import dev.kiln.maven.train.EpochStats;
+import dev.kiln.maven.train.Trainer;
+import dev.kiln.maven.train.TrainingRequest;
+import dev.kiln.maven.train.TrainingResult;
+import dev.kiln.runtime.ClassifierOptions;
+import dev.kiln.runtime.Device;
+import dev.kiln.runtime.ImageClassifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A harness, not a test: mode auto with {@code backbones} listing the three fixture backbones
+ * (MobileNet v1 α0.25, MobileNetV2 α0.5, SqueezeNet 1.1) on every labelled set, against each
+ * backbone's plain frozen extractor, all scored on photos kept out of the whole build (hymenoptera:
+ * its val/ folder; the other sets: a seeded 25 % per label, the build sees the other 75 % and
+ * splits them itself). Prints each set's leaderboard, auto's choice, estimate and kept-out
+ * accuracy beside each single backbone's.
+ *
+ * <pre>
+ * mvn -q -pl plugin test-compile exec:java -Dexec.classpathScope=test \
+ *     -Dexec.mainClass=dev.kiln.maven.bench.AutoBenchmark [-Dexec.args="eurosat_rgb"]
+ * </pre>
+ */
+public final class AutoBenchmark {
+
+  public static void main(String[] args) throws Exception {
+    Path fixtures = Path.of(System.getProperty("kiln.fixtures", "../shared/fixtures"));
+    if (!Files.isDirectory(fixtures)) {
+      fixtures = Path.of("../../shared/fixtures");
+    }
+    Path b = fixtures.resolve("backbones");
+    List<Backbone> backbones = List.of(
+        BackboneResolver.resolve(b.resolve("mobilenet_v1_0.25_224_keras/"
+            + "mobilenet_2_5_224_tf_no_top.h5"), 224),
+        BackboneResolver.resolve(b.resolve("mobilenet_v2_0.5_224_keras/"
+            + "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.5_224_no_top.h5"), 224),
+        BackboneResolver.resolve(b.resolve("squeezenet_v1.1_keras/"
+            + "squeezenet_weights_tf_dim_ordering_tf_kernels_notop.h5"), 227));
+    Path cache = Files.createTempDirectory("kiln-auto-bench-cache");
+    List<String> sets = args.length > 0 ? List.of(args) : List.of("hymenoptera", "eurosat_rgb",
+        "neu_steel_defects", "pbc_blood_cells", "sign_language_digits");
+    for (String set : sets) {
+      Path root = fixtures.resolve("datasets").resolve(set);
+      Dataset build;
+      List<LabelledImage> keptOut;
+      if (set.equals("hymenoptera")) {
+        Dataset all = DatasetScanner.scan(new DatasetScanner.Request(root, List.of(), List.of(),
+            0.2, 42));
+        // the build sees train/ only (its own split inside); val/ is kept out of it
+        build = DatasetScanner.scan(new DatasetScanner.Request(root.resolve("train"), List.of(),
+            List.of(), 0.2, 42));
+        keptOut = rebase(all.validation(), all.labels(), build.labels());
+      } else {
+        Dataset all = DatasetScanner.scan(new DatasetScanner.Request(root, List.of(), List.of(),
+            0.25, 7));
+        keptOut = all.validation();
+        Path view = Files.createTempDirectory("kiln-auto-bench-" + set);
+        for (LabelledImage i : all.train()) {
+          Path link = view.resolve(i.relativePath());
+          Files.createDirectories(link.getParent());
+          Files.createSymbolicLink(link, i.file().toAbsolutePath());
+        }
+        build = DatasetScanner.scan(new DatasetScanner.Request(view, List.of(), List.of(), 0.2,
+            42));
+      }
+      System.out.printf(Locale.ROOT, "%n== %s: %d photos in the build, %d kept out, %d labels%n",
+          set, build.train().size() + build.validation().size(), keptOut.size(),
+          build.labels().size());
+      long t0 = System.nanoTime();
+      List<String> lines = new ArrayList<>();
+      TrainingResult auto = Trainer.train(TrainingRequest.builder(build, backbones.get(0))
+          .settings(s -> s.mode(Mode.AUTO).maxTrainingTime("30m").cacheDir(cache))
+          .alternatives(backbones.subList(1, 3)).build(), listener(lines));
+      double autoSeconds = (System.nanoTime() - t0) / 1e9;
+      lines.stream().filter(l -> l.startsWith("[leaderboard]") || l.startsWith("[mode]"))
+          .forEach(System.out::println);
+      double autoKept = accuracy(auto, keptOut, build.labels());
+      System.out.printf(Locale.ROOT, "auto: estimate %s; kept-out accuracy %.1f%% (%d photos);"
+              + " %.0f s in all%n", auto.estimate().line(), autoKept * 100, keptOut.size(),
+          autoSeconds);
+      System.out.printf(Locale.ROOT, "  estimate within its interval of the kept-out accuracy:"
+          + " %b%n", autoKept >= auto.estimate().low() && autoKept <= auto.estimate().high());
+      double best = 0;
+      for (Backbone backbone : backbones) {
+        long t1 = System.nanoTime();
+        TrainingResult single = Trainer.train(TrainingRequest.builder(build, backbone)
+            .settings(s -> s.cacheDir(cache)).build(), ProgressListener.NONE);
+        double kept = accuracy(single, keptOut, build.labels());
+        best = Math.max(best, kept);
+        System.out.printf(Locale.ROOT, "  single %-18s frozen extractor: estimate %s;"
+                + " kept-out %.1f%% (%.0f s, features cached by auto)%n",
+            backbone.architecture().id(), single.estimate().line(), kept * 100,
+            (System.nanoTime() - t1) / 1e9);
+      }
+      System.out.printf(Locale.ROOT, "  auto >= best single - 1 photo: %b (auto %.1f%%, best"
+          + " %.1f%%, one photo %.2f points)%n", autoKept >= best - 1.0 / keptOut.size() - 1e-9,
+          autoKept * 100, best * 100, 100.0 / keptOut.size());
+    }
+  }
+
+  /** The photos with label indices of {@code to} (same names). */
+  static List<LabelledImage> rebase(List<LabelledImage> photos, List<String> from,
+      List<String> to) {
+    return photos.stream().map(i -> new LabelledImage(i.file(), i.relativePath(),
+        to.indexOf(from.get(i.label())))).toList();
+  }
+
+  static double accuracy(TrainingResult r, List<LabelledImage> photos, List<String> labels)
+      throws Exception {
+    try (ImageClassifier c = ImageClassifier.load(r.onnx(), "model",
+        ClassifierOptions.defaults().withDevice(Device.CPU))) {
+      var out = c.classifyFiles(photos.stream().map(LabelledImage::file).toList());
+      int right = 0;
+      for (int i = 0; i < photos.size(); i++) {
+        if (out.get(i).best().label().equals(labels.get(photos.get(i).label()))) {
+          right++;
+        }
+      }
+      return right / (double) photos.size();
+    }
+  }
+
+  static ProgressListener listener(List<String> lines) {
+    return new ProgressListener() {
+      @Override
+      public void phase(String name, String detail) {
+        lines.add("[" + name + "] " + detail);
+      }
+
+      @Override
+      public void epoch(EpochStats stats) {}
+    };
+  }
+
+  private AutoBenchmark() {}
+}
