@@ -38,7 +38,9 @@ public class TrainMojo extends AbstractTrainingMojo {
 
   /** Transfer mode: {@code feature-extractor} (backbone frozen, new head), {@code fine-tune}
    * (then the top blocks), {@code full} (then every layer), {@code scratch} (random weights) or
-   * {@code auto} (by data set size; the log says why). Default {@code feature-extractor}.
+   * {@code auto} (tries candidates — backbones, test-time flip, depths — on one protocol within
+   * {@code maxTrainingTime} and keeps the best; the log and the report show the leaderboard).
+   * Default {@code feature-extractor}.
    * @since 0.1.0 */
   @Parameter(property = "kiln.mode", defaultValue = "feature-extractor")
   private String mode;

@@ -21,7 +21,7 @@ public enum Mode {
    * statistics, trained from the pixels at the full learning rate.
    */
   SCRATCH,
-  /** Picks one of the others from the data set's size ({@link AutoMode}), and logs why. */
+  /** Measures candidates and keeps the best (the train package's ModeSelector), and logs why. */
   AUTO;
 
   /** @return the configuration id, e.g. {@code feature-extractor} */
