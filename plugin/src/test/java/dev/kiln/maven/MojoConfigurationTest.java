@@ -150,6 +150,8 @@ class MojoConfigurationTest {
     changed.put("maxQuantizationDrop", 0.05);
     changed.put("featureDepths", 2);
     changed.put("suspects", false);
+    changed.put("backbones", "mobilenet_v2_0.5_224, squeezenet_1.1");
+    changed.put("maxTrainingTime", "90s");
     changed.put("pluginVersion", "9.9");
     changed.put("outputTimestamp", "2026-01-01T00:00:00Z");
     MojoFields.eachParameterReaches(m, changed, Map.of(
