@@ -27,15 +27,27 @@ import java.util.Map;
  * ({@link ConfigurationFingerprint}: every {@code @ModelInput} setting) and backbone.
  *
  * @param dataset the scanned photos
- * @param backboneFile the local weights file
+ * @param backboneFiles the local weights files: one, or each of several backbones ({@code a+b})
  * @param fingerprint SHA-256 over everything that can change the model
  * @param photos the photos' bytes and the hash the fingerprint recorded of each (or {@link
  *     PhotoReads#UNREADABLE}): training holds every read to it
  * @param hashes the remembered file hashes (a photo found changed is forgotten there)
  * @param parts what the fingerprint is made of (kept for the next build's "retraining: …" line)
  */
-record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint, PhotoSource photos,
-    FileHashes hashes, FingerprintParts parts) {
+record TrainInputs(Dataset dataset, java.util.List<Path> backboneFiles, String fingerprint,
+    PhotoSource photos, FileHashes hashes, FingerprintParts parts) {
+
+  TrainInputs {
+    backboneFiles = java.util.List.copyOf(backboneFiles);
+    if (backboneFiles.isEmpty()) {
+      throw new IllegalArgumentException("no backbone file");
+    }
+  }
+
+  /** @return the (first) backbone's weights file */
+  Path backboneFile() {
+    return backboneFiles.get(0);
+  }
 
   static TrainInputs resolve(TrainConfiguration c, ProgressListener listener)
       throws UserProblemException {
@@ -48,7 +60,8 @@ record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint, Photo
       throw new UserProblemException("invalid images (kiln.images): " + e.getMessage(), e);
     }
     data.warnings().forEach(listener::warn);
-    Path backboneFile = BackboneResolver.file(c.backbone().source(), c.run().baseDir(),
+    java.util.List<Path> backboneFiles = BackboneResolver.files(c.backbone().source(),
+        c.run().baseDir(),
         c.backbone().download(), line -> listener.phase("backbone", line),
         listener::warn);
     Map<String, Path> files = new LinkedHashMap<>();
@@ -62,9 +75,14 @@ record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint, Photo
     if (c.run().force()) {
       hashes.rehashAll(); // -Dkiln.force rebuilds from what is on disk, whatever was remembered
     }
-    // a TF.js backbone is its model.json and every shard: a changed shard retrains too
+    // a TF.js backbone is its model.json and every shard: a changed shard retrains too; several
+    // backbones are every file of each
+    java.util.List<Path> weightFiles = new java.util.ArrayList<>();
+    for (Path f : backboneFiles) {
+      weightFiles.addAll(dev.kiln.maven.backbone.KerasWeights.files(f));
+    }
     FingerprintParts parts = Fingerprint.parts(files, ConfigurationFingerprint.inputs(c),
-        dev.kiln.maven.backbone.KerasWeights.files(backboneFile), c.run().pluginVersion(),
+        weightFiles, c.run().pluginVersion(),
         hashes);
     // one read per photo and build: FileHashes answers again with the fingerprint's hash
     Map<Path, String> recorded = new HashMap<>();
@@ -89,7 +107,7 @@ record TrainInputs(Dataset dataset, Path backboneFile, String fingerprint, Photo
     data = unique.dataset();
     listener.debug("fingerprint: " + hashes.read() + " files read, " + hashes.remembered()
         + " unchanged (size and time) and not read");
-    return new TrainInputs(data, backboneFile, parts.hash(),
+    return new TrainInputs(data, backboneFiles, parts.hash(),
         new PhotoSource(recorded, PhotoReader.FILES), hashes, parts);
   }
 

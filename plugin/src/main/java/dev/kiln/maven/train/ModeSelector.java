@@ -38,7 +38,16 @@ final class ModeSelector {
     Dataset data = request.dataset();
     Mode mode = c.optimisation().mode();
     String why = null;
-    if (mode == Mode.AUTO && backbone.architecture() instanceof OnnxArchitecture) {
+    if (dev.kiln.maven.backbone.ParallelBackbones.isParallel(backbone.architecture())) {
+      if (mode != Mode.AUTO && mode != Mode.FEATURE_EXTRACTOR) {
+        throw new IllegalArgumentException("mode " + mode.id() + " with several backbones: their"
+            + " trunks stay frozen side by side; use mode (kiln.mode) feature-extractor or auto,"
+            + " or one backbone");
+      }
+      why = mode == Mode.AUTO ? "several backbones: feature-extractor (their trunks stay frozen"
+          + " side by side)" : null;
+      mode = Mode.FEATURE_EXTRACTOR;
+    } else if (mode == Mode.AUTO && backbone.architecture() instanceof OnnxArchitecture) {
       mode = Mode.FEATURE_EXTRACTOR;
       why = "an ONNX backbone: feature-extractor (fine-tune and full import the graph into DL4J,"
           + " which only some operators allow: ask for them with mode)";
