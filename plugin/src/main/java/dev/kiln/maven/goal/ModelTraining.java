@@ -22,6 +22,7 @@ final class ModelTraining {
 
   static TrainingResult train(TrainConfiguration c, TrainInputs inputs,
       ProgressListener listener) throws UserProblemException {
+    checkMode(c, inputs.backboneFiles());
     Backbone backbone = backbone(c, inputs.backboneFiles(), line -> listener.phase("backbone",
         line)).withHiddenUnits(c.head().hiddenUnits());
     TrainingRequest request;
@@ -47,15 +48,7 @@ final class ModelTraining {
       return backbone(c, files.get(0)).withPooling(c.backbone().pooling())
           .withFeatureDepths(c.backbone().featureDepths());
     }
-    Mode mode = c.optimisation().mode();
-    String names = files.stream().map(f -> f.getFileName().toString())
-        .collect(java.util.stream.Collectors.joining("+"));
-    if (mode != Mode.FEATURE_EXTRACTOR && mode != Mode.AUTO) {
-      throw new UserProblemException("mode " + mode.id() + " with several backbones (" + names
-          + "): their trunks stay frozen side by side; set <mode> (kiln.mode) to"
-          + " feature-extractor or auto, or name one backbone in <backbone> (kiln.backbone) to "
-          + mode.id() + " it");
-    }
+    String names = names(files);
     refuse("featureLayer", c.backbone().featureLayer(), names);
     refuse("backboneFamily", c.backbone().family(), names);
     refuse("preprocessing", c.backbone().preprocessing(), names);
@@ -85,6 +78,23 @@ final class ModelTraining {
     } catch (IllegalArgumentException e) {
       throw new UserProblemException("several backbones (" + names + "): " + e.getMessage()
           + " (setting <backbone>, property kiln.backbone)", e);
+    }
+  }
+
+  private static String names(java.util.List<java.nio.file.Path> files) {
+    return files.stream().map(f -> f.getFileName().toString())
+        .collect(java.util.stream.Collectors.joining("+"));
+  }
+
+  /** Several backbones train in mode feature-extractor (or auto, which picks it) only. */
+  private static void checkMode(TrainConfiguration c, java.util.List<java.nio.file.Path> files)
+      throws UserProblemException {
+    Mode mode = c.optimisation().mode();
+    if (files.size() > 1 && mode != Mode.FEATURE_EXTRACTOR && mode != Mode.AUTO) {
+      throw new UserProblemException("mode " + mode.id() + " with several backbones ("
+          + names(files) + "): their trunks stay frozen side by side; set <mode> (kiln.mode) to"
+          + " feature-extractor or auto, or name one backbone in <backbone> (kiln.backbone) to "
+          + mode.id() + " it");
     }
   }
 

@@ -24,8 +24,9 @@ import java.util.Locale;
 /**
  * Several backbones in one model against each alone (a harness, not a test), issue 22 item 2:
  * trained on hymenoptera {@code train/} (245 photos, the estimate from them alone) with the
- * default feature extractor at 224 px, no feature cache, then measured on the untouched
- * {@code val/} photos through the runtime.
+ * default feature extractor at 224 px, no feature cache (seconds: the whole {@code Trainer.train},
+ * after one untimed warm-up training), then measured on the untouched {@code val/} photos
+ * through the runtime.
  *
  * <pre>
  * mvn -q install -DskipTests -Dkiln.it.skip
@@ -59,6 +60,8 @@ public final class SeveralBackbonesBenchmark {
         ParallelBackbones.combine(List.of(v1, v2), fit),
         ParallelBackbones.combine(List.of(v1, sq), fit),
         ParallelBackbones.combine(List.of(v1, v2, sq), fit));
+    // one untimed training first, so that no candidate pays for the JVM's warm-up
+    Trainer.train(TrainingRequest.builder(train, v1).build(), ProgressListener.NONE);
     System.out.println("| backbone | features | estimate (train/ alone) | accuracy on val/ |"
         + " train seconds | model MB |");
     System.out.println("|---|---:|---|---:|---:|---:|");
