@@ -1,2 +1,2 @@
-evaluate(new File(itSupport, 'copy-images.groovy')).call(basedir, [ants: 15, bees: 15], fixtures)
+evaluate(new File(itSupport, 'copy-images.groovy')).call(basedir, [ants: 40, bees: 40], fixtures)
 return true
