@@ -19,6 +19,9 @@ public abstract class AbstractBackboneMojo extends AbstractKilnMojo {
    * keras-applications {@code .h5} weights file (MobileNet v1, MobileNetV2, ResNet50, VGG16/19,
    * SqueezeNet v1.1; the family is recognised by its layer names) or a TF.js layers
    * {@code model.json}. Example: {@code mobilenet_v2_0.5_224} or {@code models/mobilenet.h5}.
+   * Several joined by {@code +} (e.g. {@code mobilenet_v1_0.25_224+mobilenet_v2_0.5_224}) run
+   * side by side in one model, their pooled features concatenated before the head (mode
+   * {@code feature-extractor} or {@code auto}; docs/backbones.md).
    * @since 0.1.0 */
   @Parameter(property = "kiln.backbone")
   protected String backbone;

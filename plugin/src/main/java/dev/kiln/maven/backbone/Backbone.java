@@ -149,6 +149,16 @@ public record Backbone(String source, String sha256, Architecture architecture, 
         : sha256;
   }
 
+  /**
+   * @return the file name of {@link #source()} — of several backbones ({@link
+   *     ParallelBackbones}), each one's, joined by {@code +}
+   */
+  public String sourceNames() {
+    return java.util.Arrays.stream(source.split("\\+"))
+        .map(s -> java.nio.file.Path.of(s).getFileName().toString())
+        .collect(java.util.stream.Collectors.joining("+"));
+  }
+
   /** @return the normalisation the weights expect (applied to raw 0..255 RGB) */
   public Preprocessing normalization() {
     return architecture.normalization(inputSize);

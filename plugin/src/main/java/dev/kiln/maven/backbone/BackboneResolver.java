@@ -104,6 +104,10 @@ public final class BackboneResolver {
   public static Path file(BackboneSource backbone, Path baseDir, Source source,
       java.util.function.Consumer<String> log, java.util.function.Consumer<String> warn)
       throws UserProblemException {
+    if (backbone instanceof BackboneSource.Several) {
+      throw new UserProblemException("<backbone> (kiln.backbone) names several backbones joined"
+          + " by '+'; this takes one: name one catalogue name or file");
+    }
     if (source.sha256() != null && !source.sha256().matches("[0-9a-fA-F]{64}")) {
       throw new UserProblemException("invalid backboneSha256 '" + source.sha256() + "': a"
           + " SHA-256 is 64 hex digits (setting <backboneSha256>, property kiln.backboneSha256)");
@@ -145,6 +149,33 @@ public final class BackboneResolver {
           + " its SHA-256");
     }
     return verified(file, source.sha256(), "backbone file " + file);
+  }
+
+  /**
+   * @param backbone the typed backbone setting: one backbone, or several joined by {@code +}
+   * @param baseDir directory a mirror folder is resolved against
+   * @param source cache and mirror for names and URLs
+   * @param log progress lines
+   * @param warn warnings (e.g. a first download over plain http)
+   * @return each backbone's local weights file, in the order written
+   * @throws UserProblemException naming the setting and the accepted forms
+   */
+  public static java.util.List<Path> files(BackboneSource backbone, Path baseDir, Source source,
+      java.util.function.Consumer<String> log, java.util.function.Consumer<String> warn)
+      throws UserProblemException {
+    if (!(backbone instanceof BackboneSource.Several several)) {
+      return java.util.List.of(file(backbone, baseDir, source, log, warn));
+    }
+    if (source.sha256() != null) {
+      throw new UserProblemException("<backboneSha256> (kiln.backboneSha256) verifies one file,"
+          + " but <backbone> names several backbones: remove backboneSha256 and use catalogue"
+          + " names (Kiln pins their hashes) or files under version control");
+    }
+    java.util.List<Path> files = new java.util.ArrayList<>();
+    for (BackboneSource part : several.parts()) {
+      files.add(file(part, baseDir, source, log, warn));
+    }
+    return java.util.List.copyOf(files);
   }
 
   /** {@code file}, after checking it has the configured SHA-256 (when there is one). */
@@ -291,9 +322,13 @@ public final class BackboneResolver {
 
   /**
    * @param source the backbone setting
-   * @return the input size its weights were trained at: a catalogue entry's, else 224
+   * @return the input size its weights were trained at: a catalogue entry's, else 224 (of
+   *     several backbones: the first's)
    */
   public static int trainedSize(BackboneSource source) {
+    if (source instanceof BackboneSource.Several several) {
+      return trainedSize(several.parts().get(0));
+    }
     return source instanceof BackboneSource.Catalogue c
         ? BackboneCatalog.find(c.name()).map(BackboneCatalog.Entry::inputSize).orElse(224) : 224;
   }

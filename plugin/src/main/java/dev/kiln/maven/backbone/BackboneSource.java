@@ -6,8 +6,8 @@ import java.nio.file.Path;
 
 /**
  * The {@code backbone} setting, typed: a {@link Catalogue} name, an {@link Url}, Maven
- * coordinates ({@link Artifact}) or a {@link LocalFile}. {@link #parse} decides once, at the
- * boundary.
+ * coordinates ({@link Artifact}) or a {@link LocalFile} — or {@link Several} of these, joined by
+ * {@code +}. {@link #parse} decides once, at the boundary.
  */
 public sealed interface BackboneSource {
 
@@ -42,8 +42,22 @@ public sealed interface BackboneSource {
   record LocalFile(Path file, String setting) implements BackboneSource {}
 
   /**
+   * Several backbones in one model ({@code a+b}): their pooled features side by side.
+   *
+   * @param parts each backbone, in the order written (two or more, none itself several)
+   */
+  record Several(java.util.List<BackboneSource> parts) implements BackboneSource {
+    public Several {
+      parts = java.util.List.copyOf(parts);
+      if (parts.size() < 2 || parts.stream().anyMatch(p -> p instanceof Several)) {
+        throw new IllegalArgumentException("several backbones are two or more single ones");
+      }
+    }
+  }
+
+  /**
    * @param spec the setting: a URL, a catalogue name (unless a file of that name exists in the
-   *     project) or a file path
+   *     project), a file path, or several of these joined by {@code +}
    * @param baseDir the project folder
    * @return the typed source
    * @throws IllegalArgumentException when the setting is missing or not a valid URL
@@ -55,6 +69,18 @@ public sealed interface BackboneSource {
           + " keras-applications MobileNet .h5 weights file or TF.js layers model.json");
     }
     String s = spec.trim();
+    if (s.contains("+") && !Files.exists(baseDir.resolve(s))) {
+      java.util.List<BackboneSource> parts = new java.util.ArrayList<>();
+      for (String part : s.split("\\+", -1)) {
+        if (part.isBlank()) {
+          throw new IllegalArgumentException("backbone '" + s + "' has an empty part: write"
+              + " several backbones as a+b (catalogue names or files; a '+' inside a URL is"
+              + " written %2B)");
+        }
+        parts.add(parse(part, baseDir));
+      }
+      return new Several(parts);
+    }
     if (s.startsWith("http://") || s.startsWith("https://")) {
       URI uri = URI.create(s);
       if (uri.getPath() == null || uri.getPath().endsWith("/") || uri.getPath().isEmpty()) {

@@ -250,7 +250,8 @@ public final class ClassActivationMaps {
   private static Map<String, String> notLinear() {
     Map<String, String> m = new HashMap<>();
     m.put("GlobalMaxPool", "the features are max-pooled (pooling max)");
-    m.put("Concat", "the features join several depths (featureDepths)");
+    m.put("Concat", "the features join several depths (featureDepths) or several backbones"
+        + " (<backbone>a+b</backbone>)");
     for (String hidden : List.of("Relu", "Clip", "Gemm", "MatMul", "Add", "Sigmoid", "Tanh",
         "LeakyRelu", "Elu", "HardSwish", "HardSigmoid")) {
       m.put(hidden, "the head has a hidden layer (hiddenUnits)");

@@ -34,18 +34,19 @@ public final class FeaturizerGoal {
    */
   public static Path run(TrainConfiguration c, ProgressListener listener)
       throws UserProblemException {
-    Path file = BackboneResolver.file(c.backbone().source(), c.run().baseDir(),
-        c.backbone().download(), line -> listener.phase("backbone", line),
+    java.util.List<Path> files = BackboneResolver.files(c.backbone().source(),
+        c.run().baseDir(), c.backbone().download(), line -> listener.phase("backbone", line),
         listener::warn);
-    Backbone b = ModelTraining.backbone(c, file).withPooling(c.backbone().pooling())
-        .withFeatureDepths(c.backbone().featureDepths());
+    Backbone b = ModelTraining.backbone(c, files, line -> listener.phase("backbone", line));
+    String file = files.stream().map(f -> f.getFileName().toString())
+        .collect(java.util.stream.Collectors.joining("+"));
     String cut = c.backbone().featureLayer() == null ? b.architecture().lastFeatureLayer()
         : c.backbone().featureLayer();
     byte[] onnx = Trainer.frozenModel(b, c.backbone().featureLayer());
     Map<String, String> props = new LinkedHashMap<>();
     props.put(ModelMetadata.KEY_PREPROCESSING,
         Preprocessing.raw(b.inputSize(), c.backbone().resize()).toSpec());
-    props.put("kiln.featurizer.backbone", b.architecture().id() + " (" + file.getFileName()
+    props.put("kiln.featurizer.backbone", b.architecture().id() + " (" + file
         + ", sha256 " + b.sha256() + ")");
     props.put("kiln.featurizer.cut", cut);
     props.put("kiln.featurizer.pooling", b.pooling().name().toLowerCase(java.util.Locale.ROOT));

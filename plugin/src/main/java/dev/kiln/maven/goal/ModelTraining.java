@@ -3,6 +3,7 @@ package dev.kiln.maven.goal;
 import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.backbone.BackboneResolver;
 import dev.kiln.maven.backbone.OnnxBackbones;
+import dev.kiln.maven.backbone.ParallelBackbones;
 import dev.kiln.maven.config.Mode;
 import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.problem.UserProblemException;
@@ -21,8 +22,9 @@ final class ModelTraining {
 
   static TrainingResult train(TrainConfiguration c, TrainInputs inputs,
       ProgressListener listener) throws UserProblemException {
-    Backbone backbone = backbone(c, inputs.backboneFile()).withPooling(c.backbone().pooling())
-        .withHiddenUnits(c.head().hiddenUnits()).withFeatureDepths(c.backbone().featureDepths());
+    checkMode(c, inputs.backboneFiles());
+    Backbone backbone = backbone(c, inputs.backboneFiles(), line -> listener.phase("backbone",
+        line)).withHiddenUnits(c.head().hiddenUnits());
     TrainingRequest request;
     try {
       request = request(c, inputs, backbone);
@@ -30,6 +32,80 @@ final class ModelTraining {
       throw new UserProblemException("invalid training configuration: " + e.getMessage(), e);
     }
     return Trainer.train(request, listener);
+  }
+
+  /**
+   * The backbone with the configured pooling and depths: one (see {@link #backbone(
+   * TrainConfiguration, java.nio.file.Path)}), or several side by side in one frozen graph
+   * ({@link ParallelBackbones}).
+   *
+   * @param files the weights files, one per backbone
+   * @param log where the shared input size is said
+   */
+  static Backbone backbone(TrainConfiguration c, java.util.List<java.nio.file.Path> files,
+      java.util.function.Consumer<String> log) throws UserProblemException {
+    if (files.size() == 1) {
+      return backbone(c, files.get(0)).withPooling(c.backbone().pooling())
+          .withFeatureDepths(c.backbone().featureDepths());
+    }
+    String names = names(files);
+    refuse("featureLayer", c.backbone().featureLayer(), names);
+    refuse("backboneFamily", c.backbone().family(), names);
+    refuse("preprocessing", c.backbone().preprocessing(), names);
+    int trained = BackboneResolver.trainedSize(c.backbone().source());
+    int size = c.backbone().inputSize() > 0 ? c.backbone().inputSize() : trained;
+    java.util.List<Backbone> trunks = new java.util.ArrayList<>();
+    java.util.Set<Integer> sizes = new java.util.TreeSet<>();
+    for (java.nio.file.Path f : files) {
+      if (f.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
+        throw new UserProblemException("several backbones (" + names + ") combine Keras-family"
+            + " weights (catalogue names, .h5, model.json); " + f.getFileName() + " is an ONNX"
+            + " graph: use it alone in <backbone> (kiln.backbone)");
+      }
+      trunks.add(BackboneResolver.resolve(f, size, null).withPooling(c.backbone().pooling())
+          .withFeatureDepths(c.backbone().featureDepths()));
+    }
+    if (c.backbone().source() instanceof dev.kiln.maven.backbone.BackboneSource.Several s) {
+      s.parts().forEach(p -> sizes.add(BackboneResolver.trainedSize(p)));
+    }
+    log.accept("several backbones: " + names + ", side by side at " + size + " px ("
+        + (c.backbone().inputSize() > 0 ? "inputSize" : "the first's trained size")
+        + (sizes.size() > 1 ? "; their weights were trained at " + sizes + " px" : "")
+        + "), pooled features concatenated");
+    try {
+      return ParallelBackbones.combine(trunks, c.backbone().resize())
+          .withPooling(c.backbone().pooling());
+    } catch (IllegalArgumentException e) {
+      throw new UserProblemException("several backbones (" + names + "): " + e.getMessage()
+          + " (setting <backbone>, property kiln.backbone)", e);
+    }
+  }
+
+  private static String names(java.util.List<java.nio.file.Path> files) {
+    return files.stream().map(f -> f.getFileName().toString())
+        .collect(java.util.stream.Collectors.joining("+"));
+  }
+
+  /** Several backbones train in mode feature-extractor (or auto, which picks it) only. */
+  private static void checkMode(TrainConfiguration c, java.util.List<java.nio.file.Path> files)
+      throws UserProblemException {
+    Mode mode = c.optimisation().mode();
+    if (files.size() > 1 && mode != Mode.FEATURE_EXTRACTOR && mode != Mode.AUTO) {
+      throw new UserProblemException("mode " + mode.id() + " with several backbones ("
+          + names(files) + "): their trunks stay frozen side by side; set <mode> (kiln.mode) to"
+          + " feature-extractor or auto, or name one backbone in <backbone> (kiln.backbone) to "
+          + mode.id() + " it");
+    }
+  }
+
+  /** Refuses a setting that describes one backbone when several are named. */
+  private static void refuse(String setting, String value, String names)
+      throws UserProblemException {
+    if (value != null) {
+      throw new UserProblemException("<" + setting + "> (kiln." + setting + ") with several"
+          + " backbones (" + names + "): it describes one backbone; remove it (each backbone"
+          + " is cut at its default layer and normalised as its weights expect)");
+    }
   }
 
   /** The backbone: Keras weights built by their family, or a user's ONNX graph. */

@@ -27,16 +27,31 @@ import java.util.Map;
  * ({@link ConfigurationFingerprint}: every {@code @ModelInput} setting) and backbone.
  *
  * @param dataset the scanned photos
- * @param backboneFile the local weights file
- * @param alternativeFiles the local weights files of {@code backbones}, in order
+ * @param backboneFiles the local weights files: one, or each of several backbones ({@code a+b})
+ * @param alternativeFiles the local weights files of {@code backbones} (auto's other
+ *     candidates), in order
  * @param fingerprint SHA-256 over everything that can change the model
  * @param photos the photos' bytes and the hash the fingerprint recorded of each (or {@link
  *     PhotoReads#UNREADABLE}): training holds every read to it
  * @param hashes the remembered file hashes (a photo found changed is forgotten there)
  * @param parts what the fingerprint is made of (kept for the next build's "retraining: …" line)
  */
-record TrainInputs(Dataset dataset, Path backboneFile, List<Path> alternativeFiles,
-    String fingerprint, PhotoSource photos, FileHashes hashes, FingerprintParts parts) {
+record TrainInputs(Dataset dataset, java.util.List<Path> backboneFiles,
+    List<Path> alternativeFiles, String fingerprint, PhotoSource photos, FileHashes hashes,
+    FingerprintParts parts) {
+
+  TrainInputs {
+    backboneFiles = java.util.List.copyOf(backboneFiles);
+    if (backboneFiles.isEmpty()) {
+      throw new IllegalArgumentException("no backbone file");
+    }
+    alternativeFiles = List.copyOf(alternativeFiles);
+  }
+
+  /** @return the (first) backbone's weights file */
+  Path backboneFile() {
+    return backboneFiles.get(0);
+  }
 
   static TrainInputs resolve(TrainConfiguration c, ProgressListener listener)
       throws UserProblemException {
@@ -49,7 +64,8 @@ record TrainInputs(Dataset dataset, Path backboneFile, List<Path> alternativeFil
       throw new UserProblemException("invalid images (kiln.images): " + e.getMessage(), e);
     }
     data.warnings().forEach(listener::warn);
-    Path backboneFile = BackboneResolver.file(c.backbone().source(), c.run().baseDir(),
+    java.util.List<Path> backboneFiles = BackboneResolver.files(c.backbone().source(),
+        c.run().baseDir(),
         c.backbone().download(), line -> listener.phase("backbone", line),
         listener::warn);
     List<Path> alternativeFiles = new java.util.ArrayList<>();
@@ -68,15 +84,19 @@ record TrainInputs(Dataset dataset, Path backboneFile, List<Path> alternativeFil
     if (c.run().force()) {
       hashes.rehashAll(); // -Dkiln.force rebuilds from what is on disk, whatever was remembered
     }
-    // a TF.js backbone is its model.json and every shard: a changed shard retrains too
+    // a TF.js backbone is its model.json and every shard: a changed shard retrains too; several
+    // backbones are every file of each
+    java.util.List<Path> weightFiles = new java.util.ArrayList<>();
+    for (Path f : backboneFiles) {
+      weightFiles.addAll(dev.kiln.maven.backbone.KerasWeights.files(f));
+    }
     // auto's other backbones after the backbone's own files: with none, the same fingerprint
-    List<Path> backboneFiles = new java.util.ArrayList<>(
-        dev.kiln.maven.backbone.KerasWeights.files(backboneFile));
     for (Path alternative : alternativeFiles) {
-      backboneFiles.addAll(dev.kiln.maven.backbone.KerasWeights.files(alternative));
+      weightFiles.addAll(dev.kiln.maven.backbone.KerasWeights.files(alternative));
     }
     FingerprintParts parts = Fingerprint.parts(files, ConfigurationFingerprint.inputs(c),
-        backboneFiles, c.run().pluginVersion(), hashes);
+        weightFiles, c.run().pluginVersion(),
+        hashes);
     // one read per photo and build: FileHashes answers again with the fingerprint's hash
     Map<Path, String> recorded = new HashMap<>();
     for (Path f : files.values()) {
@@ -100,7 +120,7 @@ record TrainInputs(Dataset dataset, Path backboneFile, List<Path> alternativeFil
     data = unique.dataset();
     listener.debug("fingerprint: " + hashes.read() + " files read, " + hashes.remembered()
         + " unchanged (size and time) and not read");
-    return new TrainInputs(data, backboneFile, List.copyOf(alternativeFiles), parts.hash(),
+    return new TrainInputs(data, backboneFiles, List.copyOf(alternativeFiles), parts.hash(),
         new PhotoSource(recorded, PhotoReader.FILES), hashes, parts);
   }
 

@@ -8,7 +8,6 @@ import dev.kiln.maven.dataset.LabelledImage;
 import dev.kiln.maven.problem.UserProblemException;
 import dev.kiln.maven.text.Count;
 import dev.kiln.runtime.KilnException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -44,7 +43,7 @@ record HeadStage(HeadFit fit, boolean everyPhoto, boolean validationHeldOut)
     int copies = o.augmentedCopies();
     ProgressListener listener = run.listener();
     if (backbone.architecture() instanceof OnnxArchitecture user) {
-      listener.phase("backbone", "ONNX graph " + Path.of(backbone.source()).getFileName()
+      listener.phase("backbone", "ONNX graph " + backbone.sourceNames()
           + " cut at '" + user.cut() + "' (" + user.why() + "), shape "
           + Arrays.toString(user.cutShape()) + (user.cutShape().length == 4
               ? ", then global " + backbone.pooling().name().toLowerCase(Locale.ROOT)

@@ -38,7 +38,16 @@ final class ModeSelector {
     Dataset data = request.dataset();
     Mode mode = c.optimisation().mode();
     String why = null;
-    if (mode == Mode.AUTO && backbone.architecture() instanceof OnnxArchitecture) {
+    if (dev.kiln.maven.backbone.ParallelBackbones.isParallel(backbone.architecture())) {
+      if (mode != Mode.AUTO && mode != Mode.FEATURE_EXTRACTOR) {
+        throw new IllegalArgumentException("mode " + mode.id() + " with several backbones: their"
+            + " trunks stay frozen side by side; use mode (kiln.mode) feature-extractor or auto,"
+            + " or one backbone");
+      }
+      why = mode == Mode.AUTO ? "several backbones: feature-extractor (their trunks stay frozen"
+          + " side by side)" : null;
+      mode = Mode.FEATURE_EXTRACTOR;
+    } else if (mode == Mode.AUTO && backbone.architecture() instanceof OnnxArchitecture) {
       mode = Mode.FEATURE_EXTRACTOR;
       why = "an ONNX backbone: feature-extractor (fine-tune and full import the graph into DL4J,"
           + " which only some operators allow: ask for them with mode)";
@@ -122,6 +131,19 @@ final class ModeSelector {
       }
     }
     candidates.addAll(Math.min(candidates.size(), flipped ? 1 : 2), others);
+    // last, the costliest: every backbone's features side by side (one model, parallel trunks)
+    List<Backbone> trunks = new java.util.ArrayList<>(List.of(backbone));
+    request.alternatives().stream().filter(a -> a.inputSize() == backbone.inputSize()
+        && !(a.architecture() instanceof OnnxArchitecture)).forEach(trunks::add);
+    if (trunks.size() > 1 && !(backbone.architecture() instanceof OnnxArchitecture)
+        && c.backbone().featureLayer() == null && backbone.featureDepths() == 1) {
+      Backbone together = dev.kiln.maven.backbone.ParallelBackbones.combine(trunks,
+          c.backbone().resize());
+      candidates.add(new SearchStage.Candidate(String.join("+", trunks.stream()
+          .map(t -> t.architecture().id()).toList()) + (flipped ? " + flip" : ""), together,
+          variant(c, 1, flipped), new HeadStage(new LinearHead(c.gates().estimateFolds(),
+              fit.seed(), fit.dropout(), true, flipped), !explicit, true)));
+    }
     return new SearchStage(candidates, c.optimisation().maxTrainingTime(), explicit);
   }
 

@@ -69,8 +69,8 @@ final class ModelExport {
       metrics.put("cv_folds", linear.selection().folds());
       metrics.put("cv_accuracy", linear.selection().chosen().accuracy());
     }
-    training.put("backbone", b.architecture().id() + " (" + java.nio.file.Path.of(b.source())
-        .getFileName() + ", sha256 " + b.sha256() + ")");
+    training.put("backbone", b.architecture().id() + " (" + b.sourceNames() + ", sha256 "
+        + b.sha256() + ")");
     training.put("mode", mode.id());
     if (why != null) {
       training.put("mode_reason", "auto: " + why);

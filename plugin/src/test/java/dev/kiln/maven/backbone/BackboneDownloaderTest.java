@@ -174,6 +174,21 @@ class BackboneDownloaderTest {
   }
 
   @Test
+  void severalCatalogueNamesResolveEachVerified() throws Exception {
+    Path mirror = Files.createDirectories(tmp.resolve("mirror-several"));
+    Files.copy(Fixtures.mobilenetH5(), mirror.resolve(Fixtures.mobilenetH5().getFileName()));
+    Files.copy(MobileNetV2Test.h5(), mirror.resolve(MobileNetV2Test.h5().getFileName()));
+    List<Path> files = BackboneResolver.files(BackboneSource.parse(
+        "mobilenet_v1_0.25_224+mobilenet_v2_0.5_224", tmp), tmp, new BackboneResolver.Source(
+            null, tmp.resolve("e"), mirror.toString(), true), log::add, log::add);
+    assertEquals(2, files.size());
+    assertEquals(sha, Hashes.sha256(files.get(0)));
+    assertEquals(Hashes.sha256(MobileNetV2Test.h5()), Hashes.sha256(files.get(1)));
+    assertEquals(224, BackboneResolver.trainedSize(BackboneSource.parse(
+        "mobilenet_v1_0.25_224+mobilenet_v2_0.5_128", tmp)));
+  }
+
+  @Test
   void catalogueNamesResolveThroughAMirrorUrlOrFolder() throws Exception {
     String mirrorUrl = "http://127.0.0.1:" + server.getAddress().getPort() + "/mobilenet";
     Path viaHttp = BackboneResolver.file("mobilenet_v1_0.25_224", tmp,

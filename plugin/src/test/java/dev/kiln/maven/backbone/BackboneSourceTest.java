@@ -31,6 +31,20 @@ class BackboneSourceTest {
   }
 
   @Test
+  void severalBackbonesAreJoinedByPlus() throws Exception {
+    assertEquals(new BackboneSource.Several(java.util.List.of(
+        new BackboneSource.Catalogue("mobilenet_v1_0.25_224"),
+        new BackboneSource.LocalFile(base.resolve("w/b.h5"), "w/b.h5"))),
+        BackboneSource.parse(" mobilenet_v1_0.25_224 + w/b.h5", base));
+    IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
+        () -> BackboneSource.parse("mobilenet_v1_0.25_224+", base));
+    assertTrue(empty.getMessage().contains("empty part"), empty.getMessage());
+    Files.writeString(base.resolve("a+b.h5"), "x");
+    assertTrue(BackboneSource.parse("a+b.h5", base) instanceof BackboneSource.LocalFile,
+        "a file whose name holds '+' stays a file");
+  }
+
+  @Test
   void aFileNamedLikeCoordinatesIsAFile() throws Exception {
     Files.writeString(base.resolve("a:b:c"), "x");
     assertTrue(BackboneSource.parse("a:b:c", base) instanceof BackboneSource.LocalFile);
