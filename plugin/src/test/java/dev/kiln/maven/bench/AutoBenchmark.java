@@ -26,7 +26,7 @@ import java.util.Locale;
  * backbone's plain frozen extractor, all scored on photos kept out of the whole build (hymenoptera:
  * its val/ folder; the other sets: a seeded 25 % per label, the build sees the other 75 % and
  * splits them itself). Prints each set's leaderboard, auto's choice, estimate and kept-out
- * accuracy beside each single backbone's.
+ * accuracy beside each single backbone's. {@code -Dkiln.bench.folds} sets the folds (3).
  *
  * <pre>
  * mvn -q -pl plugin test-compile exec:java -Dexec.classpathScope=test \
@@ -49,8 +49,10 @@ public final class AutoBenchmark {
         BackboneResolver.resolve(b.resolve("squeezenet_v1.1_keras/"
             + "squeezenet_weights_tf_dim_ordering_tf_kernels_notop.h5"), 227));
     Path cache = Files.createTempDirectory("kiln-auto-bench-cache");
-    List<String> sets = args.length > 0 ? List.of(args) : List.of("hymenoptera", "eurosat_rgb",
-        "neu_steel_defects", "pbc_blood_cells", "sign_language_digits");
+    // 3 folds keep the nested cross-validation of 7 candidates on 1,000 photos within minutes
+    int folds = Integer.getInteger("kiln.bench.folds", 3);
+    List<String> sets = args.length > 0 ? List.of(args) : List.of("hymenoptera",
+        "neu_steel_defects", "sign_language_digits", "pbc_blood_cells", "eurosat_rgb");
     for (String set : sets) {
       Path root = fixtures.resolve("datasets").resolve(set);
       Dataset build;
@@ -81,7 +83,8 @@ public final class AutoBenchmark {
       long t0 = System.nanoTime();
       List<String> lines = new ArrayList<>();
       TrainingResult auto = Trainer.train(TrainingRequest.builder(build, backbones.get(0))
-          .settings(s -> s.mode(Mode.AUTO).maxTrainingTime("30m").cacheDir(cache))
+          .settings(s -> s.mode(Mode.AUTO).maxTrainingTime("30m").cacheDir(cache)
+              .estimateFolds(folds))
           .alternatives(backbones.subList(1, 3)).build(), listener(lines));
       double autoSeconds = (System.nanoTime() - t0) / 1e9;
       lines.stream().filter(l -> l.startsWith("[leaderboard]") || l.startsWith("[mode]"))
@@ -96,7 +99,8 @@ public final class AutoBenchmark {
       for (Backbone backbone : backbones) {
         long t1 = System.nanoTime();
         TrainingResult single = Trainer.train(TrainingRequest.builder(build, backbone)
-            .settings(s -> s.cacheDir(cache)).build(), ProgressListener.NONE);
+            .settings(s -> s.cacheDir(cache).estimateFolds(folds)).build(),
+            ProgressListener.NONE);
         double kept = accuracy(single, keptOut, build.labels());
         best = Math.max(best, kept);
         System.out.printf(Locale.ROOT, "  single %-18s frozen extractor: estimate %s;"
