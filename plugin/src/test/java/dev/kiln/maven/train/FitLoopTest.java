@@ -96,4 +96,38 @@ class FitLoopTest {
   static double maxProbability(FitResult r, float[][] x) {
     return r.graph().outputSingle(false, Nd4j.create(x)).maxNumber().doubleValue();
   }
+
+  @Test
+  void listenersStopTheLoopAndTheKeptEpochIsTheBestOfThoseThatRan() {
+    float[][] x = {{3, 0}, {0, 3}, {2.5f, 0.1f}, {0.2f, 2.8f}};
+    int[] y = {0, 1, 0, 1};
+    FitSettings s = config(50, 50, 0).withTimeLimit(java.time.Duration.ofMillis(1));
+    ComputationGraph g = head(2, s, null);
+    List<String> order = new java.util.ArrayList<>();
+    EpochListener spy = new EpochListener() {
+      @Override
+      public void started(FitState state) {
+        order.add("started");
+      }
+
+      @Override
+      public void epochEnded(FitState state, EpochStats stats) {
+        order.add("epoch " + stats.epoch());
+      }
+
+      @Override
+      public void finished(FitState state) {
+        order.add("finished: " + state.stopReason());
+      }
+    };
+    List<EpochListener> listeners = new java.util.ArrayList<>(FitLoop.standard(s, false,
+        ProgressListener.NONE));
+    listeners.add(spy);
+    FitResult r = FitLoop.fit(g, new ArrayInputs(Nd4j.create(x), null, y),
+        new ArrayInputs(Nd4j.create(x), null, y), 2, s, listeners);
+    assertEquals(List.of("started", "epoch 1", "finished: time limit"), order,
+        "the time limit stops before an epoch that would end past it");
+    assertEquals(1, r.history().size());
+    assertEquals(1, r.bestEpoch());
+  }
 }
