@@ -122,6 +122,14 @@ public interface Architecture {
     FamilyParts.checkInputSize(id(), 32, 512, size);
   }
 
+  /**
+   * @return the smallest input width and height the layers can take (random-weight tests run at
+   *     this or 64 pixels, whichever is larger)
+   */
+  default int smallestInput() {
+    return 32;
+  }
+
   /** @return the default cut: the last feature layer */
   default String lastFeatureLayer() {
     List<String> layers = featureLayers();
