@@ -130,6 +130,15 @@ public interface Architecture {
     return 32;
   }
 
+  /**
+   * @param weights a file's weights by {@code layer/weight}
+   * @return them under the names this architecture's layers have (for files that name the same
+   *     layers otherwise, e.g. Keras' generated names, mapped by position); idempotent
+   */
+  default java.util.Map<String, WeightTensor> named(java.util.Map<String, WeightTensor> weights) {
+    return weights;
+  }
+
   /** @return the default cut: the last feature layer */
   default String lastFeatureLayer() {
     List<String> layers = featureLayers();

@@ -36,7 +36,8 @@ final class Families {
           }),
       new Family("mobilenet_v2", "MobileNetV2", "0.35, 0.5, 0.75, 1.0, 1.3, 1.4",
           v -> new MobileNetV2(alpha(v, "mobilenet_v2")), w -> {
-            WeightTensor last = w.get("mobl16_conv_16_project/kernel");
+            WeightTensor last = w.getOrDefault("mobl16_conv_16_project/kernel",
+                w.get("block_16_project/kernel")); // keras-applications 1.0.x, tf.keras names
             if (!w.containsKey("Conv1/kernel") || last == null) {
               return Optional.empty();
             }
@@ -64,7 +65,11 @@ final class Families {
         }
         return new SqueezeNet();
       }, w -> w.containsKey("fire2/squeeze1x1/kernel") && w.containsKey("conv1/kernel")
-          ? Optional.of(new SqueezeNet()) : Optional.empty()));
+          ? Optional.of(new SqueezeNet()) : Optional.empty()),
+      new Family("inception_v3", "InceptionV3", "", v -> new InceptionV3(), w ->
+          w.keySet().stream().filter(k -> k.matches("conv2d(_\\d+)?/kernel")).count()
+              == InceptionV3.CONVOLUTIONS && !w.containsKey("block35_1_conv/kernel")
+              ? Optional.of(new InceptionV3()) : Optional.empty()));
 
   private Families() {}
 
