@@ -69,7 +69,10 @@ final class Families {
       new Family("inception_v3", "InceptionV3", "", v -> new InceptionV3(), w ->
           w.keySet().stream().filter(k -> k.matches("conv2d(_\\d+)?/kernel")).count()
               == InceptionV3.CONVOLUTIONS && !w.containsKey("block35_1_conv/kernel")
-              ? Optional.of(new InceptionV3()) : Optional.empty()));
+              ? Optional.of(new InceptionV3()) : Optional.empty()),
+      new Family("inception_resnet_v2", "InceptionResNetV2", "", v -> new InceptionResNetV2(),
+          w -> w.containsKey("block35_1_conv/kernel") && w.containsKey("conv_7b/kernel")
+              ? Optional.of(new InceptionResNetV2()) : Optional.empty()));
 
   private Families() {}
 
