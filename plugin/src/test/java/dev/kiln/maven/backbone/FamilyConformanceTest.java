@@ -9,6 +9,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.kiln.maven.export.OnnxExporter;
 import java.nio.FloatBuffer;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -20,19 +21,29 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Every catalogued family and variant, on random weights at a small input size: the parameter
+ * Every catalogued family (its smallest and largest variant), on random weights at a small input size: the parameter
  * count the catalogue gives (Keras' published count, no top), the output shape at every cut
  * point equal to DL4J's own inference, and export parity (ONNX Runtime vs DL4J) of the whole
  * feature extractor. The table is the catalogue's: a family added there is tested here.
  */
 class FamilyConformanceTest {
 
-  /** @return each catalogued architecture once, with the catalogue's parameter count */
+  /**
+   * @return per catalogued family its smallest and largest variant (by the catalogue's
+   *     parameter count, Keras' published one), with that count
+   */
   static Stream<Arguments> families() {
-    Map<String, Arguments> byId = new java.util.LinkedHashMap<>();
+    Map<String, BackboneCatalog.Entry> smallest = new java.util.LinkedHashMap<>();
+    Map<String, BackboneCatalog.Entry> largest = new java.util.LinkedHashMap<>();
     for (BackboneCatalog.Entry e : BackboneCatalog.entries()) {
-      Architecture arch = e.architecture();
-      byId.putIfAbsent(arch.id(), Arguments.of(arch, e.parameters()));
+      smallest.merge(e.family(), e, (x, y) -> x.parameters() <= y.parameters() ? x : y);
+      largest.merge(e.family(), e, (x, y) -> x.parameters() >= y.parameters() ? x : y);
+    }
+    Map<String, Arguments> byId = new java.util.LinkedHashMap<>();
+    for (String family : smallest.keySet()) {
+      for (BackboneCatalog.Entry e : List.of(smallest.get(family), largest.get(family))) {
+        byId.putIfAbsent(e.architecture().id(), Arguments.of(e.architecture(), e.parameters()));
+      }
     }
     return byId.values().stream();
   }
@@ -59,25 +70,33 @@ class FamilyConformanceTest {
     float[] net = normalize(rawPixels, b.normalization(), size);
     INDArray netInput = Nd4j.create(net, new long[] {1, 3, size, size}, 'c');
     OrtEnvironment ortEnv = OrtEnvironment.getEnvironment();
+    // every cut at once: DL4J's activations of each cut layer, and the same tensors of the
+    // exported graph (each vertex's output carries its name) made outputs
+    java.util.Map<String, INDArray> activations = map.feedForward(netInput, false);
+    dev.kiln.onnx.OnnxProto.ModelProto model = dev.kiln.onnx.OnnxProto.ModelProto.parseFrom(
+        OnnxExporter.export(map, new long[] {3, size, size},
+            new OnnxExporter.Options(b.normalization(), Map.of(), "features")));
+    dev.kiln.onnx.OnnxProto.GraphProto.Builder graph = model.getGraph().toBuilder();
     for (String cut : arch.featureLayers()) {
-      long[] expected = arch.shapeAfter(cut, size);
-      ComputationGraph g = b.featureMapGraph(cut);
-      INDArray out = g.outputSingle(false, netInput);
-      long[] actual = out.shape();
-      assertArrayEquals(expected, new long[] {actual[1], actual[2], actual[3]}, arch.id() + " "
-          + cut);
-      // export parity at this cut
-      byte[] cutOnnx = OnnxExporter.export(g, new long[] {3, size, size},
-          new OnnxExporter.Options(b.normalization(), Map.of(), "features"));
-      float[] dl = out.dup('c').data().asFloat();
-      try (OrtSession s = ortEnv.createSession(cutOnnx);
-          OnnxTensor t = OnnxTensor.createTensor(ortEnv, FloatBuffer.wrap(rawPixels),
-              new long[] {1, 3, size, size});
-          var r = s.run(Map.of(OnnxExporter.INPUT, t))) {
-        FloatBuffer o = ((OnnxTensor) r.get(0)).getFloatBuffer();
+      if (!cut.equals(arch.lastFeatureLayer())) {
+        graph.addOutput(dev.kiln.onnx.OnnxGraph.floatValue(cut, (long[]) null));
+      }
+    }
+    try (OrtSession s = ortEnv.createSession(model.toBuilder().setGraph(graph).build()
+            .toByteArray());
+        OnnxTensor t = OnnxTensor.createTensor(ortEnv, FloatBuffer.wrap(rawPixels),
+            new long[] {1, 3, size, size});
+        var r = s.run(Map.of(OnnxExporter.INPUT, t))) {
+      for (String cut : arch.featureLayers()) {
+        INDArray out = activations.get(cut);
+        long[] actual = out.shape();
+        assertArrayEquals(arch.shapeAfter(cut, size),
+            new long[] {actual[1], actual[2], actual[3]}, arch.id() + " " + cut);
+        FloatBuffer o = ((OnnxTensor) r.get(cut.equals(arch.lastFeatureLayer()) ? "features"
+            : cut).orElseThrow()).getFloatBuffer();
         double max = 0;
         double scale = 1;
-        for (float v : dl) {
+        for (float v : out.dup('c').data().asFloat()) {
           float u = o.get();
           max = Math.max(max, Math.abs(u - v));
           scale = Math.max(scale, Math.abs(v));
