@@ -12,13 +12,13 @@ import org.apache.maven.plugins.annotations.Parameter;
  */
 public abstract class AbstractBackboneMojo extends AbstractKilnMojo {
 
-  /** The pretrained backbone: a catalogue name (e.g. {@code mobilenet_v2_0.5_224},
-   * {@code mobilenet_v1_0.25_224}, {@code resnet50}, {@code vgg16}, {@code squeezenet_1.1}; the
-   * list is in docs/backbones.md; downloaded once into {@code backboneCache}, verified), an
+  /** The pretrained backbone: a catalogue name ({@code mvn kiln:backbones} lists them, and
+   * docs/backbones.md compares them; a name without its input size means the largest catalogued,
+   * e.g. {@code resnet50}; downloaded once into {@code backboneCache}, verified), an
    * {@code https} URL (with {@code backboneSha256}), or a file relative to the project: a
-   * keras-applications {@code .h5} weights file (MobileNet v1, MobileNetV2, ResNet50, VGG16/19,
-   * SqueezeNet v1.1; the family is recognised by its layer names) or a TF.js layers
-   * {@code model.json}. Example: {@code mobilenet_v2_0.5_224} or {@code models/mobilenet.h5}.
+   * keras-applications {@code .h5} weights file of a catalogued family (recognised by its layer
+   * names) or a TF.js layers {@code model.json}. Example: {@code mobilenet_v2_0.5_224} or
+   * {@code models/mobilenet.h5}.
    * Several joined by {@code +} (e.g. {@code mobilenet_v1_0.25_224+mobilenet_v2_0.5_224}) run
    * side by side in one model, their pooled features concatenated before the head (mode
    * {@code feature-extractor} or {@code auto}; docs/backbones.md).
@@ -45,8 +45,8 @@ public abstract class AbstractBackboneMojo extends AbstractKilnMojo {
   protected String backboneMirror;
 
   /** The family of a local weights file, for files Kiln does not recognise by their layer
-   * names: {@code mobilenet_v1:<alpha>}, {@code mobilenet_v2:<alpha>}, {@code resnet50},
-   * {@code vgg16}, {@code vgg19} or {@code squeezenet:1.1}. Default: recognised from the file.
+   * names: a family id of the catalogue ({@code mvn kiln:backbones} lists them), with its
+   * variant after a colon where it has some. Default: recognised from the file.
    * Example: {@code mobilenet_v2:0.5}.
    * @since 0.1.0 */
   @Parameter(property = "kiln.backboneFamily")

@@ -37,5 +37,6 @@ public class BackbonesMojo extends AbstractMojo {
           e.defaultCut()));
     }
     getLog().info("Use one as <backbone> (kiln.backbone); docs/backbones.md compares them.");
+    getLog().info("<backboneFamily> (kiln.backboneFamily) takes: " + BackboneCatalog.families());
   }
 }

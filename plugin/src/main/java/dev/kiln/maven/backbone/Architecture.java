@@ -132,6 +132,23 @@ public interface Architecture {
     FamilyParts.checkInputSize(id(), 32, 512, size);
   }
 
+  /**
+   * @return the smallest input width and height the layers can take (random-weight tests run at
+   *     this or 64 pixels, whichever is larger)
+   */
+  default int smallestInput() {
+    return 32;
+  }
+
+  /**
+   * @param weights a file's weights by {@code layer/weight}
+   * @return them under the names this architecture's layers have (for files that name the same
+   *     layers otherwise, e.g. Keras' generated names, mapped by position); idempotent
+   */
+  default java.util.Map<String, WeightTensor> named(java.util.Map<String, WeightTensor> weights) {
+    return weights;
+  }
+
   /** @return the default cut: the last feature layer */
   default String lastFeatureLayer() {
     List<String> layers = featureLayers();

@@ -57,7 +57,7 @@ public record Backbone(String source, String sha256, Architecture architecture, 
     if (inputSize < 32 || inputSize > 1024) {
       throw new IllegalArgumentException("input size must be 32..1024, was " + inputSize);
     }
-    weights = Map.copyOf(weights);
+    weights = Map.copyOf(architecture.named(weights));
     if (pooling != PoolingType.AVG && pooling != PoolingType.MAX) {
       throw new IllegalArgumentException("pooling must be avg or max, was " + pooling);
     }

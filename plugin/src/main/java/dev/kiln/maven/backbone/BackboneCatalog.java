@@ -95,19 +95,26 @@ public final class BackboneCatalog {
     return ENTRIES;
   }
 
+  /** @return the family ids with their variants, as {@code backboneFamily} takes them */
+  public static String families() {
+    return Families.listed();
+  }
+
   /** @return the catalogue names, for messages */
   public static List<String> names() {
     return ENTRIES.stream().map(Entry::name).toList();
   }
 
   /**
-   * @param name a catalogue name (case-insensitive; {@code mobilenet_v1_0.25} means 224)
+   * @param name a catalogue name (case-insensitive), or its short form without the input size
+   *     ({@code mobilenet_v1_0.25} means the largest size catalogued under that name, 224)
    * @return the entry, if the name is known
    */
   public static Optional<Entry> find(String name) {
     String n = name.trim().toLowerCase(Locale.ROOT);
-    String full = n.matches("mobilenet_v[12]_[0-9.]+|squeezenet_1\\.1|resnet50|vgg1[69]")
-        ? n + "_224" : n;
-    return ENTRIES.stream().filter(e -> e.name().equals(full)).findFirst();
+    Optional<Entry> exact = ENTRIES.stream().filter(e -> e.name().equals(n)).findFirst();
+    return exact.isPresent() ? exact : ENTRIES.stream()
+        .filter(e -> e.name().equals(n + "_" + e.inputSize()))
+        .max(java.util.Comparator.comparingInt(Entry::inputSize));
   }
 }

@@ -354,17 +354,16 @@ public final class BackboneResolver {
   public static Path file(String spec, Path baseDir) throws UserProblemException {
     if (spec == null || spec.isBlank()) {
       throw new UserProblemException("no backbone configured: set <backbone> (kiln.backbone) to a"
-          + " catalogue name (e.g. mobilenet_v1_0.25_224), a keras-applications MobileNet .h5"
-          + " weights file or a TF.js layers model.json");
+          + " catalogue name (e.g. " + BackboneCatalog.names().get(0) + "), a keras-applications"
+          + " .h5 weights file (" + Families.described() + ") or a TF.js layers model.json");
     }
     Path file = baseDir.resolve(spec.trim()).normalize();
     if (!Files.isRegularFile(file)) {
       throw new UserProblemException("unknown backbone '" + spec + "': no such file " + file
           + " and no catalogue name. Use a catalogue name (" + String.join(", ",
               BackboneCatalog.names()) + "), an https URL with <backboneSha256>, or a local"
-          + " keras-applications weights file (a MobileNet v1 .h5 such as"
-          + " mobilenet_2_5_224_tf_no_top.h5, MobileNetV2, ResNet50, VGG16/19, SqueezeNet v1.1)"
-          + " or TF.js layers model.json");
+          + " keras-applications .h5 weights file (" + Families.described() + "; e.g. "
+          + BackboneCatalog.entries().get(0).fileName() + ") or TF.js layers model.json");
     }
     return file;
   }

@@ -36,7 +36,8 @@ final class Families {
           }),
       new Family("mobilenet_v2", "MobileNetV2", "0.35, 0.5, 0.75, 1.0, 1.3, 1.4",
           v -> new MobileNetV2(alpha(v, "mobilenet_v2")), w -> {
-            WeightTensor last = w.get("mobl16_conv_16_project/kernel");
+            WeightTensor last = w.getOrDefault("mobl16_conv_16_project/kernel",
+                w.get("block_16_project/kernel")); // keras-applications 1.0.x, tf.keras names
             if (!w.containsKey("Conv1/kernel") || last == null) {
               return Optional.empty();
             }
@@ -90,7 +91,14 @@ final class Families {
       new Family("nasnet_mobile", "NASNetMobile", "", v -> NasNet.mobile(), w ->
           w.containsKey("stem_conv1/kernel") && w.containsKey("normal_conv_1_12/kernel")
               && !w.containsKey("normal_conv_1_13/kernel")
-              ? Optional.of(NasNet.mobile()) : Optional.empty()));
+              ? Optional.of(NasNet.mobile()) : Optional.empty()),
+      new Family("inception_v3", "InceptionV3", "", v -> new InceptionV3(), w ->
+          w.keySet().stream().filter(k -> k.matches("conv2d(_\\d+)?/kernel")).count()
+              == InceptionV3.CONVOLUTIONS && !w.containsKey("block35_1_conv/kernel")
+              ? Optional.of(new InceptionV3()) : Optional.empty()),
+      new Family("inception_resnet_v2", "InceptionResNetV2", "", v -> new InceptionResNetV2(),
+          w -> w.containsKey("block35_1_conv/kernel") && w.containsKey("conv_7b/kernel")
+              ? Optional.of(new InceptionResNetV2()) : Optional.empty()));
 
   /** EfficientNets differ in the width of top_conv and the blocks of their last stage. */
   private static Optional<Architecture> efficientNet(Map<String, WeightTensor> w, int variant) {

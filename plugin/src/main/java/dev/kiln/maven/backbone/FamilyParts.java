@@ -82,4 +82,44 @@ final class FamilyParts {
           + " blocks; fine-tune between 1 and " + blocks + ", was " + topUnits);
     }
   }
+
+  /**
+   * Renames layers whose names Keras generated ({@code conv2d}, {@code conv2d_1} …) by their
+   * rank: the layer with the k-th smallest number (no number counts as 0) becomes {@code base}
+   * for k = 0 and {@code base_k} after. Keras 1 and 2.0-2.2 number from 1, tf.keras from none,
+   * and a model built after others in one session from higher numbers; all map to the names
+   * tf.keras gives a fresh model. Idempotent.
+   *
+   * @param weights weights by {@code layer/weight}
+   * @param bases the generated bases, e.g. {@code conv2d}
+   * @return the weights, renamed
+   */
+  static java.util.Map<String, WeightTensor> rankedByPosition(
+      java.util.Map<String, WeightTensor> weights, String... bases) {
+    java.util.Map<String, String> layers = new java.util.HashMap<>();
+    for (String base : bases) {
+      java.util.regex.Pattern p = java.util.regex.Pattern.compile(
+          java.util.regex.Pattern.quote(base) + "(?:_(\\d+))?");
+      java.util.TreeMap<Integer, String> numbered = new java.util.TreeMap<>();
+      for (String key : weights.keySet()) {
+        String layer = key.substring(0, Math.max(0, key.indexOf('/')));
+        java.util.regex.Matcher m = p.matcher(layer);
+        if (m.matches()) {
+          numbered.put(m.group(1) == null ? 0 : Integer.parseInt(m.group(1)), layer);
+        }
+      }
+      int rank = 0;
+      for (String layer : numbered.values()) {
+        layers.put(layer, rank == 0 ? base : base + "_" + rank);
+        rank++;
+      }
+    }
+    java.util.Map<String, WeightTensor> out = new java.util.LinkedHashMap<>();
+    weights.forEach((key, value) -> {
+      int slash = key.indexOf('/');
+      String layer = slash < 0 ? key : key.substring(0, slash);
+      out.put(layers.containsKey(layer) ? layers.get(layer) + key.substring(slash) : key, value);
+    });
+    return out;
+  }
 }

@@ -38,10 +38,12 @@ final class KerasWeightLoader {
   static void load(ComputationGraph graph, Map<String, WeightTensor> weights,
       java.util.Set<String> upTo, java.util.function.UnaryOperator<String> batchNormOf,
       double epsilon) {
-    java.util.Set<String> names = new java.util.HashSet<>();
+    java.util.Map<String, org.deeplearning4j.nn.conf.layers.Layer> confs =
+        new java.util.HashMap<>();
     for (Layer layer : graph.getLayers()) {
-      names.add(layer.conf().getLayer().getLayerName());
+      confs.put(layer.conf().getLayer().getLayerName(), layer.conf().getLayer());
     }
+    java.util.Set<String> names = confs.keySet();
     for (Layer layer : graph.getLayers()) {
       String name = layer.conf().getLayer().getLayerName();
       if (!upTo.contains(name)) {
@@ -49,7 +51,7 @@ final class KerasWeightLoader {
       }
       org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
       if (conf instanceof DepthwiseConvolution2D && !weights.containsKey(name + "/depthwise_kernel")
-          && weights.containsKey(name + "/gamma")) {
+          && weights.containsKey(name + "/moving_mean")) {
         affine(layer, weights, name, epsilon); // a BatchNorm in frozen form
       } else if (conf instanceof DepthwiseConvolution2D && weights.containsKey(name + "/mean")
           && weights.containsKey(name + "/variance")) {
@@ -64,9 +66,12 @@ final class KerasWeightLoader {
         assign(layer, "W", arr);
         setBiasIfAny(layer, weights, name);
         foldIfNeeded(layer, weights, name, batchNormOf.apply(name), names, 0, epsilon);
+        shiftIfLocked(layer, weights, name, batchNormOf.apply(name), confs, epsilon);
       } else if (conf instanceof BatchNormalization) {
-        set(layer, "gamma", require(weights, name + "/gamma"), true);
-        set(layer, "beta", require(weights, name + "/beta"), true);
+        if (layer.paramTable().containsKey("gamma")) { // else locked: see shiftIfLocked
+          set(layer, "gamma", gamma(weights, name), true);
+          set(layer, "beta", require(weights, name + "/beta"), true);
+        }
         set(layer, "mean", require(weights, name + "/moving_mean"), true);
         set(layer, "var", require(weights, name + "/moving_variance"), true);
       } else if (conf instanceof FeedForwardLayer && weights.containsKey(name + "/kernel")) {
@@ -88,13 +93,13 @@ final class KerasWeightLoader {
    */
   private static void foldIfNeeded(Layer layer, Map<String, WeightTensor> weights, String name,
       String bn, java.util.Set<String> graphLayers, int channelAxis, double epsilon) {
-    if (graphLayers.contains(bn) || !weights.containsKey(bn + "/gamma")) {
+    if (graphLayers.contains(bn) || !weights.containsKey(bn + "/moving_mean")) {
       return;
     }
     if (!layer.paramTable().containsKey("b")) {
       throw new IllegalArgumentException("layer " + name + " needs a bias to fold " + bn);
     }
-    float[] gamma = require(weights, bn + "/gamma").data();
+    float[] gamma = gamma(weights, bn).data();
     float[] beta = require(weights, bn + "/beta").data();
     float[] mean = require(weights, bn + "/moving_mean").data();
     float[] var = require(weights, bn + "/moving_variance").data();
@@ -106,9 +111,10 @@ final class KerasWeightLoader {
     }
     double[] scale = new double[gamma.length];
     float[] bias = new float[gamma.length];
+    float[] own = layer.getParam("b").dup('c').data().asFloat(); // the convolution's own bias
     for (int c = 0; c < gamma.length; c++) {
       scale[c] = gamma[c] / Math.sqrt(var[c] + epsilon);
-      bias[c] = (float) (beta[c] - mean[c] * scale[c]);
+      bias[c] = (float) (beta[c] + (own[c] - mean[c]) * scale[c]);
     }
     float[] values = w.dup('c').data().asFloat();
     for (int i = 0; i < values.length; i++) {
@@ -120,12 +126,54 @@ final class KerasWeightLoader {
   }
 
   /**
+   * A BatchNorm without γ (Keras' {@code scale=False}) is, in the unfolded form, a DL4J
+   * BatchNormalization with γ and β locked to 1 and 0 after a biased convolution: its shift β
+   * goes into that bias as {@code β·√(var+ε)}, so that {@code (conv + b − μ)/√(var+ε)} is
+   * Keras' {@code (conv − μ)/√(var+ε) + β}.
+   */
+  private static void shiftIfLocked(Layer layer, Map<String, WeightTensor> weights, String name,
+      String bn, Map<String, org.deeplearning4j.nn.conf.layers.Layer> graphLayers,
+      double epsilon) {
+    if (!(graphLayers.get(bn) instanceof BatchNormalization conf) || !conf.isLockGammaBeta()) {
+      return;
+    }
+    if (weights.containsKey(bn + "/gamma")) {
+      throw new IllegalArgumentException("the weights give BatchNorm " + bn + " a scale (gamma),"
+          + " which this architecture's BatchNorm has not; the weights file does not match it");
+    }
+    if (!layer.paramTable().containsKey("b")) {
+      throw new IllegalArgumentException("layer " + name + " needs a bias to hold the shift of "
+          + bn);
+    }
+    float[] beta = require(weights, bn + "/beta").data();
+    float[] var = require(weights, bn + "/moving_variance").data();
+    INDArray b = layer.getParam("b");
+    float[] bias = b.dup('c').data().asFloat();
+    for (int c = 0; c < bias.length; c++) {
+      bias[c] = (float) (bias[c] + beta[c] * Math.sqrt(var[c] + conf.getEps()));
+    }
+    b.assign(Nd4j.create(bias, b.shape(), 'c'));
+  }
+
+  /** @return the BatchNorm's γ, or ones where Keras has none ({@code scale=False}) */
+  private static WeightTensor gamma(Map<String, WeightTensor> weights, String bn) {
+    WeightTensor gamma = weights.get(bn + "/gamma");
+    if (gamma != null) {
+      return gamma;
+    }
+    WeightTensor beta = require(weights, bn + "/moving_mean");
+    float[] ones = new float[beta.data().length];
+    java.util.Arrays.fill(ones, 1f);
+    return new WeightTensor(beta.shape(), ones);
+  }
+
+  /**
    * Fills a 1×1 depthwise convolution (see {@code FamilyParts.frozenBatchNorm}) with the BatchNorm
    * {@code name} in inference form: weight {@code s = γ/√(var+ε)}, bias {@code β − μ·s}.
    */
   private static void affine(Layer layer, Map<String, WeightTensor> weights, String name,
       double epsilon) {
-    float[] gamma = require(weights, name + "/gamma").data();
+    float[] gamma = gamma(weights, name).data();
     float[] beta = require(weights, name + "/beta").data();
     float[] mean = require(weights, name + "/moving_mean").data();
     float[] var = require(weights, name + "/moving_variance").data();

@@ -17,7 +17,7 @@ import org.nd4j.linalg.activations.Activation;
  * MobileNetV2 (Sandler et al. 2018) with the layer names of the keras-applications 1.0.x weight
  * files ({@code Conv1}, {@code bn_Conv1}, {@code mobl0_conv_0_depthwise}, {@code
  * bn0_conv_0_bn_depthwise}, …, {@code mobl16_conv_16_project}, {@code Conv_1}, {@code Conv_1_bn},
- * {@code out_relu}): inverted residual blocks (1×1 expand ×6, ReLU6; 3×3 depthwise, ReLU6; 1×1
+ * {@code out_relu}; today's tf.keras names are mapped to them, {@link #named}): inverted residual blocks (1×1 expand ×6, ReLU6; 3×3 depthwise, ReLU6; 1×1
  * linear projection; residual Add when the stride is 1 and the width stays). Stride-2
  * convolutions use "same" padding, which on the even sizes of 224 px inputs equals Keras'
  * explicit ((0,1),(0,1)) zero padding. BatchNorm ε 1e-3.
@@ -92,6 +92,33 @@ public record MobileNetV2(double alpha) implements Architecture {
     String i = conv.substring(4, underscore);
     String part = conv.substring(conv.lastIndexOf('_') + 1);
     return "bn" + i + "_conv_" + i + "_bn_" + part;
+  }
+
+  /** Today's tf.keras names: {@code expanded_conv_depthwise}, {@code block_1_expand_BN} … */
+  private static final java.util.regex.Pattern TF_KERAS = java.util.regex.Pattern.compile(
+      "(?:expanded_conv|block_(\\d+))_(expand|depthwise|project)(_BN)?(/.*)");
+
+  /**
+   * The weights under the keras-applications 1.0.x names Kiln builds: today's tf.keras names
+   * ({@code block_5_expand} → {@code mobl5_conv_5_expand}, {@code block_5_expand_BN} → {@code
+   * bn5_conv_5_bn_expand}, {@code expanded_conv_…} is block 0) are mapped; others pass unchanged.
+   */
+  @Override
+  public java.util.Map<String, WeightTensor> named(java.util.Map<String, WeightTensor> weights) {
+    java.util.Map<String, WeightTensor> out = new java.util.LinkedHashMap<>();
+    weights.forEach((key, value) -> out.put(oldName(key), value));
+    return out;
+  }
+
+  /** @return a weight's keras-applications 1.0.x key, e.g. {@code mobl1_conv_1_expand/kernel} */
+  static String oldName(String key) {
+    java.util.regex.Matcher m = TF_KERAS.matcher(key);
+    if (!m.matches()) {
+      return key;
+    }
+    String i = m.group(1) == null ? "0" : m.group(1);
+    return (m.group(3) == null ? "mobl" + i + "_conv_" + i + "_" + m.group(2)
+        : "bn" + i + "_conv_" + i + "_bn_" + m.group(2)) + m.group(4);
   }
 
   @Override

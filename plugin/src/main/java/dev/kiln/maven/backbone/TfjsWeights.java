@@ -25,7 +25,9 @@ import java.util.Map;
  * so every shard must be a regular file inside the {@code model.json}'s folder (no {@code ..}, no
  * absolute path, no symbolic link leading out, checked on the real path), and each group's
  * shards must hold exactly the bytes its weights declare (dtype size × shape, overflow-checked),
- * checked before anything is read. float32 weights, plain or quantised to uint8/uint16
+ * checked before anything is read. A shard named {@code group1-shard1of6} in the manifest may
+ * be saved as {@code group1-shard1of6.bin} (as the TF.js models unpacked from npm packages such
+ * as nsfwjs are). float32 weights, plain or quantised to uint8/uint16
  * ({@code value = min + scale × q}, as {@code tensorflowjs_converter --quantize_uint8} writes).
  */
 final class TfjsWeights {
@@ -266,6 +268,11 @@ final class TfjsWeights {
       }
     }
     Path file = folder.resolve(relative).normalize();
+    Path bin = file.resolveSibling(file.getFileName() + ".bin");
+    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS) && Files.exists(bin,
+        LinkOption.NOFOLLOW_LINKS)) {
+      file = bin; // the shard saved with the ".bin" its name in the manifest lacks
+    }
     Path real;
     try {
       real = file.toRealPath();

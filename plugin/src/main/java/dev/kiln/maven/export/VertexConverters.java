@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.graph.ReshapeVertex;
+import org.deeplearning4j.nn.conf.graph.ScaleVertex;
 
 /**
  * The registry of converters for graph vertices without a layer, one entry per DL4J vertex
@@ -37,7 +38,10 @@ final class VertexConverters {
       ElementWiseVertex.class, VertexConverters::elementWise,
       ReshapeVertex.class, VertexConverters::reshape,
       ChannelScaleVertex.class, (g, name, conf, in) ->
-          g.node("Mul", name, name, in.get(0), in.get(1)));
+          g.node("Mul", name, name, in.get(0), in.get(1)),
+      ScaleVertex.class, (g, name, conf, in) -> g.node("Mul", name, name, in.get(0),
+          g.initializer(name + "_factor", new long[] {1},
+              new float[] {(float) ((ScaleVertex) conf).getScaleFactor()})));
 
   private VertexConverters() {}
 

@@ -242,7 +242,7 @@ class BackboneDownloaderTest {
     assertEquals(first, BackboneResolver.file(url().toString(), project, none, log::add));
 
     UserProblemException unknown = assertThrows(UserProblemException.class,
-        () -> BackboneResolver.file("inception_v3", project, none, log::add));
+        () -> BackboneResolver.file("xception", project, none, log::add));
     assertTrue(unknown.getMessage().contains("mobilenet_v1_0.25_224"), unknown.getMessage());
   }
 

@@ -62,7 +62,8 @@ class CatalogueTest {
 
   private static long parameters(Architecture arch) {
     ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder()
-        .graphBuilder().addInputs("input").setInputTypes(InputType.convolutional(64, 64, 3));
+        .graphBuilder().addInputs("input").setInputTypes(InputType.convolutional(
+            FamilyConformanceTest.size(arch), FamilyConformanceTest.size(arch), 3));
     arch.addFeatures(b, "input", arch.lastFeatureLayer());
     b.setOutputs(arch.lastFeatureLayer());
     // counted from the configuration: initialising EfficientNetB7 (64 M parameters) takes long

@@ -37,6 +37,12 @@ final class RandomWeights {
     normalizationAsKeras(g);
     calibrate(g, inputSize, new java.util.Random(seed));
     Map<String, WeightTensor> w = new LinkedHashMap<>();
+    java.util.Set<String> locked = new java.util.HashSet<>();
+    for (Layer l : g.getLayers()) {
+      if (l.conf().getLayer() instanceof BatchNormalization bn && bn.isLockGammaBeta()) {
+        locked.add(bn.getLayerName());
+      }
+    }
     for (Layer l : g.getLayers()) {
       String name = l.conf().getLayer().getLayerName();
       var conf = l.conf().getLayer();
@@ -50,7 +56,18 @@ final class RandomWeights {
         bias(w, name, l);
       } else if (conf instanceof ConvolutionLayer) {
         put(w, name + "/kernel", l.getParam("W").permute(2, 3, 1, 0)); // → [kH, kW, in, out]
-        bias(w, name, l);
+        if (!locked.contains(arch.batchNormOf(name))) {
+          bias(w, name, l); // Keras' conv2d_bn has none (its bias holds the BatchNorm's shift)
+        }
+      } else if (conf instanceof BatchNormalization bn && bn.isLockGammaBeta()) {
+        // Keras' scale=False BatchNorm: β, mean, variance; a random β near 0
+        put(w, name + "/moving_mean", l.getParam("mean"));
+        put(w, name + "/moving_variance", l.getParam("var"));
+        float[] beta = new float[(int) l.getParam("mean").length()];
+        for (int i = 0; i < beta.length; i++) {
+          beta[i] = (float) (0.1 * Math.cos(i));
+        }
+        w.put(name + "/beta", new WeightTensor(new long[] {beta.length}, beta));
       } else if (conf instanceof BatchNormalization) {
         String[] keys = {"gamma", "beta", "moving_mean", "moving_variance"};
         String[] params = {"gamma", "beta", "mean", "var"};
@@ -117,15 +134,17 @@ final class RandomWeights {
       if (v.hasLayer() && v.getLayer().conf().getLayer() instanceof BatchNormalization) {
         Layer l = v.getLayer();
         INDArray in = out.get(vertices[from[0].getVertexIndex()].getVertexName());
-        long n = l.getParam("gamma").length();
+        long n = l.getParam("mean").length();
         float[] gamma = new float[(int) n];
         float[] beta = new float[(int) n];
         for (int i = 0; i < n; i++) {
           gamma[i] = (float) (1 + 0.1 * r.nextGaussian());
           beta[i] = (float) (0.1 * r.nextGaussian());
         }
-        l.setParam("gamma", org.nd4j.linalg.factory.Nd4j.create(gamma, l.getParam("gamma").shape(), 'c'));
-        l.setParam("beta", org.nd4j.linalg.factory.Nd4j.create(beta, l.getParam("beta").shape(), 'c'));
+        if (l.paramTable().containsKey("gamma")) { // else locked: Keras' scale=False
+          l.setParam("gamma", org.nd4j.linalg.factory.Nd4j.create(gamma, l.getParam("gamma").shape(), 'c'));
+          l.setParam("beta", org.nd4j.linalg.factory.Nd4j.create(beta, l.getParam("beta").shape(), 'c'));
+        }
         l.setParam("mean", in.mean(0, 2, 3).reshape(l.getParam("mean").shape()));
         l.setParam("var", in.var(false, 0, 2, 3).addi(1e-3).reshape(l.getParam("var").shape()));
       }
