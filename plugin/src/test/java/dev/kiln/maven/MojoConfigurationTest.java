@@ -175,7 +175,7 @@ class MojoConfigurationTest {
     MojoFields.set(m, "estimateFolds", 1);
     e = assertThrows(InvalidSettingException.class, m::configuration);
     assertTrue(e.getMessage().startsWith("invalid estimateFolds (<estimateFolds>,"
-        + " -Dkiln.estimateFolds): must be between 2 and 20"), e.getMessage());
+        + " -Dkiln.estimateFolds): must be between 3 and 20"), e.getMessage());
   }
 
   /** @return a Kiln model file (a real graph with Kiln's metadata) in the project folder */

@@ -208,8 +208,9 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       InvalidSettingException.check(maxAccuracyDrop == null
           || maxAccuracyDrop >= 0 && maxAccuracyDrop <= 1, "maxAccuracyDrop",
           "must be between 0 and 1 (e.g. 0.02), was " + maxAccuracyDrop);
-      InvalidSettingException.check(estimateFolds >= 2 && estimateFolds <= 20, "estimateFolds",
-          "must be between 2 and 20 (5 is the default), was " + estimateFolds);
+      // the nested estimate fits inner heads without two folds: 2 would leave them no rows
+      InvalidSettingException.check(estimateFolds >= 3 && estimateFolds <= 20, "estimateFolds",
+          "must be between 3 and 20 (5 is the default), was " + estimateFolds);
     }
   }
 
