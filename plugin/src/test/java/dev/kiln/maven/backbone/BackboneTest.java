@@ -64,7 +64,7 @@ class BackboneTest {
         () -> wrong.featureGraph(wrong.architecture().lastFeatureLayer()));
     assertTrue(e.getMessage().contains("conv1_conv"), e.getMessage());
     UserProblemException unknown = assertThrows(UserProblemException.class,
-        () -> BackboneResolver.resolve(Fixtures.mobilenetH5(), 224, "densenet121"));
+        () -> BackboneResolver.resolve(Fixtures.mobilenetH5(), 224, "alexnet"));
     assertTrue(unknown.getMessage().contains("backboneFamily")
         && unknown.getMessage().contains("mobilenet_v2:<"), unknown.getMessage());
     UserProblemException size = assertThrows(UserProblemException.class,
