@@ -114,22 +114,16 @@ final class ModeSelector {
       if (!seen.add(d + "/" + flip) || !allowsDepths(backbone, c, d)) {
         continue;
       }
-      TrainConfiguration settings = variant(c, d, flip);
-      HeadStage stage = new HeadStage(new LinearHead(c.gates().estimateFolds(), fit.seed(),
-          fit.dropout(), true, flip), !explicit, true);
-      candidates.add(new SearchStage.Candidate(id + (d == 1 ? "" : ", " + d + " depths")
-          + (flip ? " + flip" : ""), backbone.withFeatureDepths(d), settings, stage));
+      candidates.add(candidate(id + (d == 1 ? "" : ", " + d + " depths"),
+          backbone.withFeatureDepths(d), c, fit, d, flip, explicit));
     }
     // the other backbones, frozen as configured and flipped, right after the backbone's own two
     List<SearchStage.Candidate> others = new java.util.ArrayList<>();
     for (Backbone alt : request.alternatives()) {
       for (boolean flip : flipped ? new boolean[] {true} : new boolean[] {false, true}) {
-        TrainConfiguration settings = variant(c, 1, flip);
         String name = alt.architecture().id().equals(id) ? alt.architecture().id() + " ("
             + java.nio.file.Path.of(alt.source()).getFileName() + ")" : alt.architecture().id();
-        others.add(new SearchStage.Candidate(name + (flip ? " + flip" : ""),
-            alt, settings, new HeadStage(new LinearHead(c.gates().estimateFolds(), fit.seed(),
-                fit.dropout(), true, flip), !explicit, true)));
+        others.add(candidate(name, alt, c, fit, 1, flip, explicit));
       }
     }
     candidates.addAll(Math.min(candidates.size(), flipped ? 1 : 2), others);
@@ -141,12 +135,21 @@ final class ModeSelector {
         && c.backbone().featureLayer() == null && backbone.featureDepths() == 1) {
       Backbone together = dev.kiln.maven.backbone.ParallelBackbones.combine(trunks,
           c.backbone().resize());
-      candidates.add(new SearchStage.Candidate(String.join("+", trunks.stream()
-          .map(t -> t.architecture().id()).toList()) + (flipped ? " + flip" : ""), together,
-          variant(c, 1, flipped), new HeadStage(new LinearHead(c.gates().estimateFolds(),
-              fit.seed(), fit.dropout(), true, flipped), !explicit, true)));
+      candidates.add(candidate(String.join("+", trunks.stream()
+          .map(t -> t.architecture().id()).toList()), together, c, fit, 1, flipped, explicit));
     }
     return new SearchStage(candidates, c.optimisation().maxTrainingTime(), explicit);
+  }
+
+  /**
+   * @return a frozen-extractor candidate: the L-BFGS head with the nested estimate on {@code
+   *     backbone} at these depths and flip, learning from every photo without a val/ folder
+   */
+  private static SearchStage.Candidate candidate(String name, Backbone backbone,
+      TrainConfiguration c, FitSettings fit, int depths, boolean flip, boolean explicit) {
+    return new SearchStage.Candidate(name + (flip ? " + flip" : ""), backbone,
+        variant(c, depths, flip), new HeadStage(new LinearHead(c.gates().estimateFolds(),
+            fit.seed(), fit.dropout(), true, flip), !explicit, true));
   }
 
   private static boolean allowsDepths(Backbone backbone, TrainConfiguration c, int depths) {

@@ -159,8 +159,13 @@ record SearchStage(List<Candidate> candidates, Duration budget, boolean explicit
     return mean > 0 && mean > se;
   }
 
+  /** @return how many of {@code photos} the candidate got right out of fold */
+  private static int right(Scored s, Set<String> photos) {
+    return (int) photos.stream().filter(p -> s.correct().get(p)).count();
+  }
+
   private static double accuracy(Scored s, Set<String> photos) {
-    return photos.stream().filter(p -> s.correct().get(p)).count() / (double) photos.size();
+    return right(s, photos) / (double) photos.size();
   }
 
   /**
@@ -170,20 +175,19 @@ record SearchStage(List<Candidate> candidates, Duration budget, boolean explicit
   private static AccuracyEstimate nestedEstimate(List<Scored> tried, Set<String> photos,
       int folds) {
     Map<String, Integer> fold = tried.get(0).fold();
-    int right = 0;
+    int scoredRight = 0;
     List<String> chosen = new ArrayList<>();
     for (int f = 0; f < folds; f++) {
-      final int outer = f;
       Set<String> others = new LinkedHashSet<>();
       Set<String> inside = new LinkedHashSet<>();
       for (String p : photos) {
-        (fold.get(p) == outer ? inside : others).add(p);
+        (fold.get(p) == f ? inside : others).add(p);
       }
       Scored pick = tried.get(choose(tried, others));
       chosen.add(pick.candidate().name());
-      right += (int) inside.stream().filter(p -> pick.correct().get(p)).count();
+      scoredRight += right(pick, inside);
     }
-    return AccuracyEstimate.wilson(right, photos.size(), String.format(Locale.ROOT,
+    return AccuracyEstimate.wilson(scoredRight, photos.size(), String.format(Locale.ROOT,
         "nested %d-fold cross-validation over all %d labelled photos with auto's choice among %d"
             + " candidates repeated inside it: each photo predicted by a head that never saw it,"
             + " of the candidate chosen on the other folds alone (per fold: %s)", folds,
@@ -196,8 +200,8 @@ record SearchStage(List<Candidate> candidates, Duration budget, boolean explicit
     Scored w = tried.get(winner);
     for (int i = 0; i < tried.size(); i++) {
       Scored s = tried.get(i);
-      int right = (int) photos.stream().filter(p -> s.correct().get(p)).count();
-      AccuracyEstimate a = AccuracyEstimate.wilson(right, Math.max(1, photos.size()), "oof");
+      AccuracyEstimate a = AccuracyEstimate.wilson(right(s, photos), Math.max(1, photos.size()),
+          "oof");
       String note = i == winner
           ? (i == 0 ? "the cheapest, and no costlier candidate beat it beyond the noise"
               : "beat every cheaper candidate kept by more than the noise")
