@@ -31,6 +31,25 @@ public final class TestData {
     return hymenoptera;
   }
 
+  /**
+   * Copies the first {@code perLabel} hymenoptera training photos of each label (by name) into
+   * {@code images/ants} and {@code images/bees}: a small photo folder a build can own.
+   *
+   * @return {@code images}
+   */
+  public static Path copyHymenoptera(Path images, int perLabel) throws java.io.IOException {
+    for (String label : List.of("ants", "bees")) {
+      Path to = java.nio.file.Files.createDirectories(images.resolve(label));
+      try (var files = java.nio.file.Files.list(Fixtures.hymenoptera().resolve("train")
+          .resolve(label))) {
+        for (Path p : files.sorted().limit(perLabel).toList()) {
+          java.nio.file.Files.copy(p, to.resolve(p.getFileName()));
+        }
+      }
+    }
+    return images;
+  }
+
   /** @return MobileNet v1 α0.25 with its ImageNet weights at {@code size} pixels */
   public static Backbone mobilenet(int size) {
     return MOBILENETS.computeIfAbsent(size, s -> {

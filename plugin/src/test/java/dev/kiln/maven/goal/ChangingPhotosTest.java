@@ -38,14 +38,7 @@ class ChangingPhotosTest {
   }
 
   void photos(int perLabel) throws Exception {
-    for (String label : List.of("ants", "bees")) {
-      Files.createDirectories(project.resolve("images").resolve(label));
-      try (var files = Files.list(Fixtures.hymenoptera().resolve("train").resolve(label))) {
-        for (Path p : files.sorted().limit(perLabel).toList()) {
-          Files.copy(p, project.resolve("images").resolve(label).resolve(p.getFileName()));
-        }
-      }
-    }
+    dev.kiln.maven.TestData.copyHymenoptera(project.resolve("images"), perLabel);
   }
 
   static Path first(Path folder) throws Exception {

@@ -47,14 +47,7 @@ class SeveralBackbonesGoalTest {
 
   @BeforeAll
   static void photos() throws Exception {
-    for (String label : List.of("ants", "bees")) {
-      Files.createDirectories(project.resolve("images").resolve(label));
-      try (var files = Files.list(Fixtures.hymenoptera().resolve("train").resolve(label))) {
-        for (Path p : files.sorted().limit(10).toList()) {
-          Files.copy(p, project.resolve("images").resolve(label).resolve(p.getFileName()));
-        }
-      }
-    }
+    dev.kiln.maven.TestData.copyHymenoptera(project.resolve("images"), 10);
   }
 
   @Test
