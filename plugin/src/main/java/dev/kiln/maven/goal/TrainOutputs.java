@@ -251,6 +251,7 @@ final class TrainOutputs {
     Map<String, Object> lc = new LinkedHashMap<>();
     lc.put("points", points);
     lc.put("fit", curve.fit());
+    lc.put("gain", curve.gain());
     lc.put("method", curve.method());
     List<Map<String, Object>> more = new java.util.ArrayList<>();
     for (LearningCurve.Projection p : curve.projections()) {
@@ -311,6 +312,9 @@ final class TrainOutputs {
     m.put("evaluation", result.validation());
     if (result.suspects() != null) {
       m.put("suspectedMislabels", result.suspects());
+    }
+    if (result.unusual() != null) {
+      m.put("unusualPhotos", result.unusual());
     }
     if (changes != null) {
       m.put("changes", changes);

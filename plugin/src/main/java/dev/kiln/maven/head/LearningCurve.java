@@ -69,17 +69,57 @@ public final class LearningCurve {
       @JsonProperty("perLabel") double[] perLabel) {}
 
   /**
+   * What the curve says k-fold's heads miss: they learned from {@code from} photos on average,
+   * the head that ships from {@code to}. The gain is read off the fitted curve between the two
+   * sizes (a difference along one curve, steadier than either end), its upper end from the same
+   * bootstrap as the projections.
+   *
+   * @param from mean training photos of the estimate's heads
+   * @param to training photos of the head that ships
+   * @param gain accuracy the curve adds from {@code from} to {@code to} (0 on a flat curve)
+   * @param high upper end of its 95 % bootstrap interval
+   */
+  public record Gain(@JsonProperty("from") double from, @JsonProperty("to") double to,
+      @JsonProperty("gain") double gain, @JsonProperty("high") double high) {
+    public Gain {
+      if (!(gain >= 0 && high >= gain && from > 0 && to >= from)) {
+        throw new IllegalArgumentException("inconsistent gain " + gain + " <= " + high
+            + " from " + from + " to " + to + " photos");
+      }
+    }
+
+    /**
+     * k-fold's figure corrected for the photos its heads did not learn from: the accuracy
+     * raised by the gain, the interval's upper end by the gain's upper end; its lower end stays
+     * k-fold's (a head trained on fewer photos is the pessimistic side, so that bound holds).
+     *
+     * @param kFold the nested cross-validation's estimate
+     * @return the estimate for the head that ships
+     */
+    public AccuracyEstimate correct(AccuracyEstimate kFold) {
+      double accuracy = Math.min(1, kFold.accuracy() + gain);
+      return new AccuracyEstimate(accuracy, kFold.low(), Math.max(accuracy,
+          Math.min(1, kFold.high() + high)), kFold.photos(), kFold.method() + String.format(
+          Locale.ROOT, "; raised by %.1f points (upper end by %.1f) for the %.0f photos the"
+              + " shipped head learns from instead of the folds' %.0f, read off the learning"
+              + " curve", gain * 100, high * 100, to, from));
+    }
+  }
+
+  /**
    * @param points measured accuracy per training size, smallest first
    * @param fit the power law through them
    * @param projections at 1x (the model that ships, trained on every photo), 2x and 4x
+   * @param gain from the estimate's heads' size to the shipped head's
    * @param method how, in words
    */
   public record Result(@JsonProperty("points") List<Point> points, @JsonProperty("fit") Fit fit,
       @JsonProperty("projections") List<Projection> projections,
-      @JsonProperty("method") String method) {
+      @JsonProperty("gain") Gain gain, @JsonProperty("method") String method) {
     public Result {
       points = List.copyOf(points);
       projections = List.copyOf(projections);
+      java.util.Objects.requireNonNull(gain, "gain");
     }
 
     /** @return the projection for a multiple of today's photos */
@@ -215,6 +255,8 @@ public final class LearningCurve {
     }
     // bootstrap over the photos: resample, re-measure the points, refit, project
     double[][] boot = new double[FACTORS.length][BOOTSTRAP];
+    double[] gains = new double[BOOTSTRAP];
+    double from = sizes[s - 1];
     Random br = new Random(seed ^ 0x5DEECE66DL);
     int[] sample = new int[m];
     for (int t = 0; t < BOOTSTRAP; t++) {
@@ -229,7 +271,12 @@ public final class LearningCurve {
       for (int j = 0; j < FACTORS.length; j++) {
         boot[j][t] = bf.accuracy(FACTORS[j] * (double) m);
       }
+      gains[t] = gain(bf, from, m);
     }
+    Arrays.sort(gains);
+    double g = gain(fit, from, m);
+    Gain gain = new Gain(from, m, g, Math.max(g, gains[(int) Math.ceil(0.975 * (BOOTSTRAP
+        - 1))]));
     List<Projection> projections = new ArrayList<>();
     for (int j = 0; j < FACTORS.length; j++) {
       double[] b = boot[j].clone();
@@ -247,7 +294,12 @@ public final class LearningCurve {
         + " own L2 strength on 25/50/75/100 %% of its training photos (per label, nested"
         + " subsets), scored on its fold; error = a·n^-b + c fitted to the %d points; 95 %%"
         + " intervals from %d bootstrap resamples of the %d photos", folds, s, BOOTSTRAP, m);
-    return new Result(points, fit, projections, method);
+    return new Result(points, fit, projections, gain, method);
+  }
+
+  /** @return what the curve adds from {@code from} to {@code to} training photos, at least 0 */
+  private static double gain(Fit fit, double from, double to) {
+    return Math.max(0, fit.accuracy(to) - fit.accuracy(from));
   }
 
   private static double accuracy(boolean[] right, int[] sample) {

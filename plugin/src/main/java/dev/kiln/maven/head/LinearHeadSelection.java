@@ -48,6 +48,14 @@ public final class LinearHeadSelection {
    */
   public record Result(SoftmaxRegression.Model model, double lambda, int folds, List<Point> curve,
       AccuracyEstimate estimate, OutOfFold outOfFold, int fits, long millis) {
+    /**
+     * @param replaced the estimate to carry instead
+     * @return the same selection with that estimate
+     */
+    public Result withEstimate(AccuracyEstimate replaced) {
+      return new Result(model, lambda, folds, curve, replaced, outOfFold, fits, millis);
+    }
+
     /** @return the chosen point of the curve */
     public Point chosen() {
       return curve.stream().filter(p -> p.lambda() == lambda).findFirst().orElseThrow();

@@ -6,6 +6,7 @@ import dev.kiln.maven.head.AccuracyEstimate;
 import dev.kiln.maven.head.LearningCurve;
 import dev.kiln.maven.head.LinearHeadSelection;
 import dev.kiln.maven.suspects.SuspectedLabel;
+import dev.kiln.maven.suspects.UnusualPhoto;
 import dev.kiln.maven.train.EpochStats;
 import dev.kiln.maven.train.Evaluation;
 import dev.kiln.maven.train.SkippedImage;
@@ -164,8 +165,8 @@ public final class ReportWriter {
 
     if (result.candidates() != null) {
       b.append("<h2>Candidates (mode auto)</h2>\n<p>Each tried candidate's out-of-fold accuracy"
-          + " on the same photos and folds; a costlier candidate is kept only when it beats a"
-          + " cheaper one by more than one standard error of the paired difference.</p>\n"
+          + " on the same photos and folds; the one shipped is the cheapest whose shortfall"
+          + " against the best is within one standard error of their paired difference.</p>\n"
           + "<table class=\"candidates\"><tr><th>candidate</th><th>accuracy</th>"
           + "<th>95% interval</th><th>seconds</th><th></th></tr>\n");
       for (var c : result.candidates()) {
@@ -231,6 +232,9 @@ public final class ReportWriter {
 
     if (result.suspects() != null) {
       b.append(suspects(result.suspects(), e, datasetRoot, maps));
+    }
+    if (result.unusual() != null) {
+      b.append(unusual(result.unusual(), datasetRoot));
     }
 
     b.append("<h2>Skipped images</h2>\n");
@@ -407,6 +411,35 @@ public final class ReportWriter {
           .append(esc(s.label())).append(", looks like ").append(esc(s.suggested()))
           .append(" (").append(pct(s.confidence())).append("; ").append(pct(s.givenProbability()))
           .append(" for ").append(esc(s.label())).append(")</figcaption></figure>\n");
+    }
+    return b.append("</div>\n").toString();
+  }
+
+  /**
+   * @return the section on photos unlike the rest: thumbnails, label, how far from their nearest
+   *     photos against the typical distance, most unusual first
+   */
+  static String unusual(List<UnusualPhoto> unusual, Path datasetRoot) {
+    StringBuilder b = new StringBuilder("<h2>Unusual photos</h2>\n<p id=\"unusual-summary\">");
+    if (unusual.isEmpty()) {
+      return b.append("None: every photo has near neighbours among the others in the"
+          + " backbone's features.</p>\n").toString();
+    }
+    b.append(unusual.size()).append(unusual.size() == 1 ? " photo is" : " photos are")
+        .append(" far from all the others in the backbone's features (the mean cosine distance"
+            + " to its nearest photos beyond the upper quartile plus three interquartile"
+            + " ranges, Tukey's far-out fence). A label cannot be wrong for them in the way"
+            + " above — no other label fits better — but a placeholder, a screenshot or a"
+            + " picture of something none of the labels is about teaches the model nothing"
+            + " good: remove it, or give such pictures a label of their own")
+        .append(unusual.size() > SUSPECTS_SHOWN ? "; the first " + SUSPECTS_SHOWN
+            + " below, all in metrics.json (unusualPhotos)" : "")
+        .append(".</p>\n<div class=\"worst\" id=\"unusual\">\n");
+    for (UnusualPhoto u : unusual.subList(0, Math.min(SUSPECTS_SHOWN, unusual.size()))) {
+      b.append("<figure>").append(thumbnail(datasetRoot.resolve(u.path()))).append("<figcaption>")
+          .append(esc(u.path())).append("<br>labelled ").append(esc(u.label()))
+          .append(String.format(Locale.ROOT, "; distance %.2f (typical %.2f)", u.distance(),
+              u.typical())).append("</figcaption></figure>\n");
     }
     return b.append("</div>\n").toString();
   }

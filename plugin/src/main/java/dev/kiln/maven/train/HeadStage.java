@@ -6,6 +6,8 @@ import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.LabelledImage;
 import dev.kiln.maven.problem.UserProblemException;
+import dev.kiln.maven.suspects.UnusualPhoto;
+import dev.kiln.maven.suspects.UnusualPhotos;
 import dev.kiln.maven.text.Count;
 import dev.kiln.runtime.KilnException;
 import java.util.ArrayList;
@@ -94,7 +96,17 @@ record HeadStage(HeadFit fit, boolean everyPhoto, boolean validationHeldOut)
         run.classes(), weights), listener);
     run.times().addTrain((System.nanoTime() - t0) / 1_000_000);
     return new Trained(null, head.head(), plain.images(), val, heldOut, head.linear(),
-        everyPhoto, weights);
+        everyPhoto, weights, run.settings().outputs().suspects() ? unusual(data, plain, val,
+            o.seed()) : null);
+  }
+
+  /** @return the photos, training and validation alike, unlike the rest in the features */
+  private static List<UnusualPhoto> unusual(Dataset data, FeatureSource.Features plain,
+      FeatureSource.Features val, long seed) {
+    FeatureSource.Features every = concat(plain, val);
+    List<LabelledImage> photos = every.images();
+    return UnusualPhotos.find(photos.stream().map(LabelledImage::relativePath).toList(),
+        photos.stream().map(p -> data.labels().get(p.label())).toList(), every.rows(), seed);
   }
 
   /**

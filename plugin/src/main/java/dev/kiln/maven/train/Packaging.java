@@ -78,6 +78,10 @@ final class Packaging {
       listener.phase("suspects", suspectsLine(suspects, evaluation,
           run.settings().outputs().workDir()));
     }
+    if (lookForSuspects && trained.unusual() != null && !trained.unusual().isEmpty()) {
+      listener.phase("unusual", unusualLine(trained.unusual(),
+          run.settings().outputs().workDir()));
+    }
     exported = ModelExport.withEstimate(exported, estimate);
     ModelExport.checkReadBack(exported);
     FitResult result = trained.result();
@@ -86,7 +90,8 @@ final class Packaging {
         run.times().timings(exportMillis), estimate,
         linear == null ? null : TrainingResult.HeadFit.of(linear.selection()),
         trained.validationTrainedOn(), shipped.info(), suspects,
-        linear == null ? null : linear.curve(), trained.candidates());
+        linear == null ? null : linear.curve(), trained.candidates(),
+        lookForSuspects ? trained.unusual() : null);
   }
 
   /**
@@ -123,6 +128,23 @@ final class Packaging {
         : EstimateMethod.quantized(shipped.info().kind(), shipped.info().agreement(),
             shipped.info().measuredOn());
     return measured.withMethod(new EstimateMethod(measured.method(), flipNote, format).text());
+  }
+
+  /**
+   * @return the log line of the photos unlike the rest: how many, where the list is, the first
+   *     few
+   */
+  static String unusualLine(List<dev.kiln.maven.suspects.UnusualPhoto> unusual, Path workDir) {
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%d photo%s unlike the rest"
+            + " (far from their nearest photos in the backbone's features: a placeholder, a"
+            + " screenshot, something none of the labels is about?); see %s (\"Unusual photos\")"
+            + " or unusualPhotos in %s:", unusual.size(), unusual.size() == 1 ? " looks" : "s look",
+        workDir.resolve("report.html"), workDir.resolve("metrics.json")));
+    for (var u : unusual.subList(0, Math.min(SUSPECTS_LOGGED, unusual.size()))) {
+      b.append(String.format(Locale.ROOT, " %s (%s);", u.path(), u.label()));
+    }
+    b.setLength(b.length() - 1);
+    return b.toString();
   }
 
   /**

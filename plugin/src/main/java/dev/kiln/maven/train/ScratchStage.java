@@ -58,6 +58,6 @@ record ScratchStage(FitSettings settings) implements TrainingStage {
     long decode = trainIn.decodeMillis() + valIn.decodeMillis();
     run.times().addDecode(decode);
     run.times().addTrain((System.nanoTime() - t1) / 1_000_000 - decode);
-    return new Trained(g, result, trainImages, val, heldOut, null, false, weights);
+    return new Trained(g, result, trainImages, val, heldOut, null, false, weights, null);
   }
 }

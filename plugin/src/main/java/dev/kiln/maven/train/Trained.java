@@ -20,29 +20,32 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * @param variant the run of the candidate that won {@code auto}'s search (its backbone and
  *     settings are the shipped model's), or null: the run itself
  * @param candidates {@code auto}'s leaderboard, or null without a search
+ * @param unusual the photos unlike the rest in the frozen features, or null when not looked for
  */
 record Trained(ComputationGraph full, FitResult result, List<LabelledImage> trainPhotos,
     FeatureSource.Features val, HeldOut heldOut, LinearHead.Selected linear,
     boolean validationTrainedOn, double[] classWeights, TrainingRun variant,
-    List<TrainingResult.Candidate> candidates) {
+    List<TrainingResult.Candidate> candidates,
+    List<dev.kiln.maven.suspects.UnusualPhoto> unusual) {
 
   Trained(ComputationGraph full, FitResult result, List<LabelledImage> trainPhotos,
       FeatureSource.Features val, HeldOut heldOut, LinearHead.Selected linear,
-      boolean validationTrainedOn, double[] classWeights) {
+      boolean validationTrainedOn, double[] classWeights,
+      List<dev.kiln.maven.suspects.UnusualPhoto> unusual) {
     this(full, result, trainPhotos, val, heldOut, linear, validationTrainedOn, classWeights,
-        null, null);
+        null, null, unusual);
   }
 
   /** @return this with a later stage's whole network and combined history */
   Trained after(ComputationGraph network, FitResult combined) {
     return new Trained(network, combined, trainPhotos, val, heldOut, linear, false,
-        classWeights, variant, candidates);
+        classWeights, variant, candidates, unusual);
   }
 
   /** @return this as the winner of a search: its run, its (re-measured) head, the leaderboard */
   Trained chosen(TrainingRun run, LinearHead.Selected head,
       List<TrainingResult.Candidate> board) {
     return new Trained(full, result, trainPhotos, val, heldOut, head, validationTrainedOn,
-        classWeights, run, board);
+        classWeights, run, board, unusual);
   }
 }

@@ -33,13 +33,17 @@ import java.util.List;
  *     estimate (a {@code val/} folder, an Adam head, a deeper mode)
  * @param candidates {@code auto}'s leaderboard (every candidate tried, on one protocol), or null
  *     when no search ran
+ * @param unusual photos unlike the rest in the frozen features (a placeholder, something no
+ *     label is about), most unusual first; null when not looked for ({@code suspects=false}, a
+ *     scratch network)
  */
 public record TrainingResult(byte[] onnx, ModelMetadata metadata, Evaluation validation,
     List<EpochStats> history, int bestEpoch, List<SkippedImage> skipped,
     ParityChecker.Result parity, Timings timings, AccuracyEstimate estimate, HeadFit head,
     boolean validationTrainedOn, Quantized quantization,
     List<dev.kiln.maven.suspects.SuspectedLabel> suspects,
-    dev.kiln.maven.head.LearningCurve.Result learningCurve, List<Candidate> candidates) {
+    dev.kiln.maven.head.LearningCurve.Result learningCurve, List<Candidate> candidates,
+    List<dev.kiln.maven.suspects.UnusualPhoto> unusual) {
 
   /**
    * One candidate of {@code auto}'s search, scored like every other on the same photos.

@@ -48,7 +48,10 @@ public final class AutoBenchmark {
             + "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.5_224_no_top.h5"), 224),
         BackboneResolver.resolve(b.resolve("squeezenet_v1.1_keras/"
             + "squeezenet_weights_tf_dim_ordering_tf_kernels_notop.h5"), 227));
-    Path cache = Files.createTempDirectory("kiln-auto-bench-cache");
+    // features kept between runs (-Dkiln.bench.cache): a rerun after a change to the choice or
+    // the estimate costs the heads only
+    Path cache = Files.createDirectories(Path.of(System.getProperty("kiln.bench.cache",
+        System.getProperty("java.io.tmpdir") + "/kiln-auto-bench-cache")));
     // 3 folds keep the nested cross-validation of 7 candidates on 1,000 photos within minutes
     int folds = Integer.getInteger("kiln.bench.folds", 3);
     List<String> sets = args.length > 0 ? List.of(args) : List.of("hymenoptera",

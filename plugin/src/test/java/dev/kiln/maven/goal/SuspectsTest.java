@@ -32,6 +32,8 @@ class SuspectsTest {
   static Path project;
 
   static final List<String> MISPLACED = List.of("ants/misplaced-1.jpg", "ants/misplaced-2.jpg");
+  /** A placeholder picture ("image not found"), not an ant: in the fixture's ants. */
+  static final String PLACEHOLDER = "ants/imageNotFound.gif";
 
   @BeforeAll
   static void photos() throws Exception {
@@ -45,6 +47,8 @@ class SuspectsTest {
         }
       }
     }
+    Files.copy(Fixtures.hymenoptera().resolve("train").resolve(PLACEHOLDER),
+        project.resolve("images").resolve(PLACEHOLDER));
     try (var files = Files.list(bees)) {
       List<Path> more = files.filter(f -> f.toString().endsWith(".jpg")).sorted().skip(40)
           .limit(MISPLACED.size()).toList();
@@ -91,7 +95,7 @@ class SuspectsTest {
           "most suspicious first");
     }
     String line = phases.get("suspects");
-    assertTrue(line.startsWith(paths.size() + " of 26 photos may have the wrong label")
+    assertTrue(line.startsWith(paths.size() + " of 27 photos may have the wrong label")
         && line.contains("report.html") && line.contains("metrics.json")
         && line.contains(paths.get(0)), line);
 
@@ -113,6 +117,14 @@ class SuspectsTest {
         "with thumbnails");
     assertTrue(suspects.contains(misplaced + "<br>labelled ants, looks like bees"),
         suspects.substring(0, Math.min(2000, suspects.length())));
+    // the placeholder's label is not "wrong" (no other label fits better): it is unusual
+    assertEquals(PLACEHOLDER, on.unusual().get(0).path(), "the most unusual: " + on.unusual());
+    assertTrue(phases.get("unusual").contains(PLACEHOLDER), phases.get("unusual"));
+    assertEquals(PLACEHOLDER, new ObjectMapper().readTree(out.metrics.toFile())
+        .get("unusualPhotos").get(0).get("path").asText());
+    String unusual = report.substring(report.indexOf("<h2>Unusual photos</h2>"));
+    assertTrue(unusual.contains(PLACEHOLDER + "<br>labelled ants; distance"), unusual.substring(
+        0, Math.min(2000, unusual.length())));
 
     TrainConfiguration offConfig = config(false, "off");
     TrainingResult off = ModelTraining.train(offConfig, TrainInputs.resolve(offConfig,
@@ -126,5 +138,7 @@ class SuspectsTest {
         ChangesSinceLastModel.record(inputs, off), dev.kiln.maven.report.ReportWriter.Extras.NONE);
     assertFalse(new ObjectMapper().readTree(offOut.metrics.toFile()).has("suspectedMislabels"));
     assertFalse(Files.readString(offOut.report).contains("Suspected wrong labels"));
+    assertNull(off.unusual());
+    assertFalse(Files.readString(offOut.report).contains("Unusual photos"));
   }
 }

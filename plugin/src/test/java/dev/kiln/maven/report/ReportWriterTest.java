@@ -69,7 +69,8 @@ class ReportWriterTest {
             new dev.kiln.maven.head.LearningCurve.Projection(2, 250, 0.89, 0.82, 0.93,
                 new double[] {0.88, 0.9}),
             new dev.kiln.maven.head.LearningCurve.Projection(4, 500, 0.91, 0.84, 0.95,
-                new double[] {0.9, 0.92})), "how");
+                new double[] {0.9, 0.92})),
+        new dev.kiln.maven.head.LearningCurve.Gain(100, 125, 0.01, 0.02), "how");
     String svg = ReportWriter.learningCurveChart(c);
     assertEquals(List.of("out-of-fold accuracy, measured",
         "fitted curve, projections with 95% intervals"), all(LEGEND, svg, 2));
