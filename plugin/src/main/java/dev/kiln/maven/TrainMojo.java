@@ -38,11 +38,11 @@ public class TrainMojo extends AbstractTrainingMojo {
 
   /** Transfer mode: {@code feature-extractor} (backbone frozen, new head), {@code fine-tune}
    * (then the top blocks), {@code full} (then every layer), {@code scratch} (random weights) or
-   * {@code auto} (tries candidates — backbones, test-time flip, depths — on one protocol within
-   * {@code maxTrainingTime} and keeps the best; the log and the report show the leaderboard).
-   * Default {@code feature-extractor}.
+   * {@code auto} (tries frozen-extractor candidates — backbones, test-time flip, depths — on one
+   * protocol within {@code maxTrainingTime} and keeps the cheapest within the noise of the best;
+   * the log and the report show the leaderboard). Default {@code auto}.
    * @since 0.1.0 */
-  @Parameter(property = "kiln.mode", defaultValue = "feature-extractor")
+  @Parameter(property = "kiln.mode", defaultValue = "auto")
   private String mode;
 
   /** Top backbone blocks trained in mode {@code fine-tune}. Default {@code 2}.

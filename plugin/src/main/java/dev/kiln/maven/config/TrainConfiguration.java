@@ -321,7 +321,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     private double labelSmoothing;
     private boolean balanceClasses = true;
     private boolean testTimeFlip;
-    private Mode mode = Mode.FEATURE_EXTRACTOR;
+    private Mode mode = Mode.AUTO;
     private int fineTuneBlocks = 2;
     private int epochs = 50;
     private int batchSize = 16;

@@ -89,20 +89,21 @@ public final class LearningCurve {
     }
 
     /**
-     * k-fold's figure corrected for the photos its heads did not learn from: the accuracy
-     * raised by the gain, the interval's upper end by the gain's upper end; its lower end stays
-     * k-fold's (a head trained on fewer photos is the pessimistic side, so that bound holds).
+     * k-fold's figure with its interval's upper end raised by the gain's upper end: heads trained
+     * on fewer photos are the pessimistic side, so the lower end holds; the figure itself stays
+     * k-fold's (raising it by the gain made it optimistic where the curve is flat or the photos
+     * kept out were harder: docs/benchmarks.md, "Learning curve").
      *
      * @param kFold the nested cross-validation's estimate
      * @return the estimate for the head that ships
      */
-    public AccuracyEstimate correct(AccuracyEstimate kFold) {
-      double accuracy = Math.min(1, kFold.accuracy() + gain);
-      return new AccuracyEstimate(accuracy, kFold.low(), Math.max(accuracy,
+    public AccuracyEstimate widen(AccuracyEstimate kFold) {
+      return new AccuracyEstimate(kFold.accuracy(), kFold.low(), Math.max(kFold.high(),
           Math.min(1, kFold.high() + high)), kFold.photos(), kFold.method() + String.format(
-          Locale.ROOT, "; raised by %.1f points (upper end by %.1f) for the %.0f photos the"
-              + " shipped head learns from instead of the folds' %.0f, read off the learning"
-              + " curve", gain * 100, high * 100, to, from));
+          Locale.ROOT, "; the interval's upper end raised by %.1f points: the learning curve"
+              + " says the shipped head, learning from %.0f photos instead of the folds' %.0f,"
+              + " gains %.1f points (up to %.1f)", high * 100, to, from, gain * 100,
+          high * 100));
     }
   }
 

@@ -58,8 +58,8 @@ record LinearHead(int folds, long seed, double dropout, boolean estimate, boolea
           s.outOfFold(), seed, d.classWeights());
       listener.phase("learning-curve", curve.line() + String.format(Locale.ROOT, " (%d ms)",
           (System.nanoTime() - t0) / 1_000_000));
-      // k-fold's heads learned from (k-1)/k of the photos: the curve says what the rest adds
-      s = s.withEstimate(curve.gain().correct(s.estimate()));
+      // k-fold's heads learned from (k-1)/k of the photos: the curve says what the rest may add
+      s = s.withEstimate(curve.gain().widen(s.estimate()));
     }
     FitSettings layout = new FitSettings(1, 1, 1e-3, LearningRateSchedule.CONSTANT, dropout, 0,
         1, 0, 0, seed, null);

@@ -6,6 +6,8 @@ import dev.kiln.maven.config.HeadSolver;
 import dev.kiln.maven.config.Mode;
 import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.dataset.Dataset;
+import dev.kiln.maven.text.Count;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -19,6 +21,8 @@ import java.util.List;
  *   <tr><td>fine-tune</td><td>head, then the top blocks at a hundredth of the rate</td></tr>
  *   <tr><td>full</td><td>head, then every layer at a hundredth of the rate</td></tr>
  *   <tr><td>scratch</td><td>the whole network from random weights</td></tr>
+ *   <tr><td>auto</td><td>a search among frozen-extractor candidates (L-BFGS head), else the
+ *   head alone</td></tr>
  * </table>
  */
 final class ModeSelector {
@@ -51,27 +55,33 @@ final class ModeSelector {
       mode = Mode.FEATURE_EXTRACTOR;
       why = "an ONNX backbone: feature-extractor (fine-tune and full import the graph into DL4J,"
           + " which only some operators allow: ask for them with mode)";
-    } else if (mode == Mode.AUTO) {
-      AutoMode.Choice choice = AutoMode.choose(data.counts(data.train()));
-      mode = choice.mode();
-      why = choice.reason();
     }
     FitSettings fit = FitSettings.of(c);
     FitSettings deeper = fit.withLearningRate(fit.learningRate() / DEEPER_RATE_DIVISOR);
     boolean linear = c.head().solver().resolve(backbone.hiddenUnits()) == HeadSolver.LBFGS;
-    if (c.optimisation().mode() == Mode.AUTO && mode != Mode.FULL && linear) {
-      // measure instead of guessing (the size table's fine-tune lost 1-6 points to the frozen
-      // extractor on every labelled set measured, at 30x the time: not a candidate)
-      SearchStage stage = searchStage(request, fit);
-      if (stage.candidates().size() > 1) {
-        String size = AutoMode.choose(data.counts(data.train())).reason();
-        return new Plan(Mode.FEATURE_EXTRACTOR, size.substring(0, size.indexOf(':'))
-            + ": measured — " + stage.candidates().size() + " frozen-extractor candidates"
-            + " scored on one protocol within maxTrainingTime "
-            + c.optimisation().maxTrainingTime().toSeconds() + " s, the best kept (fine-tune"
-            + " is not a candidate: on every labelled set measured it lost to the frozen"
-            + " extractor; ask for it with mode)", List.of(stage));
+    if (mode == Mode.AUTO) {
+      String size = Count.of(data.train().size(), "training photo") + ", "
+          + Arrays.stream(data.counts(data.train())).min().orElse(0) + " on the smallest label";
+      if (linear) {
+        // measure instead of guessing (fine-tune lost 1-6 points to the frozen extractor on
+        // every labelled set measured, at 30x the time: not a candidate)
+        SearchStage stage = searchStage(request, fit);
+        if (stage.candidates().size() > 1) {
+          return new Plan(Mode.FEATURE_EXTRACTOR, size + ": measured — "
+              + stage.candidates().size() + " frozen-extractor candidates scored on one"
+              + " protocol within maxTrainingTime "
+              + c.optimisation().maxTrainingTime().toSeconds() + " s, the best kept (fine-tune,"
+              + " full and scratch are not candidates: on every labelled set measured"
+              + " fine-tune lost to the frozen extractor; ask for them with mode)",
+              List.of(stage));
+        }
+        why = size + ": feature-extractor (the only candidate these settings allow)";
+      } else {
+        why = size + ": feature-extractor (an Adam head is not measured against other"
+            + " candidates: headSolver lbfgs, the default without hiddenUnits, lets auto try"
+            + " them; fine-tune lost to the frozen extractor on every labelled set measured)";
       }
+      mode = Mode.FEATURE_EXTRACTOR;
     }
     boolean alone = mode == Mode.FEATURE_EXTRACTOR;
     HeadFit headFit = linear
@@ -196,22 +206,22 @@ final class ModeSelector {
     }
     String featureLayer = settings.backbone().featureLayer();
     Mode mode = settings.optimisation().mode();
-    if (mode != Mode.FEATURE_EXTRACTOR) {
+    if (mode != Mode.FEATURE_EXTRACTOR && mode != Mode.AUTO) {
       require(featureLayer == null, "featureLayer cannot be combined with mode " + mode.id()
           + ": only feature-extractor cuts the backbone (fine-tune sets where the frozen part"
           + " ends with fineTuneBlocks)");
     }
     int blocks = settings.optimisation().fineTuneBlocks();
-    if (mode == Mode.FINE_TUNE
-        || mode == Mode.AUTO && backbone.architecture().trainableUnits() > 0) {
+    if (mode == Mode.FINE_TUNE) {
       require(blocks >= 1 && blocks <= backbone.architecture().trainableUnits(),
           "fineTuneBlocks must be between 1 and " + backbone.architecture().trainableUnits()
               + ", was " + blocks);
     }
     int depths = settings.backbone().featureDepths();
     if (depths > 1) {
-      require(mode == Mode.FEATURE_EXTRACTOR, "featureDepths " + depths + " works with mode"
-          + " feature-extractor only (the other modes train the top blocks themselves)");
+      require(mode == Mode.FEATURE_EXTRACTOR || mode == Mode.AUTO, "featureDepths " + depths
+          + " works with mode feature-extractor (or auto, which then tries frozen extractors)"
+          + " only: the other modes train the top blocks themselves");
     }
   }
 

@@ -103,7 +103,7 @@ record SearchStage(List<Candidate> candidates, Duration budget, boolean explicit
     } else {
       AccuracyEstimate nested = nestedEstimate(tried, photos, s.folds());
       if (won.trained().linear().curve() != null) { // the winner's curve: what the rest adds
-        nested = won.trained().linear().curve().gain().correct(nested);
+        nested = won.trained().linear().curve().gain().widen(nested);
       }
       head = new LinearHead.Selected(s.withEstimate(nested), won.trained().linear().images(),
           won.trained().linear().curve());

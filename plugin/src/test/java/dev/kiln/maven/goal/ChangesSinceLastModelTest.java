@@ -47,7 +47,7 @@ class ChangesSinceLastModelTest {
         .images(project.resolve("images")).className("com.acme.Insects").inputSize(128)
         .device("CPU").backbone(Fixtures.mobilenetH5().toString())
         .cacheDir(project.resolve("cache")).workDir(project.resolve("kiln"))
-        .classesDir(project.resolve("classes")).build();
+        .classesDir(project.resolve("classes")).mode("feature-extractor").build();
     Map<String, String> phases = new HashMap<>();
     ProgressListener listener = new ProgressListener() {
       @Override

@@ -34,7 +34,8 @@ class TrainGoalStepsTest {
   static TrainConfiguration.Builder config() {
     return TrainConfiguration.builder().baseDir(project).images(project.resolve("images"))
         .className("com.acme.Insects").inputSize(128).validationSplit(0.3).device("CPU")
-        .backbone(Fixtures.mobilenetH5().toString()).cacheDir(project.resolve("cache"));
+        .backbone(Fixtures.mobilenetH5().toString()).cacheDir(project.resolve("cache"))
+        .mode("feature-extractor"); // the goal's steps are under test, not auto's choice
   }
 
   @BeforeAll

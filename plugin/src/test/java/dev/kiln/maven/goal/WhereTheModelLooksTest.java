@@ -45,7 +45,7 @@ class WhereTheModelLooksTest {
         .images(project.resolve("images")).className("com.acme.Insects").inputSize(128)
         .device("CPU").backbone(Fixtures.mobilenetH5().toString())
         .cacheDir(project.resolve("cache")).workDir(project.resolve(run))
-        .classesDir(project.resolve(run + "-classes"))).build();
+        .classesDir(project.resolve(run + "-classes")).mode("feature-extractor")).build();
     TrainInputs inputs = TrainInputs.resolve(c, ProgressListener.NONE);
     TrainingResult result = ModelTraining.train(c, inputs, ProgressListener.NONE);
     ActivationMaps maps = WhereTheModelLooks.maps(result, inputs.dataset(),

@@ -66,10 +66,12 @@ class ModeSelectorTest {
 
   @Test
   void theLinearHeadLearnsFromEveryPhotoOnlyWhenItIsTheWholeModelAndThereIsNoValFolder() {
-    HeadStage alone = (HeadStage) plan(noVal, s -> {}).stages().get(0);
+    HeadStage alone = (HeadStage) plan(noVal, s -> s.mode(Mode.FEATURE_EXTRACTOR)).stages()
+        .get(0);
     assertTrue(alone.everyPhoto());
     assertTrue(((LinearHead) alone.fit()).estimate(), "nested cross-validation estimate");
-    HeadStage withVal = (HeadStage) plan(split, s -> {}).stages().get(0);
+    HeadStage withVal = (HeadStage) plan(split, s -> s.mode(Mode.FEATURE_EXTRACTOR)).stages()
+        .get(0);
     assertFalse(withVal.everyPhoto());
     assertTrue(withVal.validationHeldOut(), "val/ measures the estimate, untouched");
     HeadStage beforeFineTune = (HeadStage) plan(noVal, s -> s.mode(Mode.FINE_TUNE))
@@ -82,16 +84,24 @@ class ModeSelectorTest {
   }
 
   @Test
-  void autoSaysWhyAndOnlyModesThatAllowASettingAcceptIt() {
-    Plan auto = plan(split, s -> s.mode(Mode.AUTO));
+  void autoIsTheDefaultSaysWhyAndOnlyModesThatAllowASettingAcceptIt() {
+    Plan auto = plan(split, s -> {});
     assertEquals(Mode.FEATURE_EXTRACTOR, auto.mode());
-    assertTrue(auto.reason().startsWith("245 training images"), auto.reason());
+    assertTrue(auto.reason().startsWith("245 training photos, 121 on the smallest label:"
+        + " measured"), auto.reason());
     SearchStage search = assertInstanceOf(SearchStage.class, auto.stages().get(0));
     assertEquals(List.of("mobilenet_v1_0.25", "mobilenet_v1_0.25 + flip",
         "mobilenet_v1_0.25, 2 depths", "mobilenet_v1_0.25, 2 depths + flip"),
         search.candidates().stream().map(SearchStage.Candidate::name).toList(), "cheapest first");
     Plan adam = plan(split, s -> s.mode(Mode.AUTO).headSolver("adam"));
     assertInstanceOf(HeadStage.class, adam.stages().get(0), "no search for an Adam head");
+    assertEquals(1, adam.stages().size(), "and no deeper stage, whatever the photo count");
+    assertTrue(adam.reason().contains("an Adam head is not measured"), adam.reason());
+    Plan cut = plan(split, s -> s.featureLayer("conv_pw_11_relu"));
+    assertEquals(List.of("mobilenet_v1_0.25", "mobilenet_v1_0.25 + flip",
+        "mobilenet_v1_0.25, 2 depths", "mobilenet_v1_0.25, 2 depths + flip"),
+        ((SearchStage) cut.stages().get(0)).candidates().stream()
+            .map(SearchStage.Candidate::name).toList(), "auto searches at the user's cut");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> plan(split, s -> s.mode(Mode.FULL).featureLayer("conv_pw_11_relu")));
     assertTrue(e.getMessage().startsWith("featureLayer cannot be combined with mode full"),

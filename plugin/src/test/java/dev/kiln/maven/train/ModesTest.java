@@ -193,13 +193,4 @@ class ModesTest {
     assertTrue(cut.validation().accuracy() > 0.6, "intermediate features still separate ants"
         + " from bees: " + cut.validation().accuracy());
   }
-
-  @Test
-  void autoFollowsTheSeedsTableBySize() {
-    assertEquals(Mode.FEATURE_EXTRACTOR, AutoMode.choose(new int[] {124, 121}).mode());
-    assertEquals(Mode.FEATURE_EXTRACTOR, AutoMode.choose(new int[] {5000, 40}).mode());
-    assertEquals(Mode.FINE_TUNE, AutoMode.choose(new int[] {600, 500}).mode());
-    assertEquals(Mode.FULL, AutoMode.choose(new int[] {6000, 5000}).mode());
-    assertTrue(AutoMode.choose(new int[] {6000, 5000}).reason().contains("scratch"));
-  }
 }

@@ -218,7 +218,7 @@ public final class NextStepsBenchmark {
       coverK += est.low() <= truth && truth <= est.high() ? 1 : 0;
       coverC += at.low() <= truth && truth <= at.high() ? 1 : 0;
       widthK += est.high() - est.low();
-      var corrected = lc.gain().correct(est);
+      var corrected = lc.gain().widen(est);
       biasG[r] = corrected.accuracy() - truth;
       coverG += corrected.low() <= truth && truth <= corrected.high() ? 1 : 0;
       if (!(corrected.low() <= truth && truth <= corrected.high())) {
