@@ -157,6 +157,8 @@ public final class NextStepsBenchmark {
   }
 
   static final int SPLITS = Integer.getInteger("kiln.bench.splits", 40);
+  /** Folds of the estimate's cross-validation (estimateFolds; 5 is the default). */
+  static final int FOLDS = Integer.getInteger("kiln.bench.folds", 5);
   static final double TRAIN_SHARE = Double.parseDouble(System.getProperty("kiln.bench.share",
       "0.333"));
 
@@ -201,7 +203,8 @@ public final class NextStepsBenchmark {
       float[][] x = train.stream().map(i -> f.x[i]).toArray(float[][]::new);
       int[] y = train.stream().mapToInt(i -> f.y[i]).toArray();
       String[] keys = train.stream().map(i -> f.keys[i]).toArray(String[]::new);
-      LinearHeadSelection.Result s = LinearHeadSelection.select(x, y, k, keys, 5, 42, null, true);
+      LinearHeadSelection.Result s = LinearHeadSelection.select(x, y, k, keys, FOLDS, 42, null,
+          true);
       dev.kiln.maven.head.LearningCurve.Result lc = dev.kiln.maven.head.LearningCurve.measure(x,
           null, y, k, keys, s.outOfFold(), 42, null);
       float[][] p = s.model().probabilities(test.stream().map(i -> f.x[i])
