@@ -253,9 +253,11 @@ public final class NextStepsBenchmark {
         100 * sd(biasK), 100.0 * coverK / SPLITS, 100 * widthK / SPLITS, 100 * mean(biasC),
         100 * sd(biasC), 100.0 * coverC / SPLITS, 100 * widthC / SPLITS, 100 * gain2 / SPLITS,
         100 * gain4 / SPLITS);
-    System.out.printf(Locale.ROOT, "  k-fold raised by the curve's gain: bias %+.2f points (sd"
+    System.out.printf(Locale.ROOT, "  k-fold, its upper end raised by the curve's gain: bias"
+            + " %+.2f points (sd"
             + " %.2f), coverage %.0f%%, mean width %.1f points; allowing for the new photos' own"
-            + " noise: k-fold %.0f%%, raised %.0f%%%n", 100 * mean(biasG), 100 * sd(biasG),
+            + " noise: k-fold %.0f%%, upper end raised %.0f%%%n", 100 * mean(biasG),
+        100 * sd(biasG),
         100.0 * coverG / SPLITS, 100 * widthG / SPLITS, 100.0 * coverKNew / SPLITS,
         100.0 * coverGNew / SPLITS);
   }
