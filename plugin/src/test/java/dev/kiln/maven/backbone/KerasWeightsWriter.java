@@ -43,8 +43,6 @@ final class KerasWeightsWriter {
     });
     try (WritableHdfFile h5 = HdfFile.write(file)) {
       h5.putAttribute("layer_names", layers.keySet().toArray(new String[0]));
-      h5.putAttribute("backend", "tensorflow");
-      h5.putAttribute("keras_version", "2.15.0");
       layers.forEach((layer, ws) -> {
         WritableGroup g = h5.putGroup(layer);
         List<String> names = new ArrayList<>();
