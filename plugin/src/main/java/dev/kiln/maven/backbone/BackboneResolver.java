@@ -139,7 +139,8 @@ public final class BackboneResolver {
     if (backbone instanceof BackboneSource.Catalogue name) {
       BackboneCatalog.Entry e = BackboneCatalog.find(name.name()).orElseThrow();
       String sha = e.sha256();
-      if (sha != null && source.sha256() != null && !sha.equalsIgnoreCase(source.sha256())) {
+      if (sha != null && source.sha256() != null && !sha.equalsIgnoreCase(source.sha256())
+          && !source.mirrorTrusted()) { // a trusted mirror's list is checked against it below
         throw new UserProblemException("backboneSha256 " + source.sha256() + " differs from the"
             + " SHA-256 Kiln pins for " + e.name() + " (" + sha + "); remove <backboneSha256>");
       }
