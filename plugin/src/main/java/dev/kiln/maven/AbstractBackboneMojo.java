@@ -44,6 +44,16 @@ public abstract class AbstractBackboneMojo extends AbstractKilnMojo {
   @Parameter(property = "kiln.backboneMirror")
   protected String backboneMirror;
 
+  /** Verify files from {@code backboneMirror} against the SHA-256 the mirror itself lists in a
+   * {@code SHA256SUMS} file beside them (as {@code sha256sum} writes it) instead of the
+   * publisher's hash: for a company mirror that serves its own build of a backbone (re-exported,
+   * trained in house). The build says for each file whose hash it replaced; {@code
+   * backboneSha256} and {@code kiln-backbones.lock} must still agree. Off by default: then a
+   * mirror's file must be the publisher's.
+   * @since 0.2.0 */
+  @Parameter(property = "kiln.backboneMirrorTrusted", defaultValue = "false")
+  protected boolean backboneMirrorTrusted;
+
   /** The family of a local weights file, for files Kiln does not recognise by their layer
    * names: a family id of the catalogue ({@code mvn kiln:backbones} lists them), with its
    * variant after a colon where it has some. Default: recognised from the file.

@@ -128,6 +128,7 @@ class MojoConfigurationTest {
     changed.put("backboneSha256", "ab");
     changed.put("backboneCache", new File(base.toFile(), "cache2"));
     changed.put("backboneMirror", "/opt/models");
+    changed.put("backboneMirrorTrusted", true);
     changed.put("offline", true);
     changed.put("inputSize", 160);
     changed.put("backboneFamily", "mobilenet_v2:0.5");
@@ -154,6 +155,7 @@ class MojoConfigurationTest {
     changed.put("maxTrainingTime", "90s");
     changed.put("pluginVersion", "9.9");
     changed.put("outputTimestamp", "2026-01-01T00:00:00Z");
+    MojoFields.set(m, "backboneMirror", "/opt/mirror"); // backboneMirrorTrusted requires one
     MojoFields.eachParameterReaches(m, changed, Map.of(
         "skip", "checked by the Mojo before any configuration is built",
         "project", "gives the project folder (run.baseDir)",

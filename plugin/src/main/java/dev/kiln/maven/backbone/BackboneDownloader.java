@@ -145,7 +145,9 @@ public final class BackboneDownloader {
               + ", and the publisher gives " + r.md5() + ": the file on the server is not the one"
               + " published (changed, or altered on the way). Nothing was cached"
               + (Files.isRegularFile(target) ? " and " + target + " is unchanged" : "")
-              + ". Check the URL or <backboneMirror>");
+              + ". Check the URL or <backboneMirror>; a mirror that serves its own build of the"
+              + " file on purpose lists its SHA-256 in the mirror's SHA256SUMS, and the build"
+              + " trusts that list with <backboneMirrorTrusted> (kiln.backboneMirrorTrusted)");
         }
         if (r.sha256() != null && !actual.equals(r.sha256())) {
           throw new UserProblemException("downloaded " + r.url() + " but its SHA-256 is " + actual
@@ -153,7 +155,8 @@ public final class BackboneDownloader {
               + " expects (changed, or altered on the way). Nothing was cached"
               + (Files.isRegularFile(target) ? " and " + target + " is unchanged" : "")
               + ". Check <backboneSha256> (or the hash kiln-backbones.lock recorded) and the URL"
-              + " or mirror");
+              + " or mirror (a mirror that serves its own build of a file on purpose: list it in"
+              + " the mirror's SHA256SUMS and set <backboneMirrorTrusted>)");
         }
         try {
           move(part, target);

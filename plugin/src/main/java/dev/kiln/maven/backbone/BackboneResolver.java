@@ -28,13 +28,27 @@ public final class BackboneResolver {
    *     original URLs)
    * @param offline true when Maven runs offline
    * @param artifacts resolves Maven coordinates (the plugin's: Maven's repository system)
+   * @param mirrorTrusted true to verify files from the mirror against the SHA-256 its
+   *     {@code SHA256SUMS} lists ({@link MirrorChecksums}) instead of the publisher's or Kiln's
+   *     hash; requires a mirror
    */
   public record Source(String sha256, Path cacheDir, String mirror, boolean offline,
-      ArtifactResolver artifacts) {
+      ArtifactResolver artifacts, boolean mirrorTrusted) {
     public Source {
       sha256 = sha256 == null || sha256.isBlank() ? null : sha256.trim();
       mirror = mirror == null || mirror.isBlank() ? null : mirror.trim();
       artifacts = artifacts == null ? ArtifactResolver.NONE : artifacts;
+      if (mirrorTrusted && mirror == null) {
+        throw new IllegalArgumentException("it trusts the checksum list (" + MirrorChecksums.FILE
+            + ") of the mirror that <backboneMirror> names, but no backboneMirror is set: set"
+            + " backboneMirror to that folder or URL, or remove backboneMirrorTrusted");
+      }
+    }
+
+    /** Not trusting a mirror's own checksums. */
+    public Source(String sha256, Path cacheDir, String mirror, boolean offline,
+        ArtifactResolver artifacts) {
+      this(sha256, cacheDir, mirror, offline, artifacts, false);
     }
 
     /** Without Maven artifacts. */
@@ -115,6 +129,9 @@ public final class BackboneResolver {
     if (backbone instanceof BackboneSource.Url url) {
       String s = url.uri().toString();
       String fileName = s.substring(s.lastIndexOf('/') + 1);
+      if (source.mirrorTrusted()) {
+        return fromTrustedMirror(s, url.uri(), fileName, null, true, baseDir, source, log);
+      }
       return locked(s, source.sha256(), baseDir, log, warn,
           located(url.uri(), fileName, baseDir, source),
           sha -> fetch(url.uri(), fileName, sha, null, baseDir, source, log));
@@ -122,9 +139,15 @@ public final class BackboneResolver {
     if (backbone instanceof BackboneSource.Catalogue name) {
       BackboneCatalog.Entry e = BackboneCatalog.find(name.name()).orElseThrow();
       String sha = e.sha256();
-      if (sha != null && source.sha256() != null && !sha.equalsIgnoreCase(source.sha256())) {
+      if (sha != null && source.sha256() != null && !sha.equalsIgnoreCase(source.sha256())
+          && !source.mirrorTrusted()) { // a trusted mirror's list is checked against it below
         throw new UserProblemException("backboneSha256 " + source.sha256() + " differs from the"
             + " SHA-256 Kiln pins for " + e.name() + " (" + sha + "); remove <backboneSha256>");
+      }
+      if (source.mirrorTrusted()) {
+        return fromTrustedMirror(e.name(), e.url(), e.fileName(), sha != null
+            ? "the SHA-256 Kiln pins, " + sha : e.md5() != null ? "the publisher's MD5, "
+            + e.md5() : null, sha == null, baseDir, source, log);
       }
       if (sha != null) {
         return fetch(e.url(), e.fileName(), sha, null, baseDir, source, log);
@@ -232,6 +255,64 @@ public final class BackboneResolver {
             + lock.file() + ": prefer an https URL, or set <backboneSha256> to the hash its"
             + " publisher gives");
       }
+    }
+    return file;
+  }
+
+  /**
+   * Fetches from a trusted mirror, verified against the SHA-256 the mirror's {@code SHA256SUMS}
+   * lists instead of {@code replaced} (the publisher's or Kiln's hash, which a mirror's own build
+   * of the file cannot match), saying so. {@code backboneSha256} and, where the name is locked, a
+   * hash {@code kiln-backbones.lock} recorded must agree with the mirror's; the first download of
+   * a locked name records it there.
+   *
+   * @param replaced the hash no longer checked, for the log line (null: none)
+   * @param lockable whether {@code key} is pinned by the lock file (no hash Kiln pins)
+   */
+  private static Path fromTrustedMirror(String key, URI original, String fileName,
+      String replaced, boolean lockable, Path baseDir, Source source,
+      java.util.function.Consumer<String> log) throws UserProblemException {
+    MirrorChecksums sums = MirrorChecksums.of(source.mirror(), baseDir, source.cacheDir(),
+        source.offline(), log);
+    String expected = sums.sha256(fileName).orElseThrow(() -> new UserProblemException(
+        "backbone " + key + ": the trusted mirror's " + sums.location() + " lists no "
+        + fileName + ". Add its line (in the mirror: sha256sum " + fileName + " >> "
+        + MirrorChecksums.FILE + "), or remove <backboneMirrorTrusted>"
+        + " (kiln.backboneMirrorTrusted) to verify the publisher's hash"));
+    if (source.sha256() != null && !source.sha256().equalsIgnoreCase(expected)) {
+      throw new UserProblemException("<backboneSha256> (kiln.backboneSha256) is " + source.sha256()
+          + ", but the trusted mirror's " + sums.location() + " gives " + fileName + " the"
+          + " SHA-256 " + expected + ": the mirror serves another file than the build pins. Fix"
+          + " the mirror's line or backboneSha256");
+    }
+    BackboneLock lock = lockable ? BackboneLock.in(baseDir) : null;
+    String recorded = lock == null ? null : lock.sha256(key);
+    if (recorded != null && !recorded.equals(expected)) {
+      throw new UserProblemException(lock.file() + " pins backbone " + key + " to " + recorded
+          + ", but the trusted mirror's " + sums.location() + " gives " + fileName + " the"
+          + " SHA-256 " + expected + ": the mirror serves another file than this project"
+          + " recorded. If the mirror's file is the one to use, delete the line of " + key
+          + " from " + lock.file() + "; otherwise fix the mirror");
+    }
+    log.accept("backbone " + key + ": verifying " + fileName + " against the SHA-256 the trusted"
+        + " mirror lists, " + expected + " (" + sums.location() + ")"
+        + (replaced == null ? "" : replaced.endsWith(expected) ? ", which is " + replaced
+        : ", instead of " + replaced + ": <backboneMirrorTrusted> is set"));
+    Path file;
+    try {
+      file = fetch(original, fileName, expected, null, baseDir, source, log);
+    } catch (UserProblemException e) {
+      throw new UserProblemException(e.getMessage() + " (the expected SHA-256 is the trusted"
+          + " mirror's line for " + fileName + " in " + sums.location() + ")", e);
+    }
+    if (lock != null && recorded == null) {
+      try {
+        lock.record(key, expected);
+      } catch (IOException e) {
+        throw new UserProblemException("cannot write " + lock.file() + ": " + e.getMessage(), e);
+      }
+      log.accept("recorded backbone " + key + "'s SHA-256 " + expected + " (the trusted"
+          + " mirror's) in " + lock.file() + "; commit that file");
     }
     return file;
   }

@@ -306,6 +306,7 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     private String backboneSha256;
     private Path backboneCache = Path.of(System.getProperty("user.home"), ".kiln", "backbones");
     private String backboneMirror;
+    private boolean backboneMirrorTrusted;
     private boolean offline;
     private dev.kiln.maven.backbone.ArtifactResolver artifacts;
     private String backboneFamily;
@@ -424,6 +425,12 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
     /** @param v a mirror folder or base URL, or null */
     public Builder backboneMirror(String v) {
       backboneMirror = v;
+      return this;
+    }
+
+    /** @param v true to verify mirror files against the mirror's own SHA256SUMS */
+    public Builder backboneMirrorTrusted(boolean v) {
+      backboneMirrorTrusted = v;
       return this;
     }
 
@@ -790,8 +797,9 @@ public record TrainConfiguration(Data data, Backbone backbone, Head head,
       return new TrainConfiguration(
           new Data(images == null ? baseDir.resolve("src/main/images") : images, includes,
               excludes, validationSplit, failOnBadImages, followLinks),
-          new Backbone(source, new BackboneResolver.Source(backboneSha256, backboneCache,
-              backboneMirror, offline, artifacts), backboneFamily, preprocessing, inputSize,
+          new Backbone(source, InvalidSettingException.parse("backboneMirrorTrusted",
+              () -> new BackboneResolver.Source(backboneSha256, backboneCache, backboneMirror,
+                  offline, artifacts, backboneMirrorTrusted)), backboneFamily, preprocessing, inputSize,
               featureLayer, featureDepths, pooling, resize, alternatives),
           new Head(headSolver, hiddenUnits, dropout, labelSmoothing, balanceClasses,
               testTimeFlip),

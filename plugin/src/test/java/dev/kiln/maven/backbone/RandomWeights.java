@@ -26,6 +26,18 @@ final class RandomWeights {
   private RandomWeights() {}
 
   static Backbone of(Architecture arch, int inputSize, long seed) {
+    return new Backbone("random:" + arch.id(), "0".repeat(64), arch, inputSize,
+        weights(arch, inputSize, seed));
+  }
+
+  /**
+   * @param arch the family
+   * @param inputSize the size the BatchNorm statistics are calibrated at (the weights' shapes do
+   *     not depend on it)
+   * @param seed the random seed
+   * @return the weights by Keras name, in the layers' order
+   */
+  static Map<String, WeightTensor> weights(Architecture arch, int inputSize, long seed) {
     GraphBuilder b = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT)
         .updater(new Adam(1e-3)).weightInit(WeightInit.RELU).graphBuilder()
         .addInputs(Backbone.INPUT)
@@ -76,7 +88,7 @@ final class RandomWeights {
         }
       }
     }
-    return new Backbone("random:" + arch.id(), "0".repeat(64), arch, inputSize, w);
+    return w;
   }
 
   private static final String NORMALIZATION = "normalization";
