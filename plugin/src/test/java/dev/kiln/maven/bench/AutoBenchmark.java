@@ -102,7 +102,8 @@ public final class AutoBenchmark {
       for (Backbone backbone : backbones) {
         long t1 = System.nanoTime();
         TrainingResult single = Trainer.train(TrainingRequest.builder(build, backbone)
-            .settings(s -> s.cacheDir(cache).estimateFolds(folds)).build(),
+            .settings(s -> s.mode(Mode.FEATURE_EXTRACTOR).cacheDir(cache)
+                .estimateFolds(folds)).build(),
             ProgressListener.NONE);
         double kept = accuracy(single, keptOut, build.labels());
         best = Math.max(best, kept);
