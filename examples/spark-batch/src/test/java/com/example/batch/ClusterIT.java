@@ -135,7 +135,11 @@ class ClusterIT {
     // (4) the train job again, a worker and its executor killed with kill -9 while it runs: the
     // exported model gives the same probabilities
     Path trainedAgain = work.resolve("trained-fault");
-    String killed = submitKillingAWorker("train-fault", trainArgs(trainedAgain)).killed;
+    // killed once its executor reads its cached features ("Found block rdd_…"): the logistic
+    // regression's iterations are running, and the lost partition of features has to be computed
+    // again from its photos on the other executor
+    String killed = submitKillingAWorker("train-fault", trainArgs(trainedAgain),
+        "Found block rdd_").killed;
     Properties again = report(trainedAgain);
     System.out.println("ClusterIT: train fault run report " + again);
     assertEquals("80", again.getProperty("photos"));
@@ -151,7 +155,7 @@ class ClusterIT {
     // (4) the classify job again, a worker and its executor killed with kill -9 while it runs
     Path faulted = work.resolve("classified-fault");
     submitKillingAWorker("classify-fault", List.of("classify", "--model", model.toString(),
-        "--photos", photos, "--partitions", "12", "--out", faulted.toString()));
+        "--photos", photos, "--partitions", "12", "--out", faulted.toString()), "Running task");
     System.out.println("ClusterIT: fault run report " + report(faulted));
 
     Map<String, Row> clusterRows;
@@ -235,10 +239,13 @@ class ClusterIT {
    * each per pass) on the 37 ant photos of val/, the executors' resident memory ({@code VmRSS} of
    * /proc/PID/status) read after every pass, and Native Memory Tracking's committed total after
    * passes 5 and 20. The executors' heaps are committed and touched at start ({@code -Xms} =
-   * {@code -Xmx}, {@code -XX:+AlwaysPreTouch}), so RSS only grows with memory outside the heap
-   * (ONNX Runtime's, the JVM's own). A batch of 18 photos is a 10.8 MB input tensor and a
-   * session a few MB of weights plus its arena: a leak of either per batch would add 40 MB or more
-   * over passes 5 to 20. Growth must stay under 32 MB.
+   * {@code -Xmx}, {@code -XX:+AlwaysPreTouch}), so RSS only grows with memory outside the heap:
+   * ONNX Runtime's, the decoders', the JVM's own. The bound: growth from pass 5 to 20 under 48 MB.
+   * A batch of 18 photos is a 10.8 MB input tensor and a session a few MB of weights plus its
+   * arena, so leaking either once per batch would add 160 MB or more over those 15 batches; what
+   * does grow is the JVM warming up (measured 17-22 MB, of which NMT puts about 9 MB in the JIT's
+   * code cache and 2 MB in metaspace; a 60-pass run, examples/spark-batch/soak.sh, levels off
+   * at about 60 kB a pass after pass 40).
    */
   static void executorMemoryStaysFlat() throws Exception {
     Path out = work.resolve("classified-soak");
@@ -286,7 +293,7 @@ class ClusterIT {
           + "; passes 5 to 20: RSS " + (at20 - at5) + " kB, of which NMT committed (the JVM's"
           + " own, heap included) " + (jvm == Long.MIN_VALUE ? "unknown" : jvm + " kB")
           + "; NMT committed by pass " + n);
-      assertTrue(at20 - at5 < 32 * 1024, "executor " + e.getKey() + "'s RSS grew by "
+      assertTrue(at20 - at5 < 48 * 1024, "executor " + e.getKey() + "'s RSS grew by "
           + (at20 - at5) + " kB from pass 5 to 20: " + r);
     }
   }
@@ -375,10 +382,11 @@ class ClusterIT {
   record Fault(String output, String killed) {}
 
   /**
-   * Submits in client mode while killing a worker and its executor (kill -9) once that executor
-   * runs a task; asserts the job succeeded after the driver saw the executor go.
+   * Submits in client mode while killing a worker and its executor (kill -9) once that executor's
+   * stderr has {@code when}; asserts the job succeeded after the driver saw the executor go.
    */
-  static Fault submitKillingAWorker(String name, List<String> args) throws Exception {
+  static Fault submitKillingAWorker(String name, List<String> args, String when)
+      throws Exception {
     Path log = work.resolve(name + ".log");
     Map<String, String> workers = new TreeMap<>(); // worker-N -> pid
     for (String line : Files.readAllLines(clusterDir.resolve("pids"))) {
@@ -394,7 +402,7 @@ class ClusterIT {
       String which = null;
       while (p.isAlive() && !killed) {
         for (Path e : executorStderr()) { // an executor of this job, running a task
-          if (killed || before.contains(e) || !read(e).contains("Running task")) {
+          if (killed || before.contains(e) || !read(e).contains(when)) {
             continue;
           }
           String worker = clusterDir.relativize(e).getName(0).toString().replace("work-",
@@ -408,18 +416,21 @@ class ClusterIT {
             }
           }
           System.out.println("ClusterIT: killed " + worker + " (" + pid + ") and its executor ("
-              + children + ") while " + e.getParent() + " ran a task of " + name);
+              + children + ") while " + e.getParent() + " had '" + when + "' in " + name);
           killed = true;
           which = worker;
         }
         Thread.sleep(200);
       }
       assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the faulted job did not end");
-      assertTrue(killed, "the job ended before an executor ran a task");
+      assertTrue(killed, "the job ended before an executor's stderr had '" + when + "'");
       String out = read(log);
       assertEquals(0, p.exitValue(), new Run(p.exitValue(), out).tail());
       assertTrue(out.contains("Lost executor") || out.contains("ExecutorLostFailure"),
           "the driver never saw the executor go");
+      out.lines().filter(l -> l.contains("Lost executor") || l.contains("Resubmitting")
+          || l.contains("failed because while it was being computed")).limit(6)
+          .forEach(l -> System.out.println("ClusterIT: " + name + ": " + l));
       return new Fault(out, which);
     } finally {
       p.destroyForcibly();
