@@ -41,6 +41,7 @@ class ClusterIT {
       + "mean=127.5,127.5,127.5;std=127.5,127.5,127.5";
 
   static Path repo;
+  static Path sparkHome;
   static Path fixtures;
   static Path work;
   static Path clusterDir;
@@ -56,8 +57,10 @@ class ClusterIT {
     skipUnless(Files.isDirectory(fixtures.resolve("datasets/hymenoptera")),
         "no fixtures at " + fixtures.toAbsolutePath() + " (the shared/ folder beside the"
         + " repository; see its README)");
-    skipUnless(Files.isDirectory(repo.resolve("spark/target/spark-home/jars")),
-        "no Spark jars in spark/target/spark-home/jars; run mvn install at the root first");
+    // -Pspark4: the Spark 4 jars (docs/spark.md)
+    sparkHome = repo.resolve(System.getProperty("kiln.sparkHome", "spark/target/spark-home"));
+    skipUnless(Files.isDirectory(sparkHome.resolve("jars")),
+        "no Spark jars in " + sparkHome + "/jars; run mvn install at the root first");
     jar = Path.of(System.getProperty("kiln.jar", "target/spark-batch-1.0.jar")).toRealPath()
         .toString();
     work = Path.of(System.getProperty("kiln.work", "target/cluster-it")).toAbsolutePath();
@@ -253,9 +256,8 @@ class ClusterIT {
     List<String> args = List.of("classify", "--model", model.toString(), "--photos",
         fixtures.resolve("datasets/hymenoptera/val/ants").toString(), "--partitions", "2",
         "--batch-size", "64", "--repeat", Integer.toString(SOAK_PASSES), "--out", out.toString());
-    Process p = new ProcessBuilder(submitCommand("client", args, "-Xms768m -XX:+AlwaysPreTouch"
-        + " -XX:NativeMemoryTracking=summary")).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).start();
+    Process p = processBuilder(submitCommand("client", args, "-Xms768m -XX:+AlwaysPreTouch"
+        + " -XX:NativeMemoryTracking=summary")).redirectOutput(log.toFile()).start();
     Map<String, TreeMap<Integer, Long>> rss = new TreeMap<>(); // executor pid -> pass -> kB
     Map<String, TreeMap<Integer, Long>> nmt = new TreeMap<>(); // executor pid -> pass -> kB
     try {
@@ -395,8 +397,8 @@ class ClusterIT {
       }
     }
     List<Path> before = executorStderr();
-    Process p = new ProcessBuilder(submitCommand("client", args)).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).start();
+    Process p = processBuilder(submitCommand("client", args)).redirectOutput(log.toFile())
+        .start();
     try {
       boolean killed = false;
       String which = null;
@@ -520,18 +522,22 @@ class ClusterIT {
 
   static Run run(String name, List<String> cmd) throws Exception {
     Path log = work.resolve(name + ".log");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
-    pb.environment().put("KILN_CLUSTER_DIR", clusterDir.toString());
-    pb.environment().put("SPARK_HOME", repo.resolve("spark/target/spark-home").toString());
-    // start.sh: if this JVM dies without its shutdown hook (kill -9), the cluster stops anyway
-    pb.environment().put("KILN_CLUSTER_OWNER", Long.toString(ProcessHandle.current().pid()));
-    Process p = pb.start();
+    Process p = processBuilder(cmd).redirectOutput(log.toFile()).start();
     if (!p.waitFor(8, TimeUnit.MINUTES)) {
       p.destroyForcibly();
       throw new AssertionError(name + " did not end in 8 minutes: " + log);
     }
     return new Run(p.exitValue(), read(log));
+  }
+
+  /** @return a process of the cluster's scripts: this cluster's directory and SPARK_HOME */
+  static ProcessBuilder processBuilder(List<String> cmd) {
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("KILN_CLUSTER_DIR", clusterDir.toString());
+    pb.environment().put("SPARK_HOME", sparkHome.toString());
+    // start.sh: if this JVM dies without its shutdown hook (kill -9), the cluster stops anyway
+    pb.environment().put("KILN_CLUSTER_OWNER", Long.toString(ProcessHandle.current().pid()));
+    return pb;
   }
 
   static String exec(String... cmd) throws Exception {
