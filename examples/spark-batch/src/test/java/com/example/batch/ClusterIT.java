@@ -31,9 +31,11 @@ import org.junit.jupiter.api.Test;
  * two workers of one core, executors launched by the workers), submitted with Spark's own
  * SparkSubmit (spark/cluster/submit.sh) exactly as docs/spark.md shows: a head trained in client
  * mode (its export equals MLlib's probabilities on the executors), photos classified in cluster
- * mode equal to {@code local[2]} and to the plain runtime (corrupt photos are error rows), and the
- * same job with a worker and its executor killed ({@code kill -9}) mid-job gives the same rows.
- * The cluster is stopped in {@link #stopCluster()} and by a shutdown hook.
+ * mode equal to {@code local[2]} and to the plain runtime (corrupt photos are error rows); an
+ * executor's memory flat over 20 batches and every session an executor opened closed when it
+ * ended; the training and the classify job, each with a worker and its executor killed
+ * ({@code kill -9}) mid-job, give the same model and the same rows. The cluster is stopped in
+ * {@link #stopCluster()} and by a shutdown hook. With {@code -Pspark4} it runs on Spark 4's jars.
  */
 class ClusterIT {
 
