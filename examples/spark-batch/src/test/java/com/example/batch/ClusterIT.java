@@ -245,12 +245,12 @@ class ClusterIT {
    * /proc/PID/status) read after every pass, and Native Memory Tracking's committed total after
    * passes 5 and 20. The executors' heaps are committed and touched at start ({@code -Xms} =
    * {@code -Xmx}, {@code -XX:+AlwaysPreTouch}), so RSS only grows with memory outside the heap:
-   * ONNX Runtime's, the decoders', the JVM's own. The bound: growth from pass 5 to 20 under 48 MB.
+   * ONNX Runtime's, the decoders', the JVM's own. The bound: growth from pass 5 to 20 under 64 MB.
    * A batch of 18 photos is a 10.8 MB input tensor and a session a few MB of weights plus its
    * arena, so leaking either once per batch would add 160 MB or more over those 15 batches; what
-   * does grow is the JVM warming up (measured 17-22 MB, of which NMT puts about 9 MB in the JIT's
-   * code cache and 2 MB in metaspace; a 60-pass run, examples/spark-batch/soak.sh, levels off
-   * at about 60 kB a pass after pass 40).
+   * does grow is mostly the JVM warming up (measured 4-30 MB in six runs, of which NMT puts about
+   * 9 MB in the JIT's code cache and 2 MB in metaspace; 60-pass runs, examples/spark-batch/soak.sh,
+   * slow to 60-230 kB a pass after pass 40).
    */
   static void executorMemoryStaysFlat() throws Exception {
     Path out = work.resolve("classified-soak");
@@ -297,7 +297,7 @@ class ClusterIT {
           + "; passes 5 to 20: RSS " + (at20 - at5) + " kB, of which NMT committed (the JVM's"
           + " own, heap included) " + (jvm == Long.MIN_VALUE ? "unknown" : jvm + " kB")
           + "; NMT committed by pass " + n);
-      assertTrue(at20 - at5 < 48 * 1024, "executor " + e.getKey() + "'s RSS grew by "
+      assertTrue(at20 - at5 < 64 * 1024, "executor " + e.getKey() + "'s RSS grew by "
           + (at20 - at5) + " kB from pass 5 to 20: " + r);
     }
   }
