@@ -6,6 +6,7 @@
 #   mvn -B -Dmaven.repo.local=... -pl spark package -DskipTests   # fills spark/target/spark-home/jars
 #   spark/cluster/start.sh          # prints the master URL, e.g. spark://127.0.0.1:40123
 #   spark/cluster/stop.sh
+#   spark/cluster/start.sh --worker 1   # starts worker 1 again (after it died) on the running cluster
 #
 # Settings (environment): KILN_CLUSTER_DIR (state, logs, work dirs; default spark/target/cluster),
 # SPARK_HOME (default spark/target/spark-home), KILN_WORKERS (2), KILN_WORKER_CORES (1),
@@ -28,7 +29,23 @@ if ! ls "$SPARK_HOME"/jars/spark-core_*.jar >/dev/null 2>&1; then
 fi
 mkdir -p "$state"
 state="$(cd "$state" && pwd)"
-if [[ -s "$state/pids" ]]; then
+again=""
+if [[ "${1:-}" == "--worker" ]]; then
+  again="${2:?start.sh --worker N: which worker}"
+  if [[ ! -s "$state/pids" || ! -s "$state/master-url" ]]; then
+    echo "start.sh --worker $again: no cluster recorded in $state; run start.sh first" >&2
+    exit 2
+  fi
+  old="$(grep "^worker-$again " "$state/pids" | cut -d' ' -f2 || true)"
+  if [[ -z "$old" ]]; then
+    echo "start.sh --worker $again: $state/pids records no worker-$again" >&2
+    exit 2
+  fi
+  if kill -0 "$old" 2>/dev/null; then
+    echo "start.sh --worker $again: worker-$again ($old) is still running" >&2
+    exit 2
+  fi
+elif [[ -s "$state/pids" ]]; then
   echo "start.sh: a cluster is already recorded in $state/pids; run stop.sh first" >&2
   exit 2
 fi
@@ -52,7 +69,6 @@ spark.driver.extraJavaOptions $opens
 spark.standalone.submit.waitAppCompletion true
 CONF
 
-: > "$state/pids"
 started=()
 cleanup_on_failure() {
   echo "start.sh: the cluster did not come up; logs in $state/logs" >&2
@@ -82,6 +98,30 @@ await() {
   return 1
 }
 
+# $1 worker number, $2 master URL
+launch_worker() {
+  mkdir -p "$state/work-$1"
+  launch "worker-$1" "$state/logs/worker-$1.log" org.apache.spark.deploy.worker.Worker \
+    --host 127.0.0.1 --port 0 --webui-port 0 --cores "$cores" --memory "$memory" \
+    --work-dir "$state/work-$1" "$2"
+}
+
+if [[ -n "$again" ]]; then # one worker again: its new pid replaces the dead one's in pids
+  url="$(cat "$state/master-url")"
+  grep -v "^worker-$again " "$state/pids" > "$state/pids.new"
+  mv "$state/pids.new" "$state/pids"
+  mv "$state/logs/worker-$again.log" "$state/logs/worker-$again.log.$old" 2>/dev/null || true
+  launch_worker "$again" "$url"
+  if ! await "$state/logs/worker-$again.log" "Successfully registered with master" \
+      "${started[0]}"; then
+    echo "start.sh --worker $again: the worker did not register; logs in $state/logs" >&2
+    exit 1
+  fi
+  echo "$url"
+  exit 0
+fi
+
+: > "$state/pids"
 launch master "$state/logs/master.log" org.apache.spark.deploy.master.Master \
   --host 127.0.0.1 --port 0 --webui-port 0
 master_pid="${started[0]}"
@@ -92,10 +132,7 @@ url="$(grep -o -E "spark://127\.0\.0\.1:[0-9]+" "$state/logs/master.log" | head 
 echo "$url" > "$state/master-url"
 
 for i in $(seq 1 "$workers"); do
-  mkdir -p "$state/work-$i"
-  launch "worker-$i" "$state/logs/worker-$i.log" org.apache.spark.deploy.worker.Worker \
-    --host 127.0.0.1 --port 0 --webui-port 0 --cores "$cores" --memory "$memory" \
-    --work-dir "$state/work-$i" "$url"
+  launch_worker "$i" "$url"
 done
 for i in $(seq 1 "$workers"); do
   if ! await "$state/logs/worker-$i.log" "Successfully registered with master" "${started[$i]}"; then

@@ -20,7 +20,8 @@ import java.util.function.Supplier;
 /**
  * What each executor JVM keeps: one {@link ImageClassifier} or feature session per model (keyed by
  * the model's SHA-256), loaded on first use from the broadcast bytes, shared by the JVM's tasks
- * (ONNX Runtime sessions are thread-safe) and closed when the JVM ends.
+ * (ONNX Runtime sessions are thread-safe) and closed when the JVM ends; {@link SessionLog}
+ * records both where asked to.
  */
 final class ExecutorModels {
 
@@ -41,10 +42,11 @@ final class ExecutorModels {
    */
   static void closeAll() {
     int closed = 0;
-    for (AutoCloseable m : LOADED.values()) {
+    for (Map.Entry<String, AutoCloseable> m : LOADED.entrySet()) {
       try {
-        m.close();
+        m.getValue().close();
         closed++;
+        SessionLog.record("closed", m.getKey());
       } catch (Exception ignored) {
         // the JVM is ending
       }
@@ -58,7 +60,11 @@ final class ExecutorModels {
 
   @SuppressWarnings("unchecked")
   private static <T extends AutoCloseable> T get(String key, Supplier<T> load) {
-    return (T) LOADED.computeIfAbsent(key, k -> load.get());
+    return (T) LOADED.computeIfAbsent(key, k -> {
+      T loaded = load.get();
+      SessionLog.record("opened", k);
+      return loaded;
+    });
   }
 
   /** @return the classifier of the model with that SHA-256, loaded once per JVM */

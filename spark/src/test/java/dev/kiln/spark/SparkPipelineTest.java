@@ -140,10 +140,23 @@ class SparkPipelineTest {
   @Test
   void theExecutorsSessionsAreClosedWhenTheJvmEnds() throws Exception {
     // what the executor JVM's shutdown hook runs: every session it loaded is closed
+    // (and, with -Dkiln.spark.sessionLog, appends both events to that file: ClusterIT reads it)
     String sha = KilnClassifier.of(kilnModel).modelSha256();
-    ImageClassifier loaded = ExecutorModels.classifier(sha, () -> kilnModel);
-    assertNotNull(loaded.metadata());
-    ExecutorModels.closeAll();
+    Path log = Files.createTempFile("kiln-sessions", ".log");
+    ExecutorModels.closeAll(); // what the other tests loaded
+    System.setProperty(SessionLog.PROPERTY, log.toString());
+    ImageClassifier loaded;
+    try {
+      loaded = ExecutorModels.classifier(sha, () -> kilnModel);
+      assertNotNull(loaded.metadata());
+      ExecutorModels.closeAll();
+    } finally {
+      System.clearProperty(SessionLog.PROPERTY);
+    }
+    String pid = " pid=" + ProcessHandle.current().pid();
+    assertEquals(List.of("opened classifier:" + sha + pid, "closed classifier:" + sha + pid),
+        Files.readAllLines(log));
+    Files.delete(log);
     org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
         loaded::metadata);
     // a later task of the same JVM loads the model again

@@ -40,7 +40,8 @@ import org.apache.spark.sql.expressions.Window;
  *
  * <pre>
  * classify --model insects.onnx --photos DIR[,DIR...] --out results.parquet [--partitions N]
- *          [--repeat N]
+ *          [--repeat N] [--batch-size N]
+ * steps --model insects.onnx --photos DIR[,DIR...] --out DIR [--partitions N,N...] [--repeat N]
  * train --featurizer featurizer.onnx --photos DIR --out DIR [--features-output NAME]
  *       [--preprocessing SPEC] [--folds N] [--max-iter N] [--per-label N]
  * runtime --model insects.onnx --photos DIR[,DIR...] --out DIR [--repeat N]
@@ -52,6 +53,7 @@ import org.apache.spark.sql.expressions.Window;
  * {@link CrossValidator}, exports the best head with {@link KilnModelExport} as
  * {@code OUT/model.onnx}, and checks the export against MLlib's probabilities on the executors.
  * Both write {@code _report.properties} beside their output (counts, timings, failed tasks).
+ * {@code steps} measures what each step of {@code classify} costs ({@link StepCosts}).
  * {@code runtime} is the baseline without Spark: {@code ImageClassifier.classifyFiles} in this
  * JVM, batches of 32 (run it with {@code java -cp}, see docs/benchmarks.md).
  */
@@ -83,8 +85,9 @@ public final class KilnBatch {
       Map<String, Object> report = switch (args[0]) {
         case "classify" -> classify(spark, options);
         case "train" -> train(spark, options);
+        case "steps" -> StepCosts.measure(spark, options);
         default -> throw new IllegalArgumentException("unknown command '" + args[0]
-            + "'; the commands are classify, train");
+            + "'; the commands are classify, train, steps, runtime");
       };
       report.put("failedTasks", failedTasks.get());
       report.put("master", spark.sparkContext().master());
@@ -98,18 +101,26 @@ public final class KilnBatch {
   static Map<String, Object> classify(SparkSession spark, Map<String, String> o)
       throws IOException {
     KilnClassifier classifier = KilnClassifier.of(read(spark, required(o, "model"))).setK(2);
+    if (o.containsKey("batch-size")) {
+      classifier.set(classifier.batchSize(), (Object) Integer.parseInt(o.get("batch-size")));
+    }
     Dataset<Row> photos = photos(spark, required(o, "photos"));
     if (o.containsKey("partitions")) {
       photos = photos.repartition(Integer.parseInt(o.get("partitions")));
     }
     // --repeat N (benchmarks): the same job N times, the fastest counts (the first also starts
     // the executors' ONNX Runtime sessions)
+    // the passes are numbered on stdout (ClusterIT samples the executors' memory after each)
     double seconds = Double.MAX_VALUE;
-    for (int run = Integer.parseInt(o.getOrDefault("repeat", "1")); run > 0; run--) {
+    int passes = Integer.parseInt(o.getOrDefault("repeat", "1"));
+    for (int pass = 1; pass <= passes; pass++) {
       long start = System.nanoTime();
       classifier.transform(photos).select("path", "label", "probability", "topK", "error")
           .write().mode(SaveMode.Overwrite).parquet(required(o, "out"));
-      seconds = Math.min(seconds, (System.nanoTime() - start) / 1e9);
+      double s = (System.nanoTime() - start) / 1e9;
+      seconds = Math.min(seconds, s);
+      System.out.printf("kiln-batch pass %d of %d: %.3f s%n", pass, passes, s);
+      System.out.flush();
     }
     Dataset<Row> written = spark.read().parquet(required(o, "out"));
     long n = written.count();
