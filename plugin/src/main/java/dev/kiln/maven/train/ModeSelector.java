@@ -25,6 +25,13 @@ final class ModeSelector {
 
   /** The later stages' learning rate is the head's divided by this (the Keras guide's 1e-5). */
   static final double DEEPER_RATE_DIVISOR = 100;
+  /** Fine-tuning's pretrained blocks learn at the head's rate divided by this (fastai's). */
+  static final double BLOCK_RATE_DIVISOR = 10;
+  /**
+   * Fine-tuning stops after this many epochs without a real improvement of the held-out loss
+   * (or the configured patience, when lower): each epoch re-runs the frozen part on new variants.
+   */
+  static final int FINE_TUNE_PATIENCE = 3;
 
   private ModeSelector() {}
 
@@ -82,13 +89,28 @@ final class ModeSelector {
         linear && alone);
     List<TrainingStage> stages = switch (mode) {
       case FEATURE_EXTRACTOR -> List.of(head);
-      case FINE_TUNE -> List.of(head,
-          new FineTuneStage(c.optimisation().fineTuneBlocks(), deeper));
+      case FINE_TUNE -> List.of(head, fineTune(c, fit));
       case FULL -> List.of(head, new FullStage(deeper));
       case SCRATCH -> List.of(new ScratchStage(fit));
       case AUTO -> throw new IllegalStateException("auto resolves to another mode");
     };
     return new Plan(mode, why, stages);
+  }
+
+  /**
+   * Mode fine-tune's stage: the photos augmented afresh each epoch (cached maps when the
+   * augmentation is {@code none}), the head's rate found by a range test and the blocks at a
+   * tenth of it, stopped on the held-out loss after {@link #FINE_TUNE_PATIENCE} epochs without
+   * a real improvement.
+   */
+  static FineTuneStage fineTune(TrainConfiguration c, FitSettings fit) {
+    boolean augments = !c.optimisation().augmentation().equals(
+        dev.kiln.runtime.internal.Augmentation.parse("none"));
+    return new FineTuneStage(c.optimisation().fineTuneBlocks(),
+        fit.withPatience(Math.min(fit.patience(), FINE_TUNE_PATIENCE)),
+        augments ? new FineTuneExamples.Fresh() : new FineTuneExamples.Cached(),
+        new FineTuneRates.RangeTested(LearningRateRangeTest.STANDARD, BLOCK_RATE_DIVISOR,
+            fit.learningRate() / DEEPER_RATE_DIVISOR));
   }
 
   /**
