@@ -33,7 +33,8 @@ sealed interface FineTuneRates {
 
   /**
    * The head's rate found by a learning-rate range test on the training photos, the blocks at a
-   * lower one (discriminative rates); where the test finds no rate (the loss only rose), {@code
+   * lower one (discriminative rates); where the test finds no rate (the loss never turned up, or
+   * at once), {@code
    * fallback} for every layer.
    *
    * @param test the range test
@@ -56,8 +57,8 @@ sealed interface FineTuneRates {
       LearningRateRangeTest.Result r = test.run(start.clone(), train, classes, blockDivisor, s);
       double found = r.suggested();
       if (Double.isNaN(found)) {
-        listener.phase("learning rate", r.line() + String.format(Locale.ROOT, " — the loss"
-            + " only rose: every layer at %.2g instead", fallback));
+        listener.phase("learning rate", r.line() + String.format(Locale.ROOT, " — no rate"
+            + " found: every layer at %.2g instead", fallback));
         return LayerRates.uniform(fallback);
       }
       LayerRates rates = LayerRates.discriminative(found, blockDivisor);

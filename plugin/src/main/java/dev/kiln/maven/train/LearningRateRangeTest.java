@@ -14,8 +14,10 @@ import org.nd4j.linalg.schedule.ScheduleType;
  * lr_find}): a short run of minibatches on the training examples with the rate growing
  * exponentially from {@code startRate} to {@code endRate}, the loss smoothed (debiased
  * exponential moving average), stopped once it diverges; the rate chosen is a decade below the
- * one at the smoothed loss's minimum, well before the loss turns up. The graph is trained in place:
- * give it a copy.
+ * one at which the loss turned up (rose to {@value #TURNED_UP} times its lowest so far). That is
+ * the classic "a decade below the minimum" where the loss falls first (a new head), and still
+ * sound where it cannot fall (a head already fitted to these photos, a flat and noisy curve whose
+ * minimum is chance). The graph is trained in place: give it a copy.
  *
  * @param startRate the first step's rate
  * @param endRate the last step's rate
@@ -31,8 +33,10 @@ record LearningRateRangeTest(double startRate, double endRate, int steps, double
   static final LearningRateRangeTest STANDARD = new LearningRateRangeTest(1e-7, 1, 60, 4);
   /** Weight of the moving average of the loss (fastai's). */
   static final double SMOOTHING = 0.98;
-  /** The rate chosen is the one at the loss's minimum divided by this. */
-  static final double BELOW_MINIMUM = 10;
+  /** The loss turned up where it reached this multiple of its lowest so far. */
+  static final double TURNED_UP = 2;
+  /** The rate chosen is the one where the loss turned up divided by this. */
+  static final double BELOW_TURN = 10;
 
   LearningRateRangeTest {
     if (!(startRate > 0 && endRate > startRate) || steps < 2 || !(divergence > 1)) {
@@ -49,16 +53,19 @@ record LearningRateRangeTest(double startRate, double endRate, int steps, double
    * @param losses the smoothed training loss after each step
    * @param skip the first steps, where the minimum is not looked for
    * @param minimum the step of the lowest smoothed loss after them
+   * @param turn the first step at which the smoothed loss reached {@link #TURNED_UP} times its
+   *     lowest so far, or -1
    * @param diverged the step at which the loss diverged, or -1 when it never did
    */
-  record Result(double[] rates, double[] losses, int skip, int minimum, int diverged) {
+  record Result(double[] rates, double[] losses, int skip, int minimum, int turn,
+      int diverged) {
 
     /**
-     * @return a decade below the rate at the loss's minimum, or NaN when the loss only rose from
-     *     the first step weighed (nothing to choose from)
+     * @return a decade below the rate at which the loss turned up, or NaN when it never did (or
+     *     did at once: nothing to choose from)
      */
     double suggested() {
-      return minimum <= skip ? Double.NaN : rates[minimum] / BELOW_MINIMUM;
+      return turn <= skip ? Double.NaN : rates[turn] / BELOW_TURN;
     }
 
     /** @return the rate at which the loss diverged, or NaN when it never did */
@@ -69,9 +76,11 @@ record LearningRateRangeTest(double startRate, double endRate, int steps, double
     /** @return a line for the log */
     String line() {
       return String.format(Locale.ROOT, "range test: %d steps from %.1g, smoothed loss %.3f at"
-          + " the start, lowest %.3f at rate %.2g, %s; chosen %.2g", rates.length, rates[0],
-          losses[0], losses[minimum], rates[minimum], diverged < 0 ? "no divergence up to "
-              + String.format(Locale.ROOT, "%.2g", rates[rates.length - 1])
+          + " the start, lowest %.3f at rate %.2g, %s, %s; chosen %.2g", rates.length, rates[0],
+          losses[0], losses[minimum], rates[minimum], turn < 0 ? "never turned up"
+              : String.format(Locale.ROOT, "turned up at %.2g", rates[turn]),
+          diverged < 0 ? "no divergence up to " + String.format(Locale.ROOT, "%.2g",
+              rates[rates.length - 1])
               : String.format(Locale.ROOT, "diverged at %.2g", rates[diverged]), suggested());
     }
   }
@@ -112,7 +121,7 @@ record LearningRateRangeTest(double startRate, double endRate, int steps, double
     double average = 0;
     int skip = skipped(steps);
     int minimum = skip;
-    int lowest = 0;
+    int turn = -1;
     int diverged = -1;
     int step = 0;
     for (int from = 0; step < steps; step++, from += batch) {
@@ -127,20 +136,23 @@ record LearningRateRangeTest(double startRate, double endRate, int steps, double
       rates[step] = startRate * Math.pow(gamma, step);
       average = SMOOTHING * average + (1 - SMOOTHING) * loss;
       losses[step] = average / (1 - Math.pow(SMOOTHING, step + 1));
-      if (losses[step] < losses[lowest]) {
-        lowest = step;
+      if (step < skip) {
+        continue; // the average has seen too few minibatches
       }
-      if (step > skip && losses[step] < losses[minimum]) {
+      if (losses[step] < losses[minimum]) {
         minimum = step;
       }
-      if (!Double.isFinite(losses[step]) || losses[step] > divergence * losses[lowest]) {
+      if (turn < 0 && !(losses[step] < TURNED_UP * losses[minimum])) {
+        turn = step;
+      }
+      if (!(losses[step] <= divergence * losses[minimum])) {
         diverged = step;
         step++;
         break;
       }
     }
     return new Result(Arrays.copyOf(rates, step), Arrays.copyOf(losses, step), skip,
-        Math.min(minimum, step - 1), diverged);
+        Math.min(minimum, step - 1), turn, diverged);
   }
 
   private static int[] shuffled(int n, Random random) {

