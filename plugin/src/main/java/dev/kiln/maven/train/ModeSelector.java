@@ -16,7 +16,8 @@ import java.util.List;
  *   <caption>Modes as stages</caption>
  *   <tr><th>mode</th><th>stages</th></tr>
  *   <tr><td>feature-extractor</td><td>head (L-BFGS or Adam) on frozen features</td></tr>
- *   <tr><td>fine-tune</td><td>head, then the top blocks at a hundredth of the rate</td></tr>
+ *   <tr><td>fine-tune</td><td>head, then the top blocks on photos augmented afresh each epoch,
+ *       at rates a range test finds (the blocks at a tenth of the head's)</td></tr>
  *   <tr><td>full</td><td>head, then every layer at a hundredth of the rate</td></tr>
  *   <tr><td>scratch</td><td>the whole network from random weights</td></tr>
  * </table>
