@@ -31,8 +31,11 @@ record LearningRateRangeTest(double startRate, double endRate, int steps, double
    * steps (8.5 per decade), as each step costs a minibatch of the top blocks.
    */
   static final LearningRateRangeTest STANDARD = new LearningRateRangeTest(1e-7, 1, 60, 4);
-  /** Weight of the moving average of the loss (fastai's). */
-  static final double SMOOTHING = 0.98;
+  /**
+   * Weight of the moving average of the loss: it spans about 10 steps, a decade and a bit of
+   * rates (fastai's 0.98 spans 50 of its 100 steps: a rise shows decades late).
+   */
+  static final double SMOOTHING = 0.9;
   /** The loss turned up where it reached this multiple of its lowest so far. */
   static final double TURNED_UP = 2;
   /** The rate chosen is the one where the loss turned up divided by this. */
