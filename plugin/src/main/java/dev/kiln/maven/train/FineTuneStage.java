@@ -1,6 +1,7 @@
 package dev.kiln.maven.train;
 
 import dev.kiln.maven.backbone.Backbone;
+import dev.kiln.maven.config.LearningRateSchedule;
 import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.runtime.KilnException;
 import java.util.ArrayList;
@@ -64,8 +65,8 @@ record FineTuneStage(int blocks, FitSettings settings, FineTuneExamples examples
     try (FeatureSource frozen = run.featureMaps(cut, null)) {
       Inputs trainIn = examples.inputs(cached, train, frozen, o, shape);
       int iterations = settings.iterations(trainIn.size());
-      chosen.applyTo(top, settings.schedule() == dev.kiln.maven.config.LearningRateSchedule
-          .CONSTANT ? FixedSchedule::new
+      chosen.applyTo(top, settings.schedule() == LearningRateSchedule.CONSTANT
+          ? FixedSchedule::new
           : r -> settings.schedule().toSchedule(r, settings.epochs(), iterations));
       run.listener().phase("fine-tuning", "top " + blocks + " blocks after " + cut + " and the"
           + " head, learning rate " + chosen + ", BatchNorm statistics frozen, "
