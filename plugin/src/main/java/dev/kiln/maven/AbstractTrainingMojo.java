@@ -23,7 +23,8 @@ public abstract class AbstractTrainingMojo extends AbstractBackboneMojo {
   protected int batchSize;
 
   /** Adam learning rate of the head (and of the whole network in mode {@code scratch}); the later
-   * stages of {@code fine-tune} and {@code full} use a hundredth of it. Default {@code 0.001}.
+   * stage of {@code full} uses a hundredth of it ({@code fine-tune} finds its rates by a range
+   * test, and uses a hundredth of it where the test finds none). Default {@code 0.001}.
    * @since 0.1.0 */
   @Parameter(property = "kiln.learningRate", defaultValue = "0.001")
   protected double learningRate;

@@ -6,7 +6,8 @@ public enum Mode {
   FEATURE_EXTRACTOR,
   /**
    * Seeds' case 3: the head is trained on the frozen backbone first, then the top blocks are
-   * unfrozen and trained with it at a hundredth of the learning rate, BatchNorm in inference
+   * unfrozen and trained with it on the photos augmented afresh each epoch, at rates a
+   * learning-rate range test finds (the blocks at a tenth of the head's), BatchNorm in inference
    * mode.
    */
   FINE_TUNE,

@@ -88,11 +88,22 @@ final class FeatureSource implements AutoCloseable {
    */
   Features features(List<LabelledImage> images, List<SkippedImage> skipped,
       Augmentation augmentation, long seed, int copy) throws KilnException {
+    return augmented(images, skipped, augmentation, seed, 0, copy);
+  }
+
+  /**
+   * Features of augmented copies drawn for one training epoch: variant {@code copy} of every
+   * image, seeded by the seed, the image's relative path, the epoch and the copy number (epoch 0:
+   * the copies {@link #features(List, List, Augmentation, long, int)} caches).
+   */
+  Features augmented(List<LabelledImage> images, List<SkippedImage> skipped,
+      Augmentation augmentation, long seed, int epoch, int copy) throws KilnException {
     String variant = augmentation == null ? ""
-        : "aug:" + augmentation.toSpec() + ":" + seed + ":" + copy;
+        : "aug:" + augmentation.toSpec() + ":" + seed + ":" + copy
+            + (epoch == 0 ? "" : ":epoch" + epoch);
     return features(images, skipped, variant, augmentation == null ? null
         : (image, decoded) -> augmentation.apply(decoded, raw,
-            ImageLoader.variantRandom(seed, image, 0, copy)));
+            ImageLoader.variantRandom(seed, image, epoch, copy)));
   }
 
   /** Features of the mirror images (left and right swapped), cached as their own variant. */

@@ -56,6 +56,12 @@ record FitSettings(int epochs, int batchSize, double learningRate,
         labelSmoothing, hiddenUnits, seed, timeLimit);
   }
 
+  /** @return these settings with another early-stopping patience */
+  FitSettings withPatience(int epochsWithoutImprovement) {
+    return new FitSettings(epochs, batchSize, learningRate, schedule, dropout, weightDecay,
+        epochsWithoutImprovement, labelSmoothing, hiddenUnits, seed, timeLimit);
+  }
+
   /** @return these settings with a wall-time limit on the loop */
   FitSettings withTimeLimit(Duration limit) {
     return new FitSettings(epochs, batchSize, learningRate, schedule, dropout, weightDecay,

@@ -53,7 +53,15 @@ class ModeSelectorTest {
         ft.stages().stream().map(Object::getClass).toList());
     FineTuneStage tune = (FineTuneStage) ft.stages().get(1);
     assertEquals(3, tune.blocks());
-    assertEquals(0.002 / 100, tune.settings().learningRate(), 1e-15, "a hundredth of the rate");
+    FineTuneRates.RangeTested rates = assertInstanceOf(FineTuneRates.RangeTested.class,
+        tune.rates(), "the rate is found, not fixed");
+    assertEquals(10, rates.blockDivisor(), "the blocks at a tenth of the head's rate");
+    assertEquals(0.002 / 100, rates.fallback(), 1e-15, "a hundredth when the test finds none");
+    assertInstanceOf(FineTuneExamples.Fresh.class, tune.examples(), "augmented afresh");
+    assertEquals(3, tune.settings().patience(), "stops after 3 epochs without improvement");
+    FineTuneStage plain = (FineTuneStage) plan(split, s -> s.mode(Mode.FINE_TUNE)
+        .augmentation("none")).stages().get(1);
+    assertInstanceOf(FineTuneExamples.Cached.class, plain.examples(), "nothing to draw afresh");
 
     Plan full = plan(split, s -> s.mode(Mode.FULL));
     assertEquals(List.of(HeadStage.class, FullStage.class),
