@@ -57,7 +57,7 @@ sealed interface FineTuneRates {
       LearningRateRangeTest.Result r = test.run(start.clone(), train, classes, blockDivisor, s);
       double found = r.suggested();
       if (Double.isNaN(found)) {
-        listener.phase("learning rate", r.line() + String.format(Locale.ROOT, " — no rate"
+        listener.phase("learning rate", r.line() + String.format(Locale.ROOT, "; no rate"
             + " found: every layer at %.2g instead", fallback));
         return LayerRates.uniform(fallback);
       }

@@ -75,7 +75,7 @@ final class ModeSelector {
         // its accuracy against the frozen extractor are in docs/benchmarks.md, issue 22 item 3)
         SearchStage stage = searchStage(request, fit);
         if (stage.candidates().size() > 1) {
-          return new Plan(Mode.FEATURE_EXTRACTOR, size + ": measured — "
+          return new Plan(Mode.FEATURE_EXTRACTOR, size + ": measured: "
               + stage.candidates().size() + " frozen-extractor candidates scored on one"
               + " protocol within maxTrainingTime "
               + c.optimisation().maxTrainingTime().toSeconds() + " s, the best kept (fine-tune,"
