@@ -48,7 +48,7 @@ class MojoConfigurationTest {
     assertEquals(0, c.backbone().inputSize()); // the backbone's own size
     assertEquals(PoolingType.AVG, c.backbone().pooling());
     assertEquals(HeadSolver.AUTO, c.head().solver());
-    assertEquals(Mode.FEATURE_EXTRACTOR, c.optimisation().mode());
+    assertEquals(Mode.AUTO, c.optimisation().mode());
     assertEquals(LearningRateSchedule.CONSTANT, c.optimisation().schedule());
     assertEquals(50, c.optimisation().epochs());
     assertEquals(42, c.optimisation().seed());

@@ -100,7 +100,8 @@ class AutoSearchTest {
     assertEquals(split.validation().size(), r.estimate().photos(), "val/ measures the winner");
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
         IllegalArgumentException.class, () -> TrainingRequest.builder(split,
-            TestData.mobilenet(128)).alternatives(List.of(v2)).build());
+            TestData.mobilenet(128)).settings(s -> s.mode(Mode.FEATURE_EXTRACTOR))
+            .alternatives(List.of(v2)).build());
     assertTrue(e.getMessage().startsWith("backbones lists candidates for mode auto"),
         e.getMessage());
   }

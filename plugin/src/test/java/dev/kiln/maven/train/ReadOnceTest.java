@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.backbone.BackboneResolver;
+import dev.kiln.maven.config.Mode;
 import dev.kiln.maven.dataset.ChangedPhotosException;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.DatasetScanner;
@@ -70,14 +71,14 @@ class ReadOnceTest {
     };
     Path cache = dir.resolve("cache");
     ChangedPhotosException e = assertThrows(ChangedPhotosException.class, () -> Trainer.train(
-        TrainingRequest.builder(data, backbone).settings(s -> s.device(Device.CPU).cacheDir(cache)).photos(PhotoSource.FILES.withReader(racing)).build(), ProgressListener.NONE));
+        TrainingRequest.builder(data, backbone).settings(s -> s.mode(Mode.FEATURE_EXTRACTOR).device(Device.CPU).cacheDir(cache)).photos(PhotoSource.FILES.withReader(racing)).build(), ProgressListener.NONE));
     assertEquals(List.of(victim.toAbsolutePath().normalize()), e.files());
 
     // every entry holds the features of the bytes its key names: computed afresh from the
     // original photos into a new cache, the entries are the same, bit for bit
     Files.write(victim, original);
     Path fresh = dir.resolve("fresh");
-    Trainer.train(TrainingRequest.builder(data, backbone).settings(s -> s.device(Device.CPU).cacheDir(fresh))
+    Trainer.train(TrainingRequest.builder(data, backbone).settings(s -> s.mode(Mode.FEATURE_EXTRACTOR).device(Device.CPU).cacheDir(fresh))
         .build(), ProgressListener.NONE);
     Map<String, byte[]> raced = entries(cache);
     Map<String, byte[]> computed = entries(fresh);
