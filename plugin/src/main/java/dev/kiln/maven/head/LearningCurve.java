@@ -276,8 +276,7 @@ public final class LearningCurve {
     }
     Arrays.sort(gains);
     double g = gain(fit, from, m);
-    Gain gain = new Gain(from, m, g, Math.max(g, gains[(int) Math.ceil(0.975 * (BOOTSTRAP
-        - 1))]));
+    Gain gain = new Gain(from, m, g, Math.max(g, upper(gains)));
     List<Projection> projections = new ArrayList<>();
     for (int j = 0; j < FACTORS.length; j++) {
       double[] b = boot[j].clone();
@@ -289,13 +288,18 @@ public final class LearningCurve {
       }
       projections.add(new Projection(FACTORS[j], FACTORS[j] * m, at,
           Math.min(at, b[(int) Math.floor(0.025 * (BOOTSTRAP - 1))]),
-          Math.max(at, b[(int) Math.ceil(0.975 * (BOOTSTRAP - 1))]), per));
+          Math.max(at, upper(b)), per));
     }
     String method = String.format(Locale.ROOT, "each of the %d outer folds' heads refitted at its"
         + " own L2 strength on 25/50/75/100 %% of its training photos (per label, nested"
         + " subsets), scored on its fold; error = a·n^-b + c fitted to the %d points; 95 %%"
         + " intervals from %d bootstrap resamples of the %d photos", folds, s, BOOTSTRAP, m);
     return new Result(points, fit, projections, gain, method);
+  }
+
+  /** @return the upper end of a 95 % interval from sorted bootstrap values */
+  private static double upper(double[] sorted) {
+    return sorted[(int) Math.ceil(0.975 * (sorted.length - 1))];
   }
 
   /** @return what the curve adds from {@code from} to {@code to} training photos, at least 0 */

@@ -52,13 +52,15 @@ record HeadStage(HeadFit fit, boolean everyPhoto, boolean validationHeldOut)
                   + " pooling" : ""));
     }
     FeatureSource.Features plain;
+    FeatureSource.Features every; // training and validation photos, one row each
     FeatureSource.Features train;
     FeatureSource.Features val;
     float[][] mirrored = null;
     try (FeatureSource source = run.pooledFeatures()) {
       plain = source.features(data.train(), run.skipped());
       val = source.features(data.validation(), run.skipped());
-      train = everyPhoto ? concat(plain, val) : plain;
+      every = concat(plain, val);
+      train = everyPhoto ? every : plain;
       List<LabelledImage> copied = everyPhoto ? train.images() : data.train();
       for (int copy = 1; copy <= copies; copy++) {
         train = concat(train, source.features(copied, new ArrayList<>(), o.augmentation(),
@@ -96,14 +98,13 @@ record HeadStage(HeadFit fit, boolean everyPhoto, boolean validationHeldOut)
         run.classes(), weights), listener);
     run.times().addTrain((System.nanoTime() - t0) / 1_000_000);
     return new Trained(null, head.head(), plain.images(), val, heldOut, head.linear(),
-        everyPhoto, weights, run.settings().outputs().suspects() ? unusual(data, plain, val,
+        everyPhoto, weights, run.settings().outputs().suspects() ? unusual(data, every,
             o.seed()) : null);
   }
 
   /** @return the photos, training and validation alike, unlike the rest in the features */
-  private static List<UnusualPhoto> unusual(Dataset data, FeatureSource.Features plain,
-      FeatureSource.Features val, long seed) {
-    FeatureSource.Features every = concat(plain, val);
+  private static List<UnusualPhoto> unusual(Dataset data, FeatureSource.Features every,
+      long seed) {
     List<LabelledImage> photos = every.images();
     return UnusualPhotos.find(photos.stream().map(LabelledImage::relativePath).toList(),
         photos.stream().map(p -> data.labels().get(p.label())).toList(), every.rows(), seed);
