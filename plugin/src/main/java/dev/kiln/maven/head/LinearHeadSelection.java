@@ -215,7 +215,7 @@ public final class LinearHeadSelection {
           }
         }
       }
-      est = AccuracyEstimate.wilson(right, photos, String.format(Locale.ROOT,
+      est = AccuracyEstimate.exact(right, photos, String.format(Locale.ROOT,
           "nested %d-fold cross-validation over all %d labelled photos: each photo predicted by"
               + " a head that never saw it, its L2 strength chosen on the other folds alone",
           folds, photos));

@@ -78,7 +78,7 @@ record HeldOut(List<LabelledImage> selection, List<LabelledImage> estimate, Stri
   /**
    * @param images the photos the exported model classified (readable validation photos)
    * @param probabilities its probabilities for them
-   * @return the accuracy on the readable estimate photos with its Wilson interval
+   * @return the accuracy on the readable estimate photos with its exact interval
    */
   AccuracyEstimate measure(List<LabelledImage> images, float[][] probabilities) {
     Set<String> wanted = estimate.stream().map(LabelledImage::relativePath)
@@ -93,7 +93,7 @@ record HeldOut(List<LabelledImage> selection, List<LabelledImage> estimate, Stri
         }
       }
     }
-    return AccuracyEstimate.wilson(right, Math.max(1, n), "accuracy of the exported model on "
+    return AccuracyEstimate.exact(right, Math.max(1, n), "accuracy of the exported model on "
         + note);
   }
 }

@@ -205,7 +205,7 @@ record SearchStage(List<Candidate> candidates, Duration budget, boolean explicit
       chosen.add(pick.candidate().name());
       scoredRight += right(pick, inside);
     }
-    return AccuracyEstimate.wilson(scoredRight, photos.size(), String.format(Locale.ROOT,
+    return AccuracyEstimate.exact(scoredRight, photos.size(), String.format(Locale.ROOT,
         "nested %d-fold cross-validation over all %d labelled photos with auto's choice among %d"
             + " candidates repeated inside it: each photo predicted by a head that never saw it,"
             + " of the candidate chosen on the other folds alone (per fold: %s)", folds,
@@ -218,7 +218,7 @@ record SearchStage(List<Candidate> candidates, Duration budget, boolean explicit
     int top = best(tried, photos);
     for (int i = 0; i < tried.size(); i++) {
       Scored s = tried.get(i);
-      AccuracyEstimate a = AccuracyEstimate.wilson(right(s, photos), Math.max(1, photos.size()),
+      AccuracyEstimate a = AccuracyEstimate.exact(right(s, photos), Math.max(1, photos.size()),
           "oof");
       String note = i == winner
           ? (i == top ? "the best, and no cheaper candidate within the noise of it"

@@ -50,7 +50,7 @@ public record TrainingResult(byte[] onnx, ModelMetadata metadata, Evaluation val
    *
    * @param name what it is, e.g. {@code mobilenet_v1_0.25, 2 depths + flip}
    * @param accuracy its out-of-fold accuracy on the compared photos (NaN when not tried)
-   * @param low lower end of the 95 % Wilson interval
+   * @param low lower end of the exact 95 % (Clopper–Pearson) interval
    * @param high upper end
    * @param photos photos it was scored on
    * @param seconds wall time it took (features and head)

@@ -78,7 +78,7 @@ class ReportWriterTest {
         "each legend entry in a drawn line's colour");
     assertTrue(svg.contains(">500 photos</text>"), "the x axis reaches 4x the photos");
     assertEquals(4 + 3, svg.split("<circle").length - 1, "4 measured points, 3 projections");
-    String section = ReportWriter.moreData(c, dev.kiln.maven.head.AccuracyEstimate.wilson(86,
+    String section = ReportWriter.moreData(c, dev.kiln.maven.head.AccuracyEstimate.exact(86,
         100, "nested"), List.of("ants", "bees"));
     assertTrue(section.contains("2× (250) 89.0% (82.0%–93.0%)"), section);
     assertTrue(section.contains("<tr><th>bees</th><td>87.0%</td><td>90.0%</td><td>92.0%</td>"),
