@@ -21,8 +21,11 @@ import dev.kiln.runtime.internal.Sessions;
 import java.awt.image.BufferedImage;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -30,12 +33,18 @@ import java.util.Set;
 
 /**
  * Class activation maps from a shipped Kiln model: the model's head is found in its ONNX graph
- * (the output, back through softmax to one {@code Gemm} or {@code MatMul}, back through flatten
- * to a {@code GlobalAveragePool}); the pooled feature maps become a second output, so one forward
- * pass gives the probabilities and the maps {@code A_k}, and {@code CAM_c = Σ_k w_ck · A_k}. The
- * class weights are centred over the classes first (softmax ignores what all classes share, so
- * the map shows what tells this class from the others). Heads that are not one linear layer on
- * average-pooled maps are named, not drawn.
+ * (the output, back through softmax — and test-time flip's mean of each photo and its mirror
+ * image — to one {@code Gemm} or {@code MatMul}, back through flatten and a {@code Concat} of
+ * several pooled blocks, if any, to each block's {@code GlobalAveragePool}); every block's maps
+ * become an output, so one forward pass gives the probabilities and the maps {@code A^b_k}, and
+ * {@code CAM^b_c = Σ_k w_ck · A^b_k} with the block's own slice of the weights. The class weights
+ * are centred over the classes first (softmax ignores what all classes share, so the map shows
+ * what tells this class from the others). The logit is {@code Σ_b mean(CAM^b_c)} plus the bias:
+ * the photo's map is the sum of the blocks' maps, each upsampled bilinearly to the finest block's
+ * grid and then shifted by a constant so that its mean stays the block's own ({@link #resized});
+ * so the map's mean is still the class's centred logit without its bias. With test-time flip
+ * both halves of the doubled batch give maps: the mirror image's is mirrored back and the two are
+ * averaged. Heads that are not one linear layer on average-pooled maps are named, not drawn.
  */
 public final class ClassActivationMaps {
 
@@ -53,10 +62,43 @@ public final class ClassActivationMaps {
   /**
    * The head, when it is one linear layer on average-pooled maps.
    *
-   * @param maps the name of the pooled maps tensor
+   * @param blocks the maps tensors the pooled features come from, in the order the linear layer
+   *     reads their channels (one, or the blocks a {@code Concat} joins)
    * @param weights {@code [class][channel]}, centred over the classes
+   * @param flip whether the model runs each photo and its mirror image as one doubled batch
+   *     (the photos, then their mirror images) and averages their probabilities
    */
-  record Head(String maps, float[][] weights) {}
+  record Head(List<String> blocks, float[][] weights, boolean flip) {
+    Head {
+      blocks = List.copyOf(blocks);
+      if (blocks.isEmpty()) {
+        throw new IllegalArgumentException("a head reads at least one block of maps");
+      }
+      if (weights.length == 0) {
+        throw new IllegalArgumentException("a head has at least one class");
+      }
+    }
+  }
+
+  /**
+   * One photo's maps, for the class the model believed.
+   *
+   * @param believed the class with the highest probability
+   * @param probability its probability
+   * @param blocks {@code CAM^b} per branch (the photo, then its mirror image under test-time
+   *     flip, not mirrored back) and per block, each on its own grid
+   * @param map the map drawn: per branch the blocks' maps on the finest grid, added; the
+   *     branches averaged, the mirror image's mirrored back
+   */
+  record PhotoMaps(int believed, float probability, List<List<float[][]>> blocks,
+      float[][] map) {
+    PhotoMaps {
+      blocks = List.copyOf(blocks);
+      if (believed < 0 || blocks.isEmpty() || map.length == 0) {
+        throw new IllegalArgumentException("a photo's maps have a class, a branch and a map");
+      }
+    }
+  }
 
   /** Why the maps cannot be drawn for a model. */
   static final class NotLinear extends Exception {
@@ -90,37 +132,72 @@ public final class ClassActivationMaps {
       return ActivationMaps.none("Activation maps not drawn: " + e.getMessage() + ". A class"
           + " activation map is exact only for a head that is one linear layer on"
           + " average-pooled feature maps (mode feature-extractor, fine-tune, full or scratch with"
-          + " pooling avg, featureDepths 1, no hiddenUnits, no testTimeFlip, quantize none or"
-          + " int8); a map drawn for this one would be wrong.");
+          + " pooling avg, no hiddenUnits, quantize none or int8; several featureDepths, several"
+          + " backbones and testTimeFlip are drawn too); a map drawn for this one would be"
+          + " wrong.");
     }
-    ModelProto.Builder withMaps = model.toBuilder();
-    withMaps.getGraphBuilder().addOutput(OnnxGraph.floatValue(head.maps(), (long[]) null));
     Map<String, ActivationMaps.Overlay> overlays = new LinkedHashMap<>();
-    int[] sides = new int[2];
+    List<int[]> grids = new ArrayList<>();
+    String output = model.getGraph().getOutput(0).getName();
     try {
-      Sessions.Opened opened = Sessions.open(withMaps.build().toByteArray(), "activation maps",
-          ClassifierOptions.defaults().withDevice(Device.CPU));
+      Sessions.Opened opened = Sessions.open(withMaps(model, head).toByteArray(),
+          "activation maps", ClassifierOptions.defaults().withDevice(Device.CPU));
       try (OrtSession session = opened.session()) {
         for (int from = 0; from < photos.size(); from += BATCH) {
-          run(session, model.getGraph().getOutput(0).getName(), head, metadata, root,
-              photos.subList(from, Math.min(photos.size(), from + BATCH)), overlays, sides);
+          run(session, output, head, metadata, root,
+              photos.subList(from, Math.min(photos.size(), from + BATCH)), overlays, grids);
         }
       }
     } catch (KilnException | OrtException e) {
       return ActivationMaps.none("Activation maps not drawn: ONNX Runtime could not run the"
           + " model with its feature maps as an output (" + e.getMessage() + ").");
+    } catch (NotLinear e) {
+      return ActivationMaps.none("Activation maps not drawn: " + e.getMessage() + ".");
     }
-    return new ActivationMaps(String.format(Locale.ROOT, "Where the model looks: the class"
-        + " activation map (Zhou et al. 2016) of the label the model believed, over the photo as"
-        + " the model saw it; red where the %dx%d feature maps before its average pooling push"
-        + " towards that label most, blue least. Exact for this head (one linear layer on the"
-        + " average of those maps), from one forward pass of the shipped model.", sides[0],
-        sides[1]), overlays);
+    return new ActivationMaps(note(grids, head.flip()), overlays);
+  }
+
+  /** @return what the maps show, for the blocks' grids ({@code [H, W]} each) */
+  static String note(List<int[]> grids, boolean flip) {
+    String flipped = flip ? " With test-time flip the model averages each photo and its mirror"
+        + " image: the map is the mean of the photo's map and its mirror image's map, mirrored"
+        + " back." : "";
+    if (grids.size() <= 1) {
+      int[] g = grids.isEmpty() ? new int[] {0, 0} : grids.get(0);
+      return String.format(Locale.ROOT, "Where the model looks: the class activation map (Zhou"
+          + " et al. 2016) of the label the model believed, over the photo as the model saw it;"
+          + " red where the %dx%d feature maps before its average pooling push towards that"
+          + " label most, blue least. Exact for this head (one linear layer on the average of"
+          + " those maps), from one forward pass of the shipped model.%s", g[0], g[1], flipped);
+    }
+    int[] finest = finest(grids);
+    List<String> sizes = grids.stream().map(g -> g[0] + "x" + g[1]).toList();
+    boolean upsampled = grids.stream().anyMatch(g -> g[0] != finest[0] || g[1] != finest[1]);
+    return String.format(Locale.ROOT, "Where the model looks: the class activation map (Zhou et"
+        + " al. 2016) of the label the model believed, over the photo as the model saw it; red"
+        + " where the feature maps before its average poolings push towards that label most,"
+        + " blue least. The model joins the pooled features of %d blocks (%s feature maps):"
+        + " %s, and the blocks' maps are added. Exact for this head (one linear layer on the"
+        + " averages of those maps: each block's map averages to its part of the class score),"
+        + " from one forward pass of the shipped model.%s", grids.size(),
+        String.join(", ", sizes.subList(0, sizes.size() - 1)) + " and "
+        + sizes.get(sizes.size() - 1), upsampled ? String.format(Locale.ROOT, "each block's"
+        + " map is upsampled bilinearly to %dx%d with its mean kept", finest[0], finest[1])
+        : "each block's map is on the same grid", flipped);
+  }
+
+  /** @return the model with every block's maps as an output besides its probabilities */
+  static ModelProto withMaps(ModelProto model, Head head) {
+    ModelProto.Builder withMaps = model.toBuilder();
+    for (String block : head.blocks()) {
+      withMaps.getGraphBuilder().addOutput(OnnxGraph.floatValue(block, (long[]) null));
+    }
+    return withMaps.build();
   }
 
   private static void run(OrtSession session, String output, Head head, ModelMetadata metadata,
-      Path root, List<String> batch, Map<String, ActivationMaps.Overlay> overlays, int[] sides)
-      throws OrtException {
+      Path root, List<String> batch, Map<String, ActivationMaps.Overlay> overlays,
+      List<int[]> grids) throws OrtException, NotLinear {
     Preprocessing spec = metadata.preprocessing();
     Map<String, BufferedImage> fitted = new LinkedHashMap<>();
     for (String photo : batch) {
@@ -139,23 +216,63 @@ public final class ClassActivationMaps {
     for (BufferedImage image : fitted.values()) {
       Preprocessor.writeTensor(image, spec, input, i++ * spec.tensorSize());
     }
+    List<PhotoMaps> maps = forward(session, output, head, input, spec.shape(n), grids);
+    int j = 0;
+    for (Map.Entry<String, BufferedImage> e : fitted.entrySet()) {
+      PhotoMaps m = maps.get(j++);
+      overlays.put(e.getKey(), new ActivationMaps.Overlay(
+          HeatOverlay.dataUri(HeatOverlay.draw(e.getValue(), m.map())),
+          metadata.labels().get(m.believed()), m.probability()));
+    }
+  }
+
+  /**
+   * One forward pass of a batch through the model {@link #withMaps} made.
+   *
+   * @param input the photos' tensor, {@code shape}
+   * @param grids receives each block's {@code [H, W]} (on the first call)
+   * @return per photo its maps for the class it believed
+   * @throws NotLinear when the blocks' channels do not add up to the linear layer's width
+   */
+  static List<PhotoMaps> forward(OrtSession session, String output, Head head, float[] input,
+      long[] shape, List<int[]> grids) throws OrtException, NotLinear {
+    int n = (int) shape[0];
+    Set<String> wanted = new LinkedHashSet<>(head.blocks());
+    wanted.add(output);
     String inputName = session.getInputNames().iterator().next();
     try (OnnxTensor x = OnnxTensor.createTensor(OrtEnvironment.getEnvironment(),
-        FloatBuffer.wrap(input), spec.shape(n));
-        OrtSession.Result r = session.run(Map.of(inputName, x), Set.of(output, head.maps()))) {
-      OnnxTensor probs = (OnnxTensor) r.get(output).orElseThrow();
-      OnnxTensor maps = (OnnxTensor) r.get(head.maps()).orElseThrow();
-      long[] shape = maps.getInfo().getShape(); // [N, K, H, W]
-      int k = (int) shape[1];
-      int h = (int) shape[2];
-      int w = (int) shape[3];
-      sides[0] = h;
-      sides[1] = w;
-      FloatBuffer p = probs.getFloatBuffer();
-      FloatBuffer a = maps.getFloatBuffer();
+        FloatBuffer.wrap(input), shape);
+        OrtSession.Result r = session.run(Map.of(inputName, x), wanted)) {
+      FloatBuffer p = ((OnnxTensor) r.get(output).orElseThrow()).getFloatBuffer();
+      int blocks = head.blocks().size();
+      FloatBuffer[] a = new FloatBuffer[blocks];
+      int[][] dims = new int[blocks][]; // K, H, W
+      int[] offset = new int[blocks + 1];
+      for (int b = 0; b < blocks; b++) {
+        OnnxTensor maps = (OnnxTensor) r.get(head.blocks().get(b)).orElseThrow();
+        long[] s = maps.getInfo().getShape(); // [N or 2N, K, H, W]
+        if (s.length != 4) {
+          throw new NotLinear("the pooled block '" + head.blocks().get(b) + "' is not a feature"
+              + " map [N, C, H, W]");
+        }
+        a[b] = maps.getFloatBuffer();
+        dims[b] = new int[] {(int) s[1], (int) s[2], (int) s[3]};
+        offset[b + 1] = offset[b] + dims[b][0];
+      }
+      int width = head.weights()[0].length;
+      if (offset[blocks] != width) {
+        throw new NotLinear("the pooled blocks have " + offset[blocks] + " channels but the"
+            + " linear layer reads " + width);
+      }
+      if (grids.isEmpty()) {
+        for (int[] d : dims) {
+          grids.add(new int[] {d[1], d[2]});
+        }
+      }
       int classes = p.remaining() / n;
-      int j = 0;
-      for (Map.Entry<String, BufferedImage> e : fitted.entrySet()) {
+      int branches = head.flip() ? 2 : 1;
+      List<PhotoMaps> out = new ArrayList<>();
+      for (int j = 0; j < n; j++) {
         float[] row = new float[classes];
         p.get(j * classes, row);
         int best = 0;
@@ -164,13 +281,108 @@ public final class ClassActivationMaps {
             best = c;
           }
         }
-        float[][] cam = cam(a, j * k * h * w, k, h, w, head.weights()[best]);
-        overlays.put(e.getKey(), new ActivationMaps.Overlay(
-            HeatOverlay.dataUri(HeatOverlay.draw(e.getValue(), cam)),
-            metadata.labels().get(best), row[best]));
-        j++;
+        List<List<float[][]>> cams = new ArrayList<>();
+        for (int branch = 0; branch < branches; branch++) {
+          int photo = j + branch * n; // the doubled batch: the photos, then their mirror images
+          List<float[][]> perBlock = new ArrayList<>();
+          for (int b = 0; b < blocks; b++) {
+            int size = dims[b][0] * dims[b][1] * dims[b][2];
+            perBlock.add(cam(a[b], photo * size, dims[b][0], dims[b][1], dims[b][2],
+                Arrays.copyOfRange(head.weights()[best], offset[b], offset[b + 1])));
+          }
+          cams.add(perBlock);
+        }
+        out.add(new PhotoMaps(best, row[best], cams, combine(cams)));
+      }
+      return out;
+    }
+  }
+
+  /**
+   * @param cams per branch (the photo, then its mirror image if any) and per block, its map
+   * @return per branch the blocks' maps {@link #resized} to the finest grid and added; the mirror
+   *     image's sum mirrored back; the branches' mean
+   */
+  static float[][] combine(List<List<float[][]>> cams) {
+    List<int[]> grids = cams.get(0).stream().map(m -> new int[] {m.length, m[0].length})
+        .toList();
+    int[] finest = finest(grids);
+    float[][] out = new float[finest[0]][finest[1]];
+    for (int branch = 0; branch < cams.size(); branch++) {
+      for (float[][] block : cams.get(branch)) {
+        float[][] up = resized(block, finest[0], finest[1]);
+        for (int y = 0; y < finest[0]; y++) {
+          for (int x = 0; x < finest[1]; x++) {
+            int from = branch == 0 ? x : finest[1] - 1 - x; // the mirror image's, mirrored back
+            out[y][x] += up[y][from] / cams.size();
+          }
+        }
       }
     }
+    return out;
+  }
+
+  /** @return the largest height and width among the grids */
+  private static int[] finest(List<int[]> grids) {
+    int h = 0;
+    int w = 0;
+    for (int[] g : grids) {
+      h = Math.max(h, g[0]);
+      w = Math.max(w, g[1]);
+    }
+    return new int[] {h, w};
+  }
+
+  /**
+   * A block's map on another grid: bilinear (half-pixel centres, edges repeated, as ONNX Resize
+   * and most image libraries do), then shifted by one constant so that its mean is the original
+   * map's mean — the block's exact part of the class score; bilinear alone moves the mean a
+   * little at the edges.
+   *
+   * @return the map on {@code h × w}; the map itself when its grid is that already
+   */
+  static float[][] resized(float[][] map, int h, int w) {
+    int mh = map.length;
+    int mw = map[0].length;
+    if (mh == h && mw == w) {
+      return map;
+    }
+    double[][] up = new double[h][w];
+    double upMean = 0;
+    for (int y = 0; y < h; y++) {
+      double sy = Math.min(mh - 1, Math.max(0, (y + 0.5) * mh / h - 0.5));
+      int y0 = (int) sy;
+      int y1 = Math.min(mh - 1, y0 + 1);
+      double fy = sy - y0;
+      for (int x = 0; x < w; x++) {
+        double sx = Math.min(mw - 1, Math.max(0, (x + 0.5) * mw / w - 0.5));
+        int x0 = (int) sx;
+        int x1 = Math.min(mw - 1, x0 + 1);
+        double fx = sx - x0;
+        up[y][x] = (1 - fy) * ((1 - fx) * map[y0][x0] + fx * map[y0][x1])
+            + fy * ((1 - fx) * map[y1][x0] + fx * map[y1][x1]);
+        upMean += up[y][x] / ((double) h * w);
+      }
+    }
+    double shift = mean(map) - upMean;
+    float[][] out = new float[h][w];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        out[y][x] = (float) (up[y][x] + shift);
+      }
+    }
+    return out;
+  }
+
+  /** @return the mean of a map's cells */
+  static double mean(float[][] map) {
+    double sum = 0;
+    for (float[] row : map) {
+      for (float v : row) {
+        sum += v;
+      }
+    }
+    return sum / ((double) map.length * map[0].length);
   }
 
   /**
@@ -194,22 +406,27 @@ public final class ClassActivationMaps {
   }
 
   /**
-   * @return the head: the pooled maps' tensor and the linear layer's weights
+   * @return the head: the pooled maps' tensors, the linear layer's weights and whether the model
+   *     averages each photo with its mirror image
    * @throws NotLinear naming what the head is instead
    */
   static Head head(GraphProto g) throws NotLinear {
     Map<String, NodeProto> producer = OnnxGraph.producers(g);
     Map<String, TensorProto> init = new HashMap<>();
     g.getInitializerList().forEach(t -> init.put(t.getName(), t));
-    NodeProto n = producer.get(g.getOutput(0).getName());
-    while (n != null && AFTER_HEAD.contains(n.getOpType())) {
-      n = producer.get(n.getInput(0));
+    NodeProto n = after(producer.get(g.getOutput(0).getName()), producer);
+    boolean flip = n != null && n.getOpType().equals("ReduceMean")
+        && n.getName().startsWith("flip");
+    if (flip) {
+      NodeProto pairs = producer.get(n.getInput(0));
+      if (pairs == null || !pairs.getOpType().equals("Reshape") || !mirrorsItsInput(g, init)) {
+        throw new NotLinear("the model averages each photo with a second copy that Kiln does not"
+            + " read as its mirror image (testTimeFlip)");
+      }
+      n = after(producer.get(pairs.getInput(0)), producer);
     }
     if (n == null) {
       throw new NotLinear("the model's output comes from no linear layer");
-    }
-    if (n.getOpType().equals("ReduceMean") && n.getName().startsWith("flip")) {
-      throw new NotLinear("the model averages each photo with its mirror image (testTimeFlip)");
     }
     String x;
     float[][] weights;
@@ -230,6 +447,64 @@ public final class ClassActivationMaps {
     } else {
       throw new NotLinear("the classes come from " + n.getOpType() + " '" + n.getName() + "'");
     }
+    List<String> blocks = new ArrayList<>();
+    pooled(x, producer, blocks);
+    return new Head(blocks, centred(weights), flip);
+  }
+
+  /** @return the first node at or before {@code n} that the probabilities do not just pass */
+  private static NodeProto after(NodeProto n, Map<String, NodeProto> producer) {
+    while (n != null && AFTER_HEAD.contains(n.getOpType())) {
+      n = producer.get(n.getInput(0));
+    }
+    return n;
+  }
+
+  /**
+   * Test-time flip as {@code OnnxExporter.mirrorBatch} writes it: the batch, then a Slice that
+   * reverses its width axis (3), joined along the batch axis.
+   */
+  private static boolean mirrorsItsInput(GraphProto g, Map<String, TensorProto> init) {
+    NodeProto mirror = null;
+    NodeProto joined = null;
+    for (NodeProto node : g.getNodeList()) {
+      if (node.getOpType().equals("Slice") && node.getName().equals("flip_mirror")) {
+        mirror = node;
+      } else if (node.getOpType().equals("Concat") && node.getName().equals("flip_concat")) {
+        joined = node;
+      }
+    }
+    return mirror != null && joined != null && mirror.getInputCount() == 5
+        && List.of(3L).equals(longs(init.get(mirror.getInput(3))))
+        && List.of(-1L).equals(longs(init.get(mirror.getInput(4))))
+        && attribute(joined, "axis") == 0 && joined.getInputCount() == 2
+        && joined.getInput(0).equals(mirror.getInput(0))
+        && joined.getInput(1).equals(mirror.getOutput(0));
+  }
+
+  private static List<Long> longs(TensorProto t) {
+    if (t == null || t.getDataType() != TensorProto.DataType.INT64_VALUE) {
+      return List.of();
+    }
+    if (t.getInt64DataCount() > 0) {
+      return t.getInt64DataList();
+    }
+    java.nio.LongBuffer raw = t.getRawData().asReadOnlyByteBuffer()
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer();
+    List<Long> out = new ArrayList<>();
+    while (raw.hasRemaining()) {
+      out.add(raw.get());
+    }
+    return out;
+  }
+
+  /**
+   * Walks back from the linear layer's input to the average-pooled maps: one block, or through
+   * a {@code Concat} along the channel axis (of several depths, several backbones, or both) to
+   * each of its blocks in order.
+   */
+  private static void pooled(String x, Map<String, NodeProto> producer, List<String> blocks)
+      throws NotLinear {
     NodeProto p = producer.get(x);
     while (p != null && BEFORE_HEAD.contains(p.getOpType())) {
       p = producer.get(p.getInput(0));
@@ -238,7 +513,14 @@ public final class ClassActivationMaps {
       throw new NotLinear("the head's input is the model's input");
     }
     if (p.getOpType().equals("GlobalAveragePool")) {
-      return new Head(p.getInput(0), centred(weights));
+      blocks.add(p.getInput(0));
+      return;
+    }
+    if (p.getOpType().equals("Concat") && attribute(p, "axis") == 1) {
+      for (String part : p.getInputList()) {
+        pooled(part, producer, blocks);
+      }
+      return;
     }
     throw new NotLinear(NOT_LINEAR.getOrDefault(p.getOpType(), "the head's features come from "
         + p.getOpType() + " '" + p.getName() + "'"));
@@ -250,8 +532,7 @@ public final class ClassActivationMaps {
   private static Map<String, String> notLinear() {
     Map<String, String> m = new HashMap<>();
     m.put("GlobalMaxPool", "the features are max-pooled (pooling max)");
-    m.put("Concat", "the features join several depths (featureDepths) or several backbones"
-        + " (<backbone>a+b</backbone>)");
+    m.put("Concat", "the features are joined along another axis than the channels");
     for (String hidden : List.of("Relu", "Clip", "Gemm", "MatMul", "Add", "Sigmoid", "Tanh",
         "LeakyRelu", "Elu", "HardSwish", "HardSigmoid")) {
       m.put(hidden, "the head has a hidden layer (hiddenUnits)");

@@ -6,7 +6,10 @@
  * dev.kiln.maven.cam.ClassActivationMaps} finds the pooled maps and the head's weights in the
  * shipped ONNX model itself (so in the deeper modes the maps are the last trained ones) and {@link
  * dev.kiln.maven.cam.HeatOverlay} draws the map over the photo as the model saw it. For a head
- * that is not such a layer (a hidden layer, max pooling, several depths' features, test-time flip,
- * an fp16 model) it says why instead of drawing a wrong map.
+ * that joins several such blocks (several depths of one backbone, several backbones) the map is
+ * the sum of the blocks' maps on the finest grid, each keeping its mean; with test-time flip it is
+ * the mean of the photo's map and its mirror image's map, mirrored back. For a head that is not
+ * such a layer (a hidden layer, max pooling, an fp16 model) it says why instead of drawing a
+ * wrong map.
  */
 package dev.kiln.maven.cam;

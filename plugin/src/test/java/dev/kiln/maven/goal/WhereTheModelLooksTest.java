@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 23, item 4: activation maps are drawn from the shipped model where its head is one linear
- * layer on average-pooled maps (also the int8 model, and fine-tune's trained maps); for a hidden
- * layer the report says why there are none.
+ * layer on average-pooled maps (also the int8 model, fine-tune's trained maps, several depths with
+ * test-time flip); for a hidden layer the report says why there are none.
  */
 class WhereTheModelLooksTest {
 
@@ -68,6 +68,9 @@ class WhereTheModelLooksTest {
     assertTrue(!int8.overlays().isEmpty(), int8.note());
     ActivationMaps fineTune = maps("fine-tune", b -> b.mode("fine-tune").epochs(1));
     assertTrue(!fineTune.overlays().isEmpty(), fineTune.note());
+    ActivationMaps flip = maps("flip", b -> b.testTimeFlip(true).featureDepths(2));
+    assertTrue(!flip.overlays().isEmpty() && flip.note().contains("2 blocks") && flip.note()
+        .contains("mirror image's map, mirrored back"), flip.note());
     ActivationMaps hidden = maps("hidden", b -> b.hiddenUnits(16).epochs(1));
     assertTrue(hidden.overlays().isEmpty());
     assertTrue(hidden.note().startsWith("Activation maps not drawn: the head has a hidden layer"
