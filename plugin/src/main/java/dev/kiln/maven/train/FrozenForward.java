@@ -63,7 +63,9 @@ public final class FrozenForward implements AutoCloseable {
    * Runs the batch held in {@link #inputBuffer(int)}.
    *
    * @param count images in the buffer
-   * @return one feature row per image
+   * @return one feature row per row of the output's batch axis: one per image, or — for a model
+   *     that mirrors the batch inside it (test-time flip) — the images' rows, then their mirror
+   *     images'
    * @throws KilnException when inference fails
    */
   public float[][] run(int count) throws KilnException {
@@ -71,9 +73,11 @@ public final class FrozenForward implements AutoCloseable {
     buffer.rewind();
     try (OnnxTensor x = OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), buffer, shape);
         OrtSession.Result r = session.run(Map.of(input, x))) {
-      FloatBuffer out = ((OnnxTensor) r.get(0)).getFloatBuffer();
-      int width = out.remaining() / count;
-      float[][] rows = new float[count][width];
+      OnnxTensor output = (OnnxTensor) r.get(0);
+      FloatBuffer out = output.getFloatBuffer();
+      int batch = (int) output.getInfo().getShape()[0];
+      int width = out.remaining() / batch;
+      float[][] rows = new float[batch][width];
       for (float[] row : rows) {
         out.get(row);
       }

@@ -140,10 +140,8 @@ final class ModeSelector {
     List<int[]> variants = List.of(new int[] {depths, 0}, new int[] {depths, 1},
         new int[] {2, 0}, new int[] {2, 1});
     java.util.Set<String> seen = new java.util.HashSet<>();
-    // an ONNX backbone's stitched graph mirrors inside it: its parity reference does not (yet)
-    boolean canFlip = !(backbone.architecture() instanceof OnnxArchitecture);
     for (int[] v : variants) {
-      boolean flip = flipped || v[1] == 1 && canFlip;
+      boolean flip = flipped || v[1] == 1;
       int d = v[0];
       if (!seen.add(d + "/" + flip) || !allowsDepths(backbone, c, d)) {
         continue;

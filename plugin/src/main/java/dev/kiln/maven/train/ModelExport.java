@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The trained network as a Kiln model: the model contract (labels, preprocessing, training
@@ -234,7 +235,9 @@ final class ModelExport {
 
   /**
    * What the exported model is compared with: the trained DL4J network, or — for an ONNX
-   * backbone — the user's graph up to the cut on ONNX Runtime followed by the DL4J head.
+   * backbone — the user's graph up to the cut on ONNX Runtime followed by the DL4J head. Either
+   * computes what the exported model does, test-time flip included: with the flip, each photo's
+   * probabilities are the mean of its own and its mirror image's.
    */
   interface Reference extends AutoCloseable {
 
@@ -256,12 +259,21 @@ final class ModelExport {
     @Override
     default void close() {}
 
-    static Reference of(ComputationGraph full) {
+    /**
+     * @param full the whole trained network
+     * @param flip test-time flip: DL4J runs the photos and their mirror images, averaged
+     */
+    static Reference of(ComputationGraph full, boolean flip) {
       return new Reference() {
         @Override
         public INDArray output(float[] raw, float[] normalized, int n, Preprocessing spec) {
-          return full.outputSingle(false, Nd4j.create(normalized,
-              new long[] {n, 3, spec.height(), spec.width()}, 'c'));
+          long[] shape = {n, 3, spec.height(), spec.width()};
+          INDArray out = full.outputSingle(false, Nd4j.create(normalized, shape, 'c'));
+          if (flip) {
+            out = out.add(full.outputSingle(false, Nd4j.create(
+                mirrorWidth(normalized, n, spec.height(), spec.width()), shape, 'c'))).muli(0.5);
+          }
+          return out;
         }
 
         @Override
@@ -274,9 +286,14 @@ final class ModelExport {
     /**
      * Backbone then head: the user's graph on ONNX Runtime — read from the shipped model itself,
      * its {@code features} exposed, so that only the head and the stitching are compared, not two
-     * sessions' different fusions of the same nodes — then the trained DL4J head.
+     * sessions' different fusions of the same nodes — then the trained DL4J head. With test-time
+     * flip the shipped graph mirrors the batch in front of the backbone, so its {@code features}
+     * hold the photos' rows, then their mirror images' ({@code [2n, C]}); the head's two halves
+     * are averaged as the graph averages them.
+     *
+     * @param flip whether the shipped model flips at test time
      */
-    static Reference of(Exported shipped, Backbone backbone, ComputationGraph head,
+    static Reference of(Exported shipped, Backbone backbone, ComputationGraph head, boolean flip,
         Device device) throws KilnException {
       long[] shape = {3, backbone.inputSize(), backbone.inputSize()};
       FrozenForward frozen = new FrozenForward(
@@ -287,7 +304,19 @@ final class ModelExport {
             throws KilnException {
           java.nio.FloatBuffer in = frozen.inputBuffer(n);
           in.put(raw, 0, n * spec.tensorSize());
-          return head.outputSingle(false, Nd4j.create(frozen.run(n)));
+          float[][] features = frozen.run(n);
+          int rows = flip ? 2 * n : n;
+          if (features.length != rows) {
+            throw new IllegalStateException("the shipped model's features have " + features.length
+                + " rows for " + n + " photos, expected " + rows + (flip ? " (photos, then their"
+                    + " mirror images)" : ""));
+          }
+          INDArray out = head.outputSingle(false, Nd4j.create(features));
+          if (!flip) {
+            return out;
+          }
+          return out.get(NDArrayIndex.interval(0, n), NDArrayIndex.all())
+              .add(out.get(NDArrayIndex.interval(n, 2 * n), NDArrayIndex.all())).muli(0.5);
         }
 
         @Override
@@ -300,8 +329,8 @@ final class ModelExport {
 
   /** Runs the exported model through the runtime on the validation images beside DL4J. */
   static Checked check(Reference reference, Exported exported,
-      FeatureSource.Features val, Preprocessing raw, Backbone backbone, boolean flip,
-      ExecutorService pool, PhotoReads photos) throws KilnException {
+      FeatureSource.Features val, Preprocessing raw, Backbone backbone, ExecutorService pool,
+      PhotoReads photos) throws KilnException {
     Preprocessing norm = backbone.normalization();
     float[][] probabilities = new float[val.images().size()][];
     double max = 0;
@@ -329,11 +358,6 @@ final class ModelExport {
           continue; // the exported model's outputs for the evaluation; DL4J's for parity only
         }
         INDArray expected = reference.output(rawTensor, netTensor, n, raw);
-        if (flip) { // the graph averages each photo with its mirror image
-          expected = expected.add(reference.output(
-              mirrorWidth(rawTensor, n, raw.height(), raw.width()),
-              mirrorWidth(netTensor, n, raw.height(), raw.width()), n, raw)).muli(0.5);
-        }
         for (int i = 0; i < n; i++) {
           float[] p = probabilities[from + i];
           for (int j = 0; j < p.length; j++) {

@@ -44,10 +44,10 @@ final class Packaging {
         trained.linear());
     ModelExport.Checked checked;
     boolean flip = run.settings().head().testTimeFlip();
-    try (ModelExport.Reference reference = full != null ? ModelExport.Reference.of(full)
-        : ModelExport.Reference.of(exported, run.backbone(), trained.result().graph(),
+    try (ModelExport.Reference reference = full != null ? ModelExport.Reference.of(full, flip)
+        : ModelExport.Reference.of(exported, run.backbone(), trained.result().graph(), flip,
             run.settings().run().device())) {
-      checked = ModelExport.check(reference, exported, val, run.raw(), run.backbone(), flip,
+      checked = ModelExport.check(reference, exported, val, run.raw(), run.backbone(),
           run.pool(), run.photos());
     }
     run.photos().requireUnchanged();
