@@ -69,7 +69,7 @@ class ClassActivationMapsTest {
 
   @Test
   void theLinearHeadOnAveragePooledMapsIsFound() throws Exception {
-    ClassActivationMaps.Head head = ClassActivationMaps.head(graph("GlobalAveragePool", null));
+    PooledHead head = PooledHead.read(graph("GlobalAveragePool", null));
     assertEquals(List.of("x"), head.blocks(), "the maps the pooling averages");
     assertTrue(!head.flip());
     // W[k] = (1, -1), (2, 0), (-3, 5): centred over the two classes
@@ -79,10 +79,10 @@ class ClassActivationMapsTest {
 
   @Test
   void otherHeadsAreNamedNotDrawn() {
-    assertTrue(assertThrows(ClassActivationMaps.NotLinear.class, () -> ClassActivationMaps
-        .head(graph("GlobalMaxPool", null))).getMessage().contains("max-pooled (pooling max)"));
-    assertTrue(assertThrows(ClassActivationMaps.NotLinear.class, () -> ClassActivationMaps
-        .head(graph("GlobalAveragePool", "Relu"))).getMessage()
+    assertTrue(assertThrows(NotLinear.class, () -> PooledHead
+        .read(graph("GlobalMaxPool", null))).getMessage().contains("max-pooled (pooling max)"));
+    assertTrue(assertThrows(NotLinear.class, () -> PooledHead
+        .read(graph("GlobalAveragePool", "Relu"))).getMessage()
         .contains("hidden layer (hiddenUnits)"));
   }
 
@@ -140,11 +140,11 @@ class ClassActivationMapsTest {
 
   @Test
   void aConcatOfAveragePooledBlocksIsFoundBlockByBlock() throws Exception {
-    ClassActivationMaps.Head head = ClassActivationMaps.head(joined("GlobalAveragePool"));
+    PooledHead head = PooledHead.read(joined("GlobalAveragePool"));
     assertEquals(List.of("x", "y"), head.blocks(), "in the order the Concat joins them");
     assertEquals(6, head.weights()[0].length);
-    assertTrue(assertThrows(ClassActivationMaps.NotLinear.class, () -> ClassActivationMaps
-        .head(joined("GlobalMaxPool"))).getMessage().contains("max-pooled (pooling max)"),
+    assertTrue(assertThrows(NotLinear.class, () -> PooledHead
+        .read(joined("GlobalMaxPool"))).getMessage().contains("max-pooled (pooling max)"),
         "one max-pooled block is not exact");
     // one forward pass on a random input: each block's map averages to its part of the score
     ModelProto model = ModelProto.newBuilder().setIrVersion(8).addOpsetImport(
@@ -179,7 +179,7 @@ class ClassActivationMapsTest {
         .addAttribute(OnnxGraph.ints("axes", 0)).addAttribute(OnnxGraph.integer("keepdims", 0));
     g.node("Identity", "output", "output", "flip_averaged");
     g.graph.addOutput(OnnxGraph.floatValue("output", -1, 2));
-    ClassActivationMaps.Head head = ClassActivationMaps.head(g.graph.build());
+    PooledHead head = PooledHead.read(g.graph.build());
     assertTrue(head.flip());
     assertEquals(List.of("flip_batch"), head.blocks());
     // a different second half is not the mirror image
@@ -190,8 +190,8 @@ class ClassActivationMapsTest {
         other.graph.setNode(i, other.graph.getNode(i).toBuilder().setInput(3, "flip_starts"));
       }
     }
-    assertTrue(assertThrows(ClassActivationMaps.NotLinear.class, () -> ClassActivationMaps
-        .head(other.graph.build())).getMessage().contains("not read as its mirror image"));
+    assertTrue(assertThrows(NotLinear.class, () -> PooledHead
+        .read(other.graph.build())).getMessage().contains("not read as its mirror image"));
   }
 
   @Test
@@ -279,7 +279,7 @@ class ClassActivationMapsTest {
   static ActivationMaps drawnAndExact(TrainingResult r, boolean flip, List<String> grids)
       throws Exception {
     ModelProto model = ModelProto.parseFrom(r.onnx());
-    ClassActivationMaps.Head head = ClassActivationMaps.head(model.getGraph());
+    PooledHead head = PooledHead.read(model.getGraph());
     assertEquals(flip, head.flip());
     assertEquals(grids.size(), head.blocks().size(), head.blocks().toString());
     List<LabelledImage> photos = data.validation().stream().limit(4).toList();
@@ -298,7 +298,7 @@ class ClassActivationMapsTest {
   }
 
   /** @return the blocks' grids; asserts every photo's and branch's maps are exact */
-  static List<int[]> assertExact(ModelProto model, ClassActivationMaps.Head head, float[] input,
+  static List<int[]> assertExact(ModelProto model, PooledHead head, float[] input,
       long[] shape) throws Exception {
     NodeProto gemm = model.getGraph().getNodeList().stream()
         .filter(n -> n.getOpType().equals("Gemm")).reduce((a, b) -> {
