@@ -154,7 +154,8 @@ public final class ClassActivationMaps {
 
   private static void run(OrtSession session, String output, PooledHead head,
       ModelMetadata metadata, Path root, List<String> batch,
-      Map<String, ActivationMaps.Overlay> overlays, List<int[]> grids) throws OrtException, NotLinear {
+      Map<String, ActivationMaps.Overlay> overlays, List<int[]> grids)
+      throws OrtException, NotLinear {
     Preprocessing spec = metadata.preprocessing();
     Map<String, BufferedImage> fitted = new LinkedHashMap<>();
     for (String photo : batch) {
