@@ -305,21 +305,11 @@ public final class ClassActivationMaps {
     if (mh == h && mw == w) {
       return map;
     }
-    double[][] up = new double[h][w];
+    double[][] up = HeatOverlay.upsample(map, h, w);
     double upMean = 0;
-    for (int y = 0; y < h; y++) {
-      double sy = Math.min(mh - 1, Math.max(0, (y + 0.5) * mh / h - 0.5));
-      int y0 = (int) sy;
-      int y1 = Math.min(mh - 1, y0 + 1);
-      double fy = sy - y0;
-      for (int x = 0; x < w; x++) {
-        double sx = Math.min(mw - 1, Math.max(0, (x + 0.5) * mw / w - 0.5));
-        int x0 = (int) sx;
-        int x1 = Math.min(mw - 1, x0 + 1);
-        double fx = sx - x0;
-        up[y][x] = (1 - fy) * ((1 - fx) * map[y0][x0] + fx * map[y0][x1])
-            + fy * ((1 - fx) * map[y1][x0] + fx * map[y1][x1]);
-        upMean += up[y][x] / ((double) h * w);
+    for (double[] row : up) {
+      for (double v : row) {
+        upMean += v / ((double) h * w);
       }
     }
     double shift = mean(map) - upMean;

@@ -90,16 +90,21 @@ public final class HeatOverlay {
    * input), edges clamped.
    */
   static double[][] upsample(float[][] map, int size) {
+    return upsample(map, size, size);
+  }
+
+  /** As {@link #upsample(float[][], int)}, to {@code h} rows and {@code w} columns. */
+  static double[][] upsample(float[][] map, int h, int w) {
     int rows = map.length;
     int cols = map[0].length;
-    double[][] out = new double[size][size];
-    for (int y = 0; y < size; y++) {
-      double fy = Math.max(0, Math.min(rows - 1, (y + 0.5) * rows / size - 0.5));
+    double[][] out = new double[h][w];
+    for (int y = 0; y < h; y++) {
+      double fy = Math.max(0, Math.min(rows - 1, (y + 0.5) * rows / h - 0.5));
       int y0 = (int) Math.floor(fy);
       int y1 = Math.min(rows - 1, y0 + 1);
       double ty = fy - y0;
-      for (int x = 0; x < size; x++) {
-        double fx = Math.max(0, Math.min(cols - 1, (x + 0.5) * cols / size - 0.5));
+      for (int x = 0; x < w; x++) {
+        double fx = Math.max(0, Math.min(cols - 1, (x + 0.5) * cols / w - 0.5));
         int x0 = (int) Math.floor(fx);
         int x1 = Math.min(cols - 1, x0 + 1);
         double tx = fx - x0;

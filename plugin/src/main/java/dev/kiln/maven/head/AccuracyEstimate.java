@@ -53,8 +53,8 @@ public record AccuracyEstimate(
     }
     double p = right / (double) Math.max(1, photos);
     double tail = (1 - CONFIDENCE) / 2;
-    double low = right == 0 ? 0
-        : new BetaDistribution(null, right, photos - right + 1.0).inverseCumulativeProbability(tail);
+    double low = right == 0 ? 0 : new BetaDistribution(null, right, photos - right + 1.0)
+        .inverseCumulativeProbability(tail);
     double high = right == photos ? 1 : new BetaDistribution(null, right + 1.0, photos - right)
         .inverseCumulativeProbability(1 - tail);
     return new AccuracyEstimate(p, Math.max(0, Math.min(p, low)), Math.min(1, Math.max(p, high)),
