@@ -102,6 +102,11 @@ record SearchStage(List<Candidate> candidates, Duration budget, boolean explicit
           .images(), null);
     } else {
       AccuracyEstimate nested = nestedEstimate(tried, photos, s.folds());
+      // the evidence for the rule: the same nesting with the plain best out of fold instead
+      run.listener().debug(String.format(Locale.ROOT, "[auto] rules nested over %d photos:"
+          + " one standard error %d right, best out of fold %d right", photos.size(),
+          nestedRight(tried, photos, s.folds(), SearchStage::choose, new ArrayList<>()),
+          nestedRight(tried, photos, s.folds(), SearchStage::best, new ArrayList<>())));
       if (won.trained().linear().curve() != null) { // the winner's curve: what the rest adds
         nested = won.trained().linear().curve().gain().widen(nested);
       }
@@ -192,24 +197,36 @@ record SearchStage(List<Candidate> candidates, Duration budget, boolean explicit
    */
   private static AccuracyEstimate nestedEstimate(List<Scored> tried, Set<String> photos,
       int folds) {
+    List<String> chosen = new ArrayList<>();
+    int scoredRight = nestedRight(tried, photos, folds, SearchStage::choose, chosen);
+    return AccuracyEstimate.exact(scoredRight, photos.size(), String.format(Locale.ROOT,
+        "nested %d-fold cross-validation over all %d labelled photos with auto's choice among %d"
+            + " candidates repeated inside it: each photo predicted by a head that never saw it,"
+            + " of the candidate chosen on the other folds alone (per fold: %s)", folds,
+        photos.size(), tried.size(), String.join(", ", chosen)));
+  }
+
+  /** A choice rule: the index of the candidate it picks on {@code photos}. */
+  private interface Rule {
+    int pick(List<Scored> tried, Set<String> photos);
+  }
+
+  /** @return how many photos the candidates {@code rule} chose on the other folds got right */
+  private static int nestedRight(List<Scored> tried, Set<String> photos, int folds, Rule rule,
+      List<String> chosen) {
     Map<String, Integer> fold = tried.get(0).fold();
     int scoredRight = 0;
-    List<String> chosen = new ArrayList<>();
     for (int f = 0; f < folds; f++) {
       Set<String> others = new LinkedHashSet<>();
       Set<String> inside = new LinkedHashSet<>();
       for (String p : photos) {
         (fold.get(p) == f ? inside : others).add(p);
       }
-      Scored pick = tried.get(choose(tried, others));
+      Scored pick = tried.get(rule.pick(tried, others));
       chosen.add(pick.candidate().name());
       scoredRight += right(pick, inside);
     }
-    return AccuracyEstimate.exact(scoredRight, photos.size(), String.format(Locale.ROOT,
-        "nested %d-fold cross-validation over all %d labelled photos with auto's choice among %d"
-            + " candidates repeated inside it: each photo predicted by a head that never saw it,"
-            + " of the candidate chosen on the other folds alone (per fold: %s)", folds,
-        photos.size(), tried.size(), String.join(", ", chosen)));
+    return scoredRight;
   }
 
   private static List<TrainingResult.Candidate> leaderboard(List<Scored> tried,

@@ -119,7 +119,12 @@ public final class AutoBenchmark {
     int auto = 0;
     int covered = 0;
     int[] single = new int[backbones.size()];
+    // -Dkiln.bench.quarter=K (1-based): that quarter's build alone
+    int only = Integer.getInteger("kiln.bench.quarter", 0);
     for (int q = 0; q < quarters; q++) {
+      if (only > 0 && q != only - 1) {
+        continue;
+      }
       final int qq = q;
       List<LabelledImage> in = photos.stream().filter(p -> quarter.get(p.relativePath()) != qq)
           .toList();
@@ -175,7 +180,8 @@ public final class AutoBenchmark {
             .estimateFolds(folds))
         .alternatives(backbones.subList(1, 3)).build(), listener(lines));
     double autoSeconds = (System.nanoTime() - t0) / 1e9;
-    lines.stream().filter(l -> l.startsWith("[leaderboard]") || l.startsWith("[mode]"))
+    lines.stream().filter(l -> l.startsWith("[leaderboard]") || l.startsWith("[mode]")
+            || l.startsWith("[auto] rules"))
         .forEach(System.out::println);
     int autoRight = right(auto, keptOut, build.labels());
     double autoKept = autoRight / (double) keptOut.size();
@@ -237,6 +243,11 @@ public final class AutoBenchmark {
 
       @Override
       public void epoch(EpochStats stats) {}
+
+      @Override
+      public void debug(String message) {
+        lines.add(message);
+      }
     };
   }
 
