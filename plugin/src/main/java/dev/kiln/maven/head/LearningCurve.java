@@ -189,6 +189,9 @@ public final class LearningCurve {
     for (int i = 0; i < n; i++) {
       order[i] = rnd.nextDouble();
     }
+    List<int[]> jobs = new ArrayList<>(); // per fit: its fraction, its fold
+    List<int[]> subsets = new ArrayList<>(); // per fit: the photos it scores
+    List<java.util.concurrent.Callable<SoftmaxRegression.Model>> fits = new ArrayList<>();
     for (int o = 0; o < folds; o++) {
       final int oo = o;
       int[] held = Arrays.stream(scored).filter(i -> fold[i] == oo).toArray();
@@ -227,12 +230,24 @@ public final class LearningCurve {
         }
         int[] use = java.util.stream.IntStream.range(0, n)
             .filter(i -> fold[i] != oo && chosen[photoOfRow[i]]).toArray();
-        SoftmaxRegression.Model model = SoftmaxRegression.fit(rows, labels, classes, use,
-            outOfFold.lambdas()[o], classWeights, null);
-        float[][] p = LinearHeadSelection.probabilities(model, rows, mirrored, held);
-        for (int r = 0; r < held.length; r++) {
-          right[f][position[held[r]]] = LinearHeadSelection.argMax(p[r]) == labels[held[r]];
-        }
+        double lambda = outOfFold.lambdas()[o];
+        jobs.add(new int[] {f, o});
+        subsets.add(held);
+        fits.add(() -> SoftmaxRegression.fit(rows, labels, classes, use, lambda, classWeights,
+            null));
+      }
+    }
+    // the subsets' fits are independent: side by side, then scored in order
+    List<SoftmaxRegression.Model> models;
+    try (ParallelFits parallel = new ParallelFits(n, rows[0].length)) {
+      models = parallel.all(fits);
+    }
+    for (int t = 0; t < models.size(); t++) {
+      int f = jobs.get(t)[0];
+      int[] held = subsets.get(t);
+      float[][] p = LinearHeadSelection.probabilities(models.get(t), rows, mirrored, held);
+      for (int r = 0; r < held.length; r++) {
+        right[f][position[held[r]]] = LinearHeadSelection.argMax(p[r]) == labels[held[r]];
       }
     }
     int[] y = new int[m];

@@ -146,50 +146,69 @@ public final class LinearHeadSelection {
     int tried = 0;
     // strongest first, each fit warm started from the previous strength; stop once the pooled
     // loss (and every outer fold's inner loss) has not improved for PATIENCE strengths
-    for (int g = 0; g < grid; g++) {
-      predicted[g] = new int[n];
-      rowLoss[g] = new double[n];
-      for (int o = 0; o < folds; o++) {
-        single[o] = SoftmaxRegression.fit(rows, labels, classes, rowsNotIn(fold, o, -1),
-            LAMBDAS[g], classWeights, single[o]);
-        fits++;
-        score(single[o], rows, mirrored, labels, scoredIn[o], predicted[g], rowLoss[g],
-            current);
-      }
-      double loss = sum(rowLoss[g]) / photos;
-      curve.add(new Point(LAMBDAS[g], loss, accuracy(predicted[g], labels, scored, photos)));
-      if (loss < curve.get(best).loss() - 1e-9) {
-        best = g;
-      }
-      if (estimate) {
-        for (int a = 0; a < folds; a++) {
+    try (ParallelFits parallel = new ParallelFits(n, rows[0].length)) {
+      for (int g = 0; g < grid; g++) {
+        predicted[g] = new int[n];
+        rowLoss[g] = new double[n];
+        // this strength's fits are independent (each warm started from its own previous one):
+        // side by side, then scored in order
+        double lambda = LAMBDAS[g];
+        List<java.util.concurrent.Callable<SoftmaxRegression.Model>> tasks = new ArrayList<>();
+        for (int o = 0; o < folds; o++) {
+          int[] use = rowsNotIn(fold, o, -1);
+          SoftmaxRegression.Model warm = single[o];
+          tasks.add(() -> SoftmaxRegression.fit(rows, labels, classes, use, lambda, classWeights,
+              warm));
+        }
+        for (int a = 0; estimate && a < folds; a++) {
           for (int b = a + 1; b < folds; b++) {
-            pair[a][b] = SoftmaxRegression.fit(rows, labels, classes, rowsNotIn(fold, a, b),
-                LAMBDAS[g], classWeights, pair[a][b]);
-            fits++;
-            // outer b scores inner fold a; outer a scores inner fold b
-            inner[b][g] += logLoss(pair[a][b], rows, mirrored, labels, scoredIn[a]);
-            inner[a][g] += logLoss(pair[a][b], rows, mirrored, labels, scoredIn[b]);
+            int[] use = rowsNotIn(fold, a, b);
+            SoftmaxRegression.Model warm = pair[a][b];
+            tasks.add(() -> SoftmaxRegression.fit(rows, labels, classes, use, lambda,
+                classWeights, warm));
           }
         }
+        List<SoftmaxRegression.Model> fitted = parallel.all(tasks);
+        fits += fitted.size();
         for (int o = 0; o < folds; o++) {
-          if (inner[o][g] < inner[o][innerBest[o]] - 1e-9) {
-            innerBest[o] = g;
+          single[o] = fitted.get(o);
+          score(single[o], rows, mirrored, labels, scoredIn[o], predicted[g], rowLoss[g],
+              current);
+        }
+        double loss = sum(rowLoss[g]) / photos;
+        curve.add(new Point(LAMBDAS[g], loss, accuracy(predicted[g], labels, scored, photos)));
+        if (loss < curve.get(best).loss() - 1e-9) {
+          best = g;
+        }
+        if (estimate) {
+          int next = folds;
+          for (int a = 0; a < folds; a++) {
+            for (int b = a + 1; b < folds; b++) {
+              pair[a][b] = fitted.get(next++);
+              // outer b scores inner fold a; outer a scores inner fold b
+              inner[b][g] += logLoss(pair[a][b], rows, mirrored, labels, scoredIn[a]);
+              inner[a][g] += logLoss(pair[a][b], rows, mirrored, labels, scoredIn[b]);
+            }
           }
-          if (innerBest[o] == g) { // single[o] is this strength's head without fold o
-            for (int i : scoredIn[o]) {
-              outOfFold[i] = current[i];
+          for (int o = 0; o < folds; o++) {
+            if (inner[o][g] < inner[o][innerBest[o]] - 1e-9) {
+              innerBest[o] = g;
+            }
+            if (innerBest[o] == g) { // single[o] is this strength's head without fold o
+              for (int i : scoredIn[o]) {
+                outOfFold[i] = current[i];
+              }
             }
           }
         }
-      }
-      tried = g + 1;
-      boolean done = g - best >= PATIENCE;
-      for (int o = 0; estimate && o < folds; o++) {
-        done &= g - innerBest[o] >= PATIENCE;
-      }
-      if (done) {
-        break;
+        tried = g + 1;
+        boolean done = g - best >= PATIENCE;
+        for (int o = 0; estimate && o < folds; o++) {
+          done &= g - innerBest[o] >= PATIENCE;
+        }
+        if (done) {
+          break;
+        }
       }
     }
     int[] all = new int[n];
