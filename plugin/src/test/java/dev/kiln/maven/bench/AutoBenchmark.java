@@ -116,6 +116,7 @@ public final class AutoBenchmark {
       }
     }
     int n = 0;
+    int builds = 0;
     int auto = 0;
     int covered = 0;
     int[] single = new int[backbones.size()];
@@ -133,6 +134,7 @@ public final class AutoBenchmark {
           p.relativePath()) == qq).toList(), all.labels(), build.labels());
       Run r = run(set + ", quarter " + (q + 1) + " of " + quarters + " kept out", build,
           keptOut, backbones, cache, folds);
+      builds++;
       n += r.keptOut();
       auto += r.autoRight();
       covered += r.covered() ? 1 : 0;
@@ -141,15 +143,16 @@ public final class AutoBenchmark {
       }
     }
     int best = java.util.Arrays.stream(single).max().orElse(0);
-    System.out.printf(Locale.ROOT, "%n== %s, every photo kept out once (%d photos): auto %.2f%%"
-            + " (%d right)", set, n, 100.0 * auto / n, auto);
+    System.out.printf(Locale.ROOT, "%n== %s, %s (%d photos): auto %.2f%%"
+            + " (%d right)", set, builds == quarters ? "every photo kept out once"
+        : builds + " of " + quarters + " quarters kept out", n, 100.0 * auto / n, auto);
     for (int b = 0; b < single.length; b++) {
       System.out.printf(Locale.ROOT, "; %s %.2f%% (%d)", backbones.get(b).architecture().id(),
           100.0 * single[b] / n, single[b]);
     }
     System.out.printf(Locale.ROOT, "%n  auto >= best single - 1 photo: %b (%+d photos);"
         + " kept-out accuracy within auto's interval in %d of %d builds%n", auto >= best - 1,
-        auto - best, covered, quarters);
+        auto - best, covered, builds);
   }
 
   /** @return the photos as a data set of their own: links in a temporary folder per label */
