@@ -189,7 +189,7 @@ public final class LearningCurve {
     for (int i = 0; i < n; i++) {
       order[i] = rnd.nextDouble();
     }
-    List<int[]> jobs = new ArrayList<>(); // per fit: its fraction, its fold
+    List<Integer> fractionOf = new ArrayList<>(); // per fit: its fraction's index
     List<int[]> subsets = new ArrayList<>(); // per fit: the photos it scores
     List<java.util.concurrent.Callable<SoftmaxRegression.Model>> fits = new ArrayList<>();
     for (int o = 0; o < folds; o++) {
@@ -231,7 +231,7 @@ public final class LearningCurve {
         int[] use = java.util.stream.IntStream.range(0, n)
             .filter(i -> fold[i] != oo && chosen[photoOfRow[i]]).toArray();
         double lambda = outOfFold.lambdas()[o];
-        jobs.add(new int[] {f, o});
+        fractionOf.add(f);
         subsets.add(held);
         fits.add(() -> SoftmaxRegression.fit(rows, labels, classes, use, lambda, classWeights,
             null));
@@ -243,7 +243,7 @@ public final class LearningCurve {
       models = parallel.all(fits);
     }
     for (int t = 0; t < models.size(); t++) {
-      int f = jobs.get(t)[0];
+      int f = fractionOf.get(t);
       int[] held = subsets.get(t);
       float[][] p = LinearHeadSelection.probabilities(models.get(t), rows, mirrored, held);
       for (int r = 0; r < held.length; r++) {
