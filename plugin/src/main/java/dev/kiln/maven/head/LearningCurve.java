@@ -234,7 +234,7 @@ public final class LearningCurve {
         fractionOf.add(f);
         subsets.add(held);
         fits.add(() -> SoftmaxRegression.fit(rows, labels, classes, use, lambda, classWeights,
-            null));
+            null, LinearHeadSelection.SELECTION_TOLERANCE));
       }
     }
     // the subsets' fits are independent: side by side, then scored in order

@@ -80,6 +80,21 @@ public final class SoftmaxRegression {
    */
   public static Model fit(float[][] rows, int[] labels, int classes, int[] use, double lambda,
       double[] classWeights, Model warm) {
+    return fit(rows, labels, classes, use, lambda, classWeights, warm, TOLERANCE);
+  }
+
+  /**
+   * As {@link #fit(float[][], int[], int, int[], double, double[], Model)}, stopping once the
+   * gradient's max-norm is at most {@code tolerance}.
+   *
+   * @param tolerance gradient max-norm at which the fit has converged (&gt; 0)
+   * @return the fitted model
+   */
+  static Model fit(float[][] rows, int[] labels, int classes, int[] use, double lambda,
+      double[] classWeights, Model warm, double tolerance) {
+    if (!(tolerance > 0)) {
+      throw new IllegalArgumentException("tolerance must be > 0, was " + tolerance);
+    }
     if (use.length == 0) {
       throw new IllegalArgumentException("no rows to fit on");
     }
@@ -89,7 +104,7 @@ public final class SoftmaxRegression {
     Problem p = new Problem(rows, labels, classes, use, lambda, classWeights);
     double[] theta = warm != null && warm.standardized().length == p.size()
         ? warm.standardized().clone() : new double[p.size()];
-    int iterations = lbfgs(p, theta);
+    int iterations = lbfgs(p, theta, tolerance);
     return p.model(theta, iterations);
   }
 
@@ -231,7 +246,7 @@ public final class SoftmaxRegression {
   }
 
   /** Limited-memory BFGS with Armijo backtracking; θ is updated in place. */
-  private static int lbfgs(Problem p, double[] theta) {
+  private static int lbfgs(Problem p, double[] theta, double tolerance) {
     int n = theta.length;
     double[] g = new double[n];
     double f = p.value(theta, g);
@@ -245,7 +260,7 @@ public final class SoftmaxRegression {
     double[] next = new double[n];
     double[] gNext = new double[n];
     int it = 0;
-    while (it < MAX_ITERATIONS && maxAbs(g) > TOLERANCE) {
+    while (it < MAX_ITERATIONS && maxAbs(g) > tolerance) {
       it++;
       // two-loop recursion: d = -H·g
       System.arraycopy(g, 0, d, 0, n);

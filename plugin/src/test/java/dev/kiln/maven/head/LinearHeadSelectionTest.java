@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
@@ -54,6 +55,29 @@ class LinearHeadSelectionTest {
     assertEquals(5, r.folds());
     assertTrue(r.curve().size() >= 4 && r.curve().get(0).lambda() > r.lambda() / 10,
         r.curve().toString());
+  }
+
+  @Test
+  void theSelectionsLooserToleranceChoosesAsTheTightOneAndShipsTheSameHead() {
+    int[] y = new int[300];
+    float[][] x = rows(300, 3, y);
+    LinearHeadSelection.Result tight = LinearHeadSelection.select(x, null, y, 2, keys(300), 5, 42,
+        null, true, SoftmaxRegression.TOLERANCE);
+    LinearHeadSelection.Result loose = LinearHeadSelection.select(x, null, y, 2, keys(300), 5, 42,
+        null, true, LinearHeadSelection.SELECTION_TOLERANCE);
+    assertEquals(tight.lambda(), loose.lambda());
+    // the shipped head is always fitted to the tight tolerance: the very same weights
+    for (int k = 0; k < 2; k++) {
+      assertArrayEquals(tight.model().weights()[k], loose.model().weights()[k]);
+    }
+    assertEquals(tight.estimate().accuracy(), loose.estimate().accuracy(), 1.0 / 300 + 1e-12);
+    // the looser fits stop sooner
+    int[] all = java.util.stream.IntStream.range(0, 300).toArray();
+    assertTrue(SoftmaxRegression.fit(x, y, 2, all, 1e-5, null, null,
+            LinearHeadSelection.SELECTION_TOLERANCE).iterations()
+        < SoftmaxRegression.fit(x, y, 2, all, 1e-5, null, null).iterations());
+    assertThrows(IllegalArgumentException.class,
+        () -> SoftmaxRegression.fit(x, y, 2, all, 1e-5, null, null, 0));
   }
 
   @Test
