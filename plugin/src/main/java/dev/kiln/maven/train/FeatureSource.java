@@ -40,6 +40,7 @@ final class FeatureSource implements AutoCloseable {
   /** Marks a row left in the cache. */
   private static final float[] IN_CACHE = new float[0];
   private FrozenForward forward;
+  private final FittedImages kept;
   private long decodeNanos;
   private long forwardNanos;
   private int computed;
@@ -53,6 +54,17 @@ final class FeatureSource implements AutoCloseable {
    */
   FeatureSource(Backbone backbone, String cutLayer, boolean pooled, Preprocessing raw,
       Device device, FeatureCache cache, ExecutorService pool, PhotoReads photos) {
+    this(backbone, cutLayer, pooled, raw, device, cache, pool, photos, null);
+  }
+
+  /**
+   * @param kept the run's fitted images (plain and mirror images are made from them, and photos
+   *     decoded here are offered to them), or null
+   */
+  FeatureSource(Backbone backbone, String cutLayer, boolean pooled, Preprocessing raw,
+      Device device, FeatureCache cache, ExecutorService pool, PhotoReads photos,
+      FittedImages kept) {
+    this.kept = kept;
     this.photos = photos;
     this.pooled = pooled;
     this.backbone = backbone;
@@ -78,7 +90,7 @@ final class FeatureSource implements AutoCloseable {
 
   Features features(List<LabelledImage> images, List<SkippedImage> skipped)
       throws KilnException {
-    return features(images, skipped, null, 0, 0);
+    return features(images, skipped, "", null, null);
   }
 
   /**
@@ -103,28 +115,32 @@ final class FeatureSource implements AutoCloseable {
             + (epoch == 0 ? "" : ":epoch" + epoch);
     return features(images, skipped, variant, augmentation == null ? null
         : (image, decoded) -> augmentation.apply(decoded, raw,
-            ImageLoader.variantRandom(seed, image, epoch, copy)));
+            ImageLoader.variantRandom(seed, image, epoch, copy)), null);
   }
 
   /** Features of the mirror images (left and right swapped), cached as their own variant. */
   Features mirrored(List<LabelledImage> images, List<SkippedImage> skipped) throws KilnException {
-    return features(images, skipped, "mirror", (image, decoded) -> Mirror.of(
-        dev.kiln.runtime.image.Preprocessor.fit(decoded, raw)));
+    return features(images, skipped, "mirror", null, Mirror::of);
   }
 
   /**
    * @param variant cache key suffix of this variant ("" for the plain images)
-   * @param fit how a decoded image becomes the input-size image (null: the plain fit)
+   * @param fit how a decoded image becomes the input-size image (an augmentation), or null: the
+   *     plain fit, then {@code ofPlain}
+   * @param ofPlain what the variant makes of the plain fitted image (a mirror), or null
    */
   private Features features(List<LabelledImage> images, List<SkippedImage> skipped,
       String variant, java.util.function.BiFunction<LabelledImage, java.awt.image.BufferedImage,
-          java.awt.image.BufferedImage> fit) throws KilnException {
+          java.awt.image.BufferedImage> fit,
+      java.util.function.UnaryOperator<java.awt.image.BufferedImage> ofPlain)
+      throws KilnException {
     float[][] rows = new float[images.size()][];
     String[] keys = new String[images.size()];
     // each photo is read once: the bytes hashed for its key are the bytes decoded; only a batch
     // of read photos is held at a time
     List<Integer> pending = new ArrayList<>();
     List<byte[]> pendingBytes = new ArrayList<>();
+    List<String> pendingSha = new ArrayList<>();
     for (int from = 0; from < images.size(); from += BATCH) {
       int to = Math.min(images.size(), from + BATCH);
       long t0 = System.nanoTime();
@@ -148,12 +164,13 @@ final class FeatureSource implements AutoCloseable {
         }
         pending.add(i);
         pendingBytes.add(read.photo().bytes());
+        pendingSha.add(read.photo().sha256());
         if (pending.size() == BATCH) {
-          compute(images, pending, pendingBytes, rows, keys, skipped, fit);
+          compute(images, pending, pendingBytes, pendingSha, rows, keys, skipped, fit, ofPlain);
         }
       }
     }
-    compute(images, pending, pendingBytes, rows, keys, skipped, fit);
+    compute(images, pending, pendingBytes, pendingSha, rows, keys, skipped, fit, ofPlain);
     List<LabelledImage> ok = new ArrayList<>();
     List<float[]> okRows = new ArrayList<>();
     List<String> okKeys = new ArrayList<>();
@@ -174,20 +191,25 @@ final class FeatureSource implements AutoCloseable {
    * row under its photo's key (the hash of those very bytes); then clears the pending lists.
    */
   private void compute(List<LabelledImage> images, List<Integer> pending,
-      List<byte[]> pendingBytes, float[][] rows, String[] keys, List<SkippedImage> skipped,
-      java.util.function.BiFunction<LabelledImage, java.awt.image.BufferedImage,
-          java.awt.image.BufferedImage> fit) throws KilnException {
+      List<byte[]> pendingBytes, List<String> pendingSha, float[][] rows, String[] keys,
+      List<SkippedImage> skipped, java.util.function.BiFunction<LabelledImage,
+          java.awt.image.BufferedImage, java.awt.image.BufferedImage> fit,
+      java.util.function.UnaryOperator<java.awt.image.BufferedImage> ofPlain)
+      throws KilnException {
     if (pending.isEmpty()) {
       return;
     }
     long t0 = System.nanoTime();
     List<LabelledImage> part = pending.stream().map(images::get).toList();
-    ImageLoader.Chunk chunk = ImageLoader.decode(part, pendingBytes, raw, pool, fit);
+    ImageLoader.Chunk chunk = fit != null
+        ? ImageLoader.decode(part, pendingBytes, raw, pool, fit)
+        : ImageLoader.decode(part, pendingBytes, pendingSha, raw, pool, kept, ofPlain);
     skipped.addAll(chunk.skipped());
     if (chunk.fitted().isEmpty()) {
       decodeNanos += System.nanoTime() - t0;
       pending.clear();
       pendingBytes.clear();
+      pendingSha.clear();
       return;
     }
     float[] scratch = new float[raw.tensorSize()];
@@ -213,6 +235,7 @@ final class FeatureSource implements AutoCloseable {
     }
     pending.clear();
     pendingBytes.clear();
+    pendingSha.clear();
   }
 
   private FrozenForward forward() throws KilnException {

@@ -109,6 +109,38 @@ final class ImageLoader {
     return collect(images, futures);
   }
 
+  /**
+   * Decodes photos already read, in parallel, each fitted by {@link Preprocessor#fit} and then
+   * given to {@code ofPlain}; a photo whose fitted image {@code kept} holds is not decoded again,
+   * and the ones decoded are offered to it.
+   *
+   * @param sha256 each photo's hash, of the bytes read
+   * @param kept the run's fitted images, or null
+   * @param ofPlain what the variant makes of the plain fitted image (a mirror), or null for the
+   *     plain image itself
+   */
+  static Chunk decode(List<LabelledImage> images, List<byte[]> bytes, List<String> sha256,
+      Preprocessing spec, ExecutorService pool, FittedImages kept,
+      java.util.function.UnaryOperator<BufferedImage> ofPlain) {
+    List<Future<BufferedImage>> futures = new ArrayList<>(images.size());
+    for (int i = 0; i < images.size(); i++) {
+      LabelledImage image = images.get(i);
+      byte[] b = bytes.get(i);
+      String sha = sha256.get(i);
+      futures.add(pool.submit(() -> {
+        BufferedImage plain = kept == null ? null : kept.get(sha, spec);
+        if (plain == null) {
+          plain = fitted(image, b, spec, null);
+          if (kept != null) {
+            kept.offer(sha, spec, plain);
+          }
+        }
+        return ofPlain == null ? plain : ofPlain.apply(plain);
+      }));
+    }
+    return collect(images, futures);
+  }
+
   /** @return the photo decoded from {@code bytes} and fitted */
   static BufferedImage fitted(LabelledImage image, byte[] bytes, Preprocessing spec,
       java.util.function.BiFunction<LabelledImage, BufferedImage, BufferedImage> fit)

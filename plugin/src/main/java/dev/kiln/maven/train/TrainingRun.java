@@ -27,6 +27,7 @@ final class TrainingRun implements AutoCloseable {
   private final ProgressListener listener;
   private final ExecutorService pool;
   private final PhotoReads photos;
+  private final FittedImages fitted;
   private final List<SkippedImage> skipped;
   private final RunTimes times;
   private final boolean owner;
@@ -41,6 +42,7 @@ final class TrainingRun implements AutoCloseable {
       return t;
     });
     this.photos = request.photos().open();
+    this.fitted = new FittedImages(FittedImages.DEFAULT_BUDGET);
     this.skipped = new ArrayList<>();
     this.times = new RunTimes();
     this.owner = true;
@@ -52,6 +54,7 @@ final class TrainingRun implements AutoCloseable {
     this.listener = listener;
     this.pool = parent.pool;
     this.photos = parent.photos;
+    this.fitted = parent.fitted;
     this.skipped = skipped;
     this.times = parent.times;
     this.owner = false;
@@ -162,7 +165,7 @@ final class TrainingRun implements AutoCloseable {
     String key = (b.pooling() == PoolingType.AVG ? cut() : cut() + "|" + b.pooling())
         + (b.featureDepths() == 1 ? "" : "|depths" + b.featureDepths());
     return new FeatureSource(b, request.featureLayer(), true, raw(), request.device(),
-        cache(key), pool, photos);
+        cache(key), pool, photos, fitted);
   }
 
   /**
@@ -172,7 +175,7 @@ final class TrainingRun implements AutoCloseable {
    */
   FeatureSource featureMaps(String cut, FeatureCache cache) {
     return new FeatureSource(backbone(), cut, false, raw(), request.device(), cache, pool,
-        photos);
+        photos, fitted);
   }
 
   /** @return the cache of the feature maps at {@code cut}, or null without a cache folder */
