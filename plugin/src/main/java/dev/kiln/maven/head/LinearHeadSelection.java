@@ -38,6 +38,20 @@ public final class LinearHeadSelection {
     return g;
   }
 
+  /** What the selection measures besides choosing the strength. */
+  public enum Scoring {
+    /** The strength alone (the held-out photos measure the shipped head). */
+    NONE,
+    /**
+     * Also each photo's out-of-fold prediction at the chosen strength (plain k-fold: the choice
+     * saw every fold), so candidates compare on one protocol when photos kept apart measure the
+     * shipped model; a third of the nested estimate's fits.
+     */
+    OUT_OF_FOLD,
+    /** Also the nested estimate and its out-of-fold predictions. */
+    NESTED
+  }
+
   /**
    * @param lambda L2 strength
    * @param loss pooled cross-validated log-loss
@@ -51,7 +65,8 @@ public final class LinearHeadSelection {
    * @param folds folds used
    * @param curve cross-validated loss and accuracy per strength tried
    * @param estimate the nested cross-validation estimate, or null when not asked for
-   * @param outOfFold the predictions behind the estimate, or null when not asked for
+   * @param outOfFold the predictions behind the estimate, or with {@link Scoring#OUT_OF_FOLD}
+   *     the plain k-fold ones at the chosen strength; null when not asked for
    * @param fits L-BFGS fits made
    * @param millis wall time
    */
@@ -73,7 +88,8 @@ public final class LinearHeadSelection {
 
   /**
    * The predictions behind the nested estimate: each photo's probabilities from the head of its
-   * outer fold, fitted on the other folds alone at the strength those folds chose. No photo's
+   * outer fold, fitted on the other folds alone at the strength those folds chose (with {@link
+   * Scoring#OUT_OF_FOLD}: at the strength all folds chose). No photo's
    * prediction comes from a head that trained on it. Arrays are aligned with the rows given to
    * {@link #select}; augmented copies (rows repeating an earlier row's key) are never scored
    * and have no prediction.
@@ -122,7 +138,17 @@ public final class LinearHeadSelection {
    */
   public static Result select(float[][] rows, float[][] mirrored, int[] labels, int classes,
       String[] keys, int k, long seed, double[] classWeights, boolean estimate) {
-    return select(rows, mirrored, labels, classes, keys, k, seed, classWeights, estimate,
+    return select(rows, mirrored, labels, classes, keys, k, seed, classWeights,
+        estimate ? Scoring.NESTED : Scoring.NONE, SELECTION_TOLERANCE);
+  }
+
+  /**
+   * As {@link #select(float[][], float[][], int[], int, String[], int, long, double[], boolean)},
+   * measuring what {@code scoring} says.
+   */
+  public static Result select(float[][] rows, float[][] mirrored, int[] labels, int classes,
+      String[] keys, int k, long seed, double[] classWeights, Scoring scoring) {
+    return select(rows, mirrored, labels, classes, keys, k, seed, classWeights, scoring,
         SELECTION_TOLERANCE);
   }
 
@@ -134,6 +160,14 @@ public final class LinearHeadSelection {
   public static Result select(float[][] rows, float[][] mirrored, int[] labels, int classes,
       String[] keys, int k, long seed, double[] classWeights, boolean estimate,
       double tolerance) {
+    return select(rows, mirrored, labels, classes, keys, k, seed, classWeights,
+        estimate ? Scoring.NESTED : Scoring.NONE, tolerance);
+  }
+
+  private static Result select(float[][] rows, float[][] mirrored, int[] labels, int classes,
+      String[] keys, int k, long seed, double[] classWeights, Scoring scoring,
+      double tolerance) {
+    boolean estimate = scoring == Scoring.NESTED;
     long t0 = System.nanoTime();
     int[] fold = StratifiedFolds.assign(labels, keys, k, seed);
     int folds = java.util.Arrays.stream(fold).max().orElse(0) + 1;
@@ -150,6 +184,8 @@ public final class LinearHeadSelection {
     // this strength's out-of-fold probabilities, and each outer fold's at its inner-best strength
     float[][] current = new float[n][];
     float[][] outOfFold = estimate ? new float[n][] : null;
+    // OUT_OF_FOLD: the single fits' predictions at the best strength so far
+    float[][] atBest = null;
     // inner[o][g]: fits leaving folds o and i out, scored on fold i, summed over i != o
     double[][] inner = new double[folds][grid];
     SoftmaxRegression.Model[] single = new SoftmaxRegression.Model[folds];
@@ -200,6 +236,9 @@ public final class LinearHeadSelection {
         curve.add(new Point(LAMBDAS[g], loss, accuracy(predicted[g], labels, scored, photos)));
         if (loss < curve.get(best).loss() - 1e-9) {
           best = g;
+        }
+        if (scoring == Scoring.OUT_OF_FOLD && best == g) {
+          atBest = current.clone(); // score() gives each row a new array per strength
         }
         if (estimate) {
           int next = folds;
@@ -259,6 +298,11 @@ public final class LinearHeadSelection {
           "nested %d-fold cross-validation over all %d labelled photos: each photo predicted by"
               + " a head that never saw it, its L2 strength chosen on the other folds alone",
           folds, photos));
+    }
+    if (scoring == Scoring.OUT_OF_FOLD) {
+      double[] lambdas = new double[folds];
+      java.util.Arrays.fill(lambdas, LAMBDAS[best]);
+      oof = new OutOfFold(atBest, fold.clone(), lambdas);
     }
     return new Result(model, LAMBDAS[best], folds, List.copyOf(curve.subList(0, tried)), est,
         oof, fits, (System.nanoTime() - t0) / 1_000_000);

@@ -21,11 +21,13 @@ import org.nd4j.linalg.learning.config.Adam;
  * @param folds folds of the cross-validation
  * @param seed the folds' seed
  * @param dropout the head graph's dropout layer (inactive at inference; kept for its layout)
- * @param estimate also estimate the accuracy by nested cross-validation (and measure the
- *     learning curve)
+ * @param scoring what the cross-validation measures besides the strength: nested, the estimate
+ *     (and the learning curve); out of fold, the predictions candidates are compared by
+ *     (auto with a val/ folder, which measures the winner)
  * @param flip scores photos as the flipping model does (mean with their mirror images)
  */
-record LinearHead(int folds, long seed, double dropout, boolean estimate, boolean flip)
+record LinearHead(int folds, long seed, double dropout, LinearHeadSelection.Scoring scoring,
+    boolean flip)
     implements HeadFit {
 
   /**
@@ -45,14 +47,14 @@ record LinearHead(int folds, long seed, double dropout, boolean estimate, boolea
     String[] keys = rows.images().stream().map(LabelledImage::relativePath)
         .toArray(String[]::new);
     LinearHeadSelection.Result s = LinearHeadSelection.select(rows.rows(), mirrored,
-        rows.labels(), classes, keys, folds, seed, d.classWeights(), estimate);
+        rows.labels(), classes, keys, folds, seed, d.classWeights(), scoring);
     listener.phase("head", String.format(Locale.ROOT, "softmax regression (L-BFGS) on %d"
             + " examples; L2 strength %.3g chosen by %d-fold cross-validation (cv log-loss %.4f,"
             + " cv accuracy %.1f%%, %d strengths tried, %d fits, %d ms)",
         rows.labels().length, s.lambda(), s.folds(), s.chosen().loss(),
         s.chosen().accuracy() * 100, s.curve().size(), s.fits(), s.millis()));
     LearningCurve.Result curve = null;
-    if (s.outOfFold() != null) {
+    if (scoring == LinearHeadSelection.Scoring.NESTED) {
       long t0 = System.nanoTime();
       curve = LearningCurve.measure(rows.rows(), mirrored, rows.labels(), classes, keys,
           s.outOfFold(), seed, d.classWeights());

@@ -6,6 +6,7 @@ import dev.kiln.maven.config.HeadSolver;
 import dev.kiln.maven.config.Mode;
 import dev.kiln.maven.config.TrainConfiguration;
 import dev.kiln.maven.dataset.Dataset;
+import dev.kiln.maven.head.LinearHeadSelection;
 import dev.kiln.maven.text.Count;
 import java.util.Arrays;
 import java.util.List;
@@ -95,7 +96,8 @@ final class ModeSelector {
     boolean alone = mode == Mode.FEATURE_EXTRACTOR;
     HeadFit headFit = linear
         ? new LinearHead(c.gates().estimateFolds(), fit.seed(), fit.dropout(),
-            alone && !data.explicitSplit(), c.head().testTimeFlip())
+            alone && !data.explicitSplit() ? LinearHeadSelection.Scoring.NESTED
+                : LinearHeadSelection.Scoring.NONE, c.head().testTimeFlip())
         : new AdamHead(fit);
     HeadStage head = new HeadStage(headFit, linear && alone && !data.explicitSplit(),
         linear && alone);
@@ -175,13 +177,16 @@ final class ModeSelector {
 
   /**
    * @return a frozen-extractor candidate: the L-BFGS head with the nested estimate on {@code
-   *     backbone} at these depths and flip, learning from every photo without a val/ folder
+   *     backbone} at these depths and flip, learning from every photo without a val/ folder;
+   *     with one (which measures the winner), plain k-fold's out-of-fold predictions compare the
+   *     candidates, a third of the fits
    */
   private static SearchStage.Candidate candidate(String name, Backbone backbone,
       TrainConfiguration c, FitSettings fit, int depths, boolean flip, boolean explicit) {
     return new SearchStage.Candidate(name + (flip ? " + flip" : ""), backbone,
         variant(c, depths, flip), new HeadStage(new LinearHead(c.gates().estimateFolds(),
-            fit.seed(), fit.dropout(), true, flip), !explicit, true));
+            fit.seed(), fit.dropout(), explicit ? LinearHeadSelection.Scoring.OUT_OF_FOLD
+                : LinearHeadSelection.Scoring.NESTED, flip), !explicit, true));
   }
 
   private static boolean allowsDepths(Backbone backbone, TrainConfiguration c, int depths) {

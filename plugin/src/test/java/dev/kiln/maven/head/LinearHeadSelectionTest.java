@@ -81,6 +81,38 @@ class LinearHeadSelectionTest {
   }
 
   @Test
+  void outOfFoldScoringPredictsEveryPhotoAtTheChosenStrengthWithAThirdOfTheFits() {
+    int[] y = new int[200];
+    float[][] x = rows(200, 4, y);
+    LinearHeadSelection.Result none = LinearHeadSelection.select(x, null, y, 2, keys(200), 5, 42,
+        null, LinearHeadSelection.Scoring.NONE);
+    LinearHeadSelection.Result plain = LinearHeadSelection.select(x, null, y, 2, keys(200), 5, 42,
+        null, LinearHeadSelection.Scoring.OUT_OF_FOLD);
+    assertNull(none.outOfFold());
+    assertNull(plain.estimate(), "plain k-fold is no estimate: the strength saw every fold");
+    assertEquals(none.lambda(), plain.lambda());
+    assertEquals(none.fits(), plain.fits());
+    assertEquals(5 * plain.curve().size() + 1, plain.fits());
+    for (int k = 0; k < 2; k++) {
+      assertArrayEquals(none.model().weights()[k], plain.model().weights()[k]);
+    }
+    LinearHeadSelection.OutOfFold oof = plain.outOfFold();
+    int right = 0;
+    for (int i = 0; i < 200; i++) {
+      assertTrue(oof.scored(i));
+      right += LinearHeadSelection.argMax(oof.probabilities()[i]) == y[i] ? 1 : 0;
+    }
+    for (double l : oof.lambdas()) {
+      assertEquals(plain.lambda(), l);
+    }
+    // the chosen point of the curve is these very predictions' accuracy
+    assertEquals(plain.chosen().accuracy(), right / 200.0, 1e-12);
+    LinearHeadSelection.Result nested = LinearHeadSelection.select(x, null, y, 2, keys(200), 5,
+        42, null, LinearHeadSelection.Scoring.NESTED);
+    assertEquals(15 * nested.curve().size() + 1, nested.fits());
+  }
+
+  @Test
   void sameSeedSameChoiceAndCopiesAreNeverScored() {
     int[] y = new int[100];
     float[][] x = rows(100, 3, y);

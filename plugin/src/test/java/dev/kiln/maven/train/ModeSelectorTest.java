@@ -12,6 +12,7 @@ import dev.kiln.maven.backbone.Backbone;
 import dev.kiln.maven.config.Mode;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.DatasetScanner;
+import dev.kiln.maven.head.LinearHeadSelection;
 import dev.kiln.runtime.Fixtures;
 import java.util.List;
 import java.util.function.Consumer;
@@ -77,11 +78,13 @@ class ModeSelectorTest {
     HeadStage alone = (HeadStage) plan(noVal, s -> s.mode(Mode.FEATURE_EXTRACTOR)).stages()
         .get(0);
     assertTrue(alone.everyPhoto());
-    assertTrue(((LinearHead) alone.fit()).estimate(), "nested cross-validation estimate");
+    assertEquals(LinearHeadSelection.Scoring.NESTED, ((LinearHead) alone.fit()).scoring(),
+        "nested cross-validation estimate");
     HeadStage withVal = (HeadStage) plan(split, s -> s.mode(Mode.FEATURE_EXTRACTOR)).stages()
         .get(0);
     assertFalse(withVal.everyPhoto());
     assertTrue(withVal.validationHeldOut(), "val/ measures the estimate, untouched");
+    assertEquals(LinearHeadSelection.Scoring.NONE, ((LinearHead) withVal.fit()).scoring());
     HeadStage beforeFineTune = (HeadStage) plan(noVal, s -> s.mode(Mode.FINE_TUNE))
         .stages().get(0);
     assertFalse(beforeFineTune.everyPhoto());
@@ -101,6 +104,16 @@ class ModeSelectorTest {
     assertEquals(List.of("mobilenet_v1_0.25", "mobilenet_v1_0.25 + flip",
         "mobilenet_v1_0.25, 2 depths", "mobilenet_v1_0.25, 2 depths + flip"),
         search.candidates().stream().map(SearchStage.Candidate::name).toList(), "cheapest first");
+    // val/ measures the winner: the candidates compare by plain k-fold's out-of-fold predictions
+    for (SearchStage.Candidate c : search.candidates()) {
+      assertEquals(LinearHeadSelection.Scoring.OUT_OF_FOLD,
+          ((LinearHead) ((HeadStage) c.stage()).fit()).scoring(), c.name());
+    }
+    for (SearchStage.Candidate c : ((SearchStage) plan(noVal, s -> {}).stages().get(0))
+        .candidates()) {
+      assertEquals(LinearHeadSelection.Scoring.NESTED,
+          ((LinearHead) ((HeadStage) c.stage()).fit()).scoring(), c.name());
+    }
     Plan adam = plan(split, s -> s.mode(Mode.AUTO).headSolver("adam"));
     assertInstanceOf(HeadStage.class, adam.stages().get(0), "no search for an Adam head");
     assertEquals(1, adam.stages().size(), "and no deeper stage, whatever the photo count");
