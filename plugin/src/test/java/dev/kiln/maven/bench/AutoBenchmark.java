@@ -43,23 +43,34 @@ public final class AutoBenchmark {
    */
   static final String BUDGET = System.getProperty("kiln.bench.maxTrainingTime", "30m");
 
-  public static void main(String[] args) throws Exception {
-    Path fixtures = Path.of(System.getProperty("kiln.fixtures", "../shared/fixtures"));
-    if (!Files.isDirectory(fixtures)) {
-      fixtures = Path.of("../../shared/fixtures");
-    }
+  /** @return the three fixture backbones the issue names: v1 α0.25, V2 α0.5, SqueezeNet 1.1 */
+  public static List<Backbone> backbones(Path fixtures) throws Exception {
     Path b = fixtures.resolve("backbones");
-    List<Backbone> backbones = List.of(
+    return List.of(
         BackboneResolver.resolve(b.resolve("mobilenet_v1_0.25_224_keras/"
             + "mobilenet_2_5_224_tf_no_top.h5"), 224),
         BackboneResolver.resolve(b.resolve("mobilenet_v2_0.5_224_keras/"
             + "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.5_224_no_top.h5"), 224),
         BackboneResolver.resolve(b.resolve("squeezenet_v1.1_keras/"
             + "squeezenet_weights_tf_dim_ordering_tf_kernels_notop.h5"), 227));
-    // features kept between runs (-Dkiln.bench.cache): a rerun after a change to the choice or
-    // the estimate costs the heads only
-    Path cache = Files.createDirectories(Path.of(System.getProperty("kiln.bench.cache",
+  }
+
+  /**
+   * @return the features kept between runs ({@code -Dkiln.bench.cache}): a rerun after a change
+   *     to the choice or the estimate costs the heads only
+   */
+  public static Path cache() throws java.io.IOException {
+    return Files.createDirectories(Path.of(System.getProperty("kiln.bench.cache",
         System.getProperty("java.io.tmpdir") + "/kiln-auto-bench-cache")));
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path fixtures = Path.of(System.getProperty("kiln.fixtures", "../shared/fixtures"));
+    if (!Files.isDirectory(fixtures)) {
+      fixtures = Path.of("../../shared/fixtures");
+    }
+    List<Backbone> backbones = backbones(fixtures);
+    Path cache = cache();
     // 3 folds keep the nested cross-validation of 7 candidates on 1,000 photos within minutes
     int folds = Integer.getInteger("kiln.bench.folds", 3);
     List<String> sets = args.length > 0 ? List.of(args) : List.of("hymenoptera",

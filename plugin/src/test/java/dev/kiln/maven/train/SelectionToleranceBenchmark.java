@@ -1,7 +1,6 @@
 package dev.kiln.maven.train;
 
 import dev.kiln.maven.backbone.Backbone;
-import dev.kiln.maven.backbone.BackboneResolver;
 import dev.kiln.maven.dataset.Dataset;
 import dev.kiln.maven.dataset.DatasetScanner;
 import dev.kiln.maven.dataset.LabelledImage;
@@ -32,16 +31,8 @@ public final class SelectionToleranceBenchmark {
 
   public static void main(String[] args) throws Exception {
     Path fixtures = Path.of(System.getProperty("kiln.fixtures", "../shared/fixtures"));
-    Path b = fixtures.resolve("backbones");
-    List<Backbone> backbones = List.of(
-        BackboneResolver.resolve(b.resolve("mobilenet_v1_0.25_224_keras/"
-            + "mobilenet_2_5_224_tf_no_top.h5"), 224),
-        BackboneResolver.resolve(b.resolve("mobilenet_v2_0.5_224_keras/"
-            + "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.5_224_no_top.h5"), 224),
-        BackboneResolver.resolve(b.resolve("squeezenet_v1.1_keras/"
-            + "squeezenet_weights_tf_dim_ordering_tf_kernels_notop.h5"), 227));
-    Path cache = Files.createDirectories(Path.of(System.getProperty("kiln.bench.cache",
-        System.getProperty("java.io.tmpdir") + "/kiln-auto-bench-cache")));
+    List<Backbone> backbones = dev.kiln.maven.bench.AutoBenchmark.backbones(fixtures);
+    Path cache = dev.kiln.maven.bench.AutoBenchmark.cache();
     int rounds = Integer.getInteger("kiln.bench.rounds", 2);
     for (String set : args) {
       Dataset data = DatasetScanner.scan(new DatasetScanner.Request(fixtures.resolve("datasets")
