@@ -153,18 +153,11 @@ public final class LinearHeadSelection {
   }
 
   /**
-   * As {@link #select(float[][], float[][], int[], int, String[], int, long, double[], boolean)},
+   * As {@link #select(float[][], float[][], int[], int, String[], int, long, double[], Scoring)},
    * the cross-validation's fits converged to {@code tolerance} (the shipped head's fit always to
    * {@link SoftmaxRegression#TOLERANCE}).
    */
   public static Result select(float[][] rows, float[][] mirrored, int[] labels, int classes,
-      String[] keys, int k, long seed, double[] classWeights, boolean estimate,
-      double tolerance) {
-    return select(rows, mirrored, labels, classes, keys, k, seed, classWeights,
-        estimate ? Scoring.NESTED : Scoring.NONE, tolerance);
-  }
-
-  private static Result select(float[][] rows, float[][] mirrored, int[] labels, int classes,
       String[] keys, int k, long seed, double[] classWeights, Scoring scoring,
       double tolerance) {
     boolean estimate = scoring == Scoring.NESTED;

@@ -55,11 +55,8 @@ final class ImageLoader {
   static Chunk load(List<LabelledImage> images, Preprocessing spec, ExecutorService pool,
       PhotoReads photos,
       java.util.function.BiFunction<LabelledImage, BufferedImage, BufferedImage> fit) {
-    List<Future<BufferedImage>> futures = new ArrayList<>(images.size());
-    for (LabelledImage image : images) {
-      futures.add(pool.submit(() -> fitted(image, photos.read(image.file()).bytes(), spec, fit)));
-    }
-    return collect(images, futures);
+    return each(images, pool, i -> () -> fitted(images.get(i),
+        photos.read(images.get(i).file()).bytes(), spec, fit));
   }
 
   /**
@@ -100,13 +97,7 @@ final class ImageLoader {
   static Chunk decode(List<LabelledImage> images, List<byte[]> bytes, Preprocessing spec,
       ExecutorService pool,
       java.util.function.BiFunction<LabelledImage, BufferedImage, BufferedImage> fit) {
-    List<Future<BufferedImage>> futures = new ArrayList<>(images.size());
-    for (int i = 0; i < images.size(); i++) {
-      LabelledImage image = images.get(i);
-      byte[] b = bytes.get(i);
-      futures.add(pool.submit(() -> fitted(image, b, spec, fit)));
-    }
-    return collect(images, futures);
+    return each(images, pool, i -> () -> fitted(images.get(i), bytes.get(i), spec, fit));
   }
 
   /**
@@ -122,21 +113,24 @@ final class ImageLoader {
   static Chunk decode(List<LabelledImage> images, List<byte[]> bytes, List<String> sha256,
       Preprocessing spec, ExecutorService pool, FittedImages kept,
       java.util.function.UnaryOperator<BufferedImage> ofPlain) {
+    return each(images, pool, i -> () -> {
+      BufferedImage plain = kept == null ? null : kept.get(sha256.get(i), spec);
+      if (plain == null) {
+        plain = fitted(images.get(i), bytes.get(i), spec, null);
+        if (kept != null) {
+          kept.offer(sha256.get(i), spec, plain);
+        }
+      }
+      return ofPlain == null ? plain : ofPlain.apply(plain);
+    });
+  }
+
+  /** Runs image {@code i}'s task on the pool for every {@code i}, then collects them in order. */
+  private static Chunk each(List<LabelledImage> images, ExecutorService pool,
+      java.util.function.IntFunction<java.util.concurrent.Callable<BufferedImage>> task) {
     List<Future<BufferedImage>> futures = new ArrayList<>(images.size());
     for (int i = 0; i < images.size(); i++) {
-      LabelledImage image = images.get(i);
-      byte[] b = bytes.get(i);
-      String sha = sha256.get(i);
-      futures.add(pool.submit(() -> {
-        BufferedImage plain = kept == null ? null : kept.get(sha, spec);
-        if (plain == null) {
-          plain = fitted(image, b, spec, null);
-          if (kept != null) {
-            kept.offer(sha, spec, plain);
-          }
-        }
-        return ofPlain == null ? plain : ofPlain.apply(plain);
-      }));
+      futures.add(pool.submit(task.apply(i)));
     }
     return collect(images, futures);
   }

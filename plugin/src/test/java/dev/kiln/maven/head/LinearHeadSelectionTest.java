@@ -62,9 +62,9 @@ class LinearHeadSelectionTest {
     int[] y = new int[300];
     float[][] x = rows(300, 3, y);
     LinearHeadSelection.Result tight = LinearHeadSelection.select(x, null, y, 2, keys(300), 5, 42,
-        null, true, SoftmaxRegression.TOLERANCE);
+        null, LinearHeadSelection.Scoring.NESTED, SoftmaxRegression.TOLERANCE);
     LinearHeadSelection.Result loose = LinearHeadSelection.select(x, null, y, 2, keys(300), 5, 42,
-        null, true, LinearHeadSelection.SELECTION_TOLERANCE);
+        null, LinearHeadSelection.Scoring.NESTED, LinearHeadSelection.SELECTION_TOLERANCE);
     assertEquals(tight.lambda(), loose.lambda());
     // the shipped head is always fitted to the tight tolerance: the very same weights
     for (int k = 0; k < 2; k++) {

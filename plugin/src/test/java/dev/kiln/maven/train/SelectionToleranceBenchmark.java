@@ -56,7 +56,7 @@ public final class SelectionToleranceBenchmark {
         for (int round = 0; round < rounds; round++) {
           for (double tolerance : TOLERANCES) {
             LinearHeadSelection.Result r = LinearHeadSelection.select(f.rows(), null, f.labels(),
-                data.labels().size(), keys, 5, 42, null, true, tolerance);
+                data.labels().size(), keys, 5, 42, null, LinearHeadSelection.Scoring.NESTED, tolerance);
             int[] predicted = new int[keys.length];
             for (int i = 0; i < keys.length; i++) {
               predicted[i] = LinearHeadSelection.argMax(r.outOfFold().probabilities()[i]);
